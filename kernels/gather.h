@@ -1,0 +1,36 @@
+// Launch interface of the gather kernels (kernels/gather.cu), shared with the
+// host code in native/. Every method that gathers on the GPU (zero-copy,
+// device-resident, UVM) runs the same kernel; only where `table` points differs.
+#pragma once
+#include <cuda_runtime_api.h>
+
+#include <cstdint>
+
+namespace gb {
+
+struct GatherLaunch {
+  const uint8_t* table = nullptr;  // row 0; rows start every row_bytes
+  const int64_t* idx = nullptr;    // device memory, n entries
+  int64_t n = 0;
+  uint8_t* out = nullptr;  // dense n x row_bytes, device memory
+  int64_t row_bytes = 0;
+  int elem_bytes = 4;
+  // false: lane i of a group reads vector i of the row, from the row start
+  //        (row_bytes must be a multiple of vector_bytes);
+  // true:  PyTorch-Direct's mapping: the group starts at the 128-byte boundary
+  //        at or below the row start and lanes before the row idle, so no
+  //        request straddles two 128-byte segments.
+  bool aligned = true;
+  int vector_bytes = 4;        // 2, 4, 8 or 16; a multiple of elem_bytes
+  bool block_per_row = false;  // false: one warp per row
+  int block = 256;
+  int grid = 0;  // 0: as many blocks as fit on the device at once
+};
+
+// Fills in l.grid when it is 0 (occupancy x SMs, capped by the work).
+cudaError_t resolve_grid(GatherLaunch& l, int device);
+cudaError_t launch_gather(const GatherLaunch& l, cudaStream_t stream);
+// Adds checksum_term(word w, w) over the output's 8-byte words into *result.
+cudaError_t launch_checksum(const uint8_t* out, int64_t bytes, unsigned long long* result, cudaStream_t stream);
+
+}  // namespace gb

@@ -1,0 +1,372 @@
+// Node-API surface of the addon. Work that takes time (filling a table,
+// preparing a method, a chunk of samples) runs on a libuv worker thread and
+// returns a Promise, so the JS thread keeps sampling telemetry meanwhile.
+#include <napi.h>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+
+#include "cuda_info.h"
+#include "errors.h"
+#include "host_table.h"
+#include "indices.h"
+#include "method.h"
+#include "thread_pool.h"
+
+namespace gb {
+namespace {
+
+ThreadPool& fill_pool() {
+  static ThreadPool pool(hardware_threads());
+  return pool;
+}
+
+Napi::Error js_error(Napi::Env env, const std::string& code, const std::string& msg) {
+  Napi::Error e = Napi::Error::New(env, msg);
+  e.Set("code", Napi::String::New(env, code));
+  return e;
+}
+
+template <typename R>
+class PromiseWorker : public Napi::AsyncWorker {
+ public:
+  using Work = std::function<R()>;
+  using ToJs = std::function<Napi::Value(Napi::Env, R&)>;
+  PromiseWorker(Napi::Env env, Work work, ToJs to_js)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), work_(std::move(work)),
+        to_js_(std::move(to_js)) {}
+  Napi::Promise promise() { return deferred_.Promise(); }
+  void Execute() override {
+    try {
+      result_ = work_();
+    } catch (const Error& e) {
+      code_ = e.code;
+      SetError(e.what());
+    } catch (const std::bad_alloc&) {
+      code_ = "OOM";
+      SetError("out of host memory");
+    } catch (const std::exception& e) {
+      code_ = "SYSTEM";
+      SetError(e.what());
+    }
+  }
+  void OnOK() override { deferred_.Resolve(to_js_(Env(), result_)); }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(js_error(Env(), code_, e.Message()).Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Work work_;
+  ToJs to_js_;
+  R result_{};
+  std::string code_ = "SYSTEM";
+};
+
+template <typename R>
+Napi::Promise start(Napi::Env env, typename PromiseWorker<R>::Work work, typename PromiseWorker<R>::ToJs to_js) {
+  auto* w = new PromiseWorker<R>(env, std::move(work), std::move(to_js));
+  Napi::Promise p = w->promise();
+  w->Queue();
+  return p;
+}
+
+// ---- argument helpers: JS validates first; these guard the native boundary.
+Napi::Object need_object(const Napi::CallbackInfo& info, size_t i, const char* what) {
+  if (info.Length() <= i || !info[i].IsObject()) throw js_error(info.Env(), "BAD_ARGUMENT", std::string(what) + " must be an object");
+  return info[i].As<Napi::Object>();
+}
+double num(const Napi::Object& o, const char* key, double def, bool required = false) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) {
+    if (required) throw js_error(o.Env(), "BAD_ARGUMENT", std::string("missing numeric option '") + key + "'");
+    return def;
+  }
+  if (!v.IsNumber()) throw js_error(o.Env(), "BAD_ARGUMENT", std::string("option '") + key + "' must be a number");
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= 0) || d > 9.007199254740992e15)
+    throw js_error(o.Env(), "BAD_ARGUMENT", std::string("option '") + key + "' must be a non-negative integer");
+  return d;
+}
+std::string str(const Napi::Object& o, const char* key, const std::string& def) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) return def;
+  if (!v.IsString()) throw js_error(o.Env(), "BAD_ARGUMENT", std::string("option '") + key + "' must be a string");
+  return v.As<Napi::String>().Utf8Value();
+}
+Distribution parse_distribution(const Napi::Object& o) {
+  Distribution d;
+  Napi::Value v = o.Get("distribution");
+  if (v.IsObject()) {
+    Napi::Object dist = v.As<Napi::Object>();
+    d.kind = str(dist, "kind", "uniform");
+    Napi::Value x;
+    if ((x = dist.Get("exponent")).IsNumber()) d.exponent = x.As<Napi::Number>().DoubleValue();
+    if ((x = dist.Get("hotFraction")).IsNumber()) d.hot_fraction = x.As<Napi::Number>().DoubleValue();
+    if ((x = dist.Get("hotProbability")).IsNumber()) d.hot_probability = x.As<Napi::Number>().DoubleValue();
+  }
+  try {
+    validate(d);
+  } catch (const Error& e) {
+    throw js_error(o.Env(), e.code, e.what());
+  }
+  return d;
+}
+
+// ---- Table ------------------------------------------------------------------
+class Table : public Napi::ObjectWrap<Table> {
+ public:
+  static Napi::FunctionReference* ctor;
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "Table", {InstanceMethod("info", &Table::Info), InstanceMethod("release", &Table::Release)});
+  }
+  explicit Table(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Table>(info) {
+    if (info.Length() != 1 || !info[0].IsExternal())
+      throw js_error(info.Env(), "BAD_ARGUMENT", "use createTable() to make a table");
+    table = *info[0].As<Napi::External<std::shared_ptr<HostTable>>>().Data();
+  }
+  std::shared_ptr<HostTable> table;
+
+ private:
+  Napi::Value Info(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!table) throw js_error(env, "BAD_ARGUMENT", "table was released");
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("rows", double(table->rows()));
+    o.Set("rowBytes", double(table->row_bytes()));
+    o.Set("bytes", double(table->bytes()));
+    o.Set("obtained", table->obtained());
+    o.Set("pinned", table->pinned());
+    o.Set("mapped", table->device_view() != nullptr);
+    o.Set("fillSeconds", table->fill_seconds());
+    return o;
+  }
+  Napi::Value Release(const Napi::CallbackInfo& info) {
+    table.reset();
+    return info.Env().Undefined();
+  }
+};
+Napi::FunctionReference* Table::ctor = nullptr;
+
+// ---- Bench: one prepared method over one table --------------------------------
+struct BenchState {
+  std::shared_ptr<HostTable> table;
+  std::unique_ptr<ThreadPool> pool;
+  std::unique_ptr<Method> method;
+  MethodConfig config;
+  std::atomic<bool> busy{false};
+};
+
+class Bench : public Napi::ObjectWrap<Bench> {
+ public:
+  static Napi::FunctionReference* ctor;
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "Bench", {InstanceMethod("run", &Bench::Run), InstanceMethod("details", &Bench::Details),
+                                      InstanceMethod("close", &Bench::Close)});
+  }
+  explicit Bench(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Bench>(info) {
+    if (info.Length() != 1 || !info[0].IsExternal())
+      throw js_error(info.Env(), "BAD_ARGUMENT", "use prepare() to make a bench");
+    state = *info[0].As<Napi::External<std::shared_ptr<BenchState>>>().Data();
+  }
+  std::shared_ptr<BenchState> state;
+
+ private:
+  std::shared_ptr<BenchState> live(Napi::Env env) {
+    if (!state) throw js_error(env, "BAD_ARGUMENT", "bench was closed");
+    return state;
+  }
+  Napi::Value Run(const Napi::CallbackInfo& info) {
+    auto s = live(info.Env());
+    Napi::Object o = need_object(info, 0, "run options");
+    ChunkRequest r;
+    r.first_sample = uint64_t(num(o, "firstSample", 0));
+    r.samples = int(num(o, "samples", 1));
+    r.warmup = int(num(o, "warmup", 0));
+    if (s->busy.exchange(true)) throw js_error(info.Env(), "BAD_ARGUMENT", "bench is already running");
+    return start<std::shared_ptr<ChunkResult>>(
+        info.Env(),
+        [s, r] {
+          struct Idle { BenchState& s; ~Idle() { s.busy = false; } } idle{*s};
+          return std::make_shared<ChunkResult>(run_chunk(*s->method, *s->table, s->config, r, *s->pool));
+        },
+        [](Napi::Env env, std::shared_ptr<ChunkResult>& c) -> Napi::Value {
+          Napi::Object o = Napi::Object::New(env);
+          const size_t n = c->samples.size();
+          auto total = Napi::Float64Array::New(env, n), gather = Napi::Float64Array::New(env, n),
+               copy = Napi::Float64Array::New(env, n);
+          for (size_t i = 0; i < n; ++i) {
+            total[i] = c->samples[i].total;
+            gather[i] = c->samples[i].gather;
+            copy[i] = c->samples[i].copy;
+          }
+          o.Set("total", total);
+          o.Set("gather", gather);
+          o.Set("copy", copy);
+          Napi::Object v = Napi::Object::New(env);
+          v.Set("ok", !c->failed);
+          v.Set("mode", c->verdict.mode);
+          v.Set("rowsVerified", double(c->rows_verified));
+          if (c->failed) {
+            v.Set("badRow", double(c->verdict.bad_row));
+            v.Set("detail", c->verdict.detail);
+          }
+          o.Set("verification", v);
+          return o;
+        });
+  }
+  Napi::Value Details(const Napi::CallbackInfo& info) {
+    auto s = live(info.Env());
+    Napi::Object o = Napi::Object::New(info.Env());
+    for (auto& kv : s->method->details()) o.Set(kv.first, kv.second);
+    o.Set("contiguous", s->method->contiguous());
+    return o;
+  }
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    if (state && state->busy) throw js_error(info.Env(), "BAD_ARGUMENT", "cannot close a bench while it runs");
+    state.reset();
+    return info.Env().Undefined();
+  }
+};
+Napi::FunctionReference* Bench::ctor = nullptr;
+
+// ---- module functions -----------------------------------------------------------
+Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
+  Napi::Object o = Napi::Object::New(info.Env());
+#ifdef GATHERBENCH_HAVE_CUDA
+  o.Set("cuda", true);
+  o.Set("cudaArchitectures", GATHERBENCH_CUDA_ARCHS);
+  o.Set("cudaCompiler", GATHERBENCH_CUDA_COMPILER_VERSION);
+#else
+  o.Set("cuda", false);
+#endif
+  o.Set("hardwareThreads", double(hardware_threads()));
+  return o;
+}
+
+Napi::Value CudaInfoJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CudaInfo ci = query_cuda();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("built", ci.built);
+  o.Set("available", ci.available);
+  if (!ci.reason.empty()) o.Set("reason", ci.reason);
+  o.Set("runtimeVersion", ci.runtime_version);
+  o.Set("driverVersion", ci.driver_version);
+  Napi::Array devs = Napi::Array::New(env, ci.devices.size());
+  for (size_t i = 0; i < ci.devices.size(); ++i) {
+    const DeviceInfo& d = ci.devices[i];
+    Napi::Object x = Napi::Object::New(env);
+    x.Set("index", d.index);
+    x.Set("name", d.name);
+    x.Set("uuid", d.uuid);
+    x.Set("pciBusId", d.pci_bus_id);
+    x.Set("computeCapability", std::to_string(d.cc_major) + "." + std::to_string(d.cc_minor));
+    x.Set("sms", d.sms);
+    x.Set("totalMemory", double(d.total_memory));
+    x.Set("freeMemory", double(d.free_memory));
+    x.Set("l2Bytes", double(d.l2_bytes));
+    x.Set("canMapHostMemory", d.can_map_host);
+    x.Set("managedMemory", d.managed);
+    x.Set("concurrentManagedAccess", d.concurrent_managed);
+    x.Set("pageableMemoryAccess", d.pageable_access);
+    devs[uint32_t(i)] = x;
+  }
+  o.Set("devices", devs);
+  return o;
+}
+
+Napi::Value GenerateIndices(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = need_object(info, 0, "options");
+  const uint64_t rows = uint64_t(num(o, "rows", 0, true)), n = uint64_t(num(o, "count", 0, true));
+  const uint64_t seed = uint64_t(num(o, "seed", 1));
+  Distribution d = parse_distribution(o);
+  std::vector<int64_t> idx(n);
+  try {
+    generate_indices(d, rows, seed, idx, fill_pool());
+  } catch (const Error& e) {
+    throw js_error(env, e.code, e.what());
+  }
+  auto out = Napi::BigInt64Array::New(env, n);
+  for (uint64_t i = 0; i < n; ++i) out[i] = idx[i];
+  return out;
+}
+
+Napi::Value CreateTable(const Napi::CallbackInfo& info) {
+  Napi::Object o = need_object(info, 0, "table options");
+  const uint64_t rows = uint64_t(num(o, "rows", 0, true)), row_bytes = uint64_t(num(o, "rowBytes", 0, true));
+  const uint64_t seed = uint64_t(num(o, "seed", 1));
+  HostAlloc mode;
+  try {
+    mode = parse_host_alloc(str(o, "alloc", "malloc"));
+  } catch (const Error& e) {
+    throw js_error(info.Env(), e.code, e.what());
+  }
+  return start<std::shared_ptr<HostTable>>(
+      info.Env(), [=] { return std::make_shared<HostTable>(rows, row_bytes, mode, seed, fill_pool()); },
+      [](Napi::Env env, std::shared_ptr<HostTable>& t) -> Napi::Value {
+        return Table::ctor->New({Napi::External<std::shared_ptr<HostTable>>::New(env, &t)});
+      });
+}
+
+Napi::Value Prepare(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject() || !info[0].As<Napi::Object>().InstanceOf(Table::ctor->Value()))
+    throw js_error(env, "BAD_ARGUMENT", "prepare() needs a table");
+  auto table = Table::Unwrap(info[0].As<Napi::Object>())->table;
+  if (!table) throw js_error(env, "BAD_ARGUMENT", "table was released");
+  Napi::Object o = need_object(info, 1, "method options");
+  auto state = std::make_shared<BenchState>();
+  MethodConfig& c = state->config;
+  c.method = str(o, "method", "");
+  c.batch = uint64_t(num(o, "batch", 0, true));
+  c.elem_bytes = int(num(o, "elemBytes", 4));
+  c.threads = unsigned(num(o, "threads", 0));
+  c.dist = parse_distribution(o);
+  c.seed = uint64_t(num(o, "seed", 1));
+  c.device = int(num(o, "device", 0));
+  c.mapping = str(o, "mapping", "warp");
+  c.vector_bytes = int(num(o, "vectorBytes", 0));
+  c.block = int(num(o, "block", 256));
+  c.grid = int(num(o, "grid", 0));
+  c.pipeline = int(num(o, "pipeline", 1));
+  c.uvm_advise = str(o, "uvmAdvise", "none");
+  if (c.batch == 0) throw js_error(env, "BAD_ARGUMENT", "batch must be at least 1");
+  if (c.elem_bytes != 2 && c.elem_bytes != 4 && c.elem_bytes != 8)
+    throw js_error(env, "BAD_ARGUMENT", "element size must be 2, 4 or 8 bytes");
+  if (table->row_bytes() % uint64_t(c.elem_bytes) != 0)
+    throw js_error(env, "BAD_ARGUMENT", "row bytes must be a whole number of elements");
+  state->table = table;
+  return start<std::shared_ptr<BenchState>>(
+      env,
+      [state] {
+        BenchState& s = *state;
+        s.pool = std::make_unique<ThreadPool>(s.config.threads ? s.config.threads : hardware_threads());
+        s.method = make_host_method(s.config, *s.table, *s.pool);
+#ifdef GATHERBENCH_HAVE_CUDA
+        if (!s.method) s.method = make_cuda_method(s.config, *s.table, *s.pool);
+#endif
+        if (!s.method) throw Error("UNSUPPORTED", "method '" + s.config.method + "' is not in this build");
+        return state;
+      },
+      [](Napi::Env env, std::shared_ptr<BenchState>& s) -> Napi::Value {
+        return Bench::ctor->New({Napi::External<std::shared_ptr<BenchState>>::New(env, &s)});
+      });
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  Table::ctor = new Napi::FunctionReference(Napi::Persistent(Table::Define(env)));
+  Bench::ctor = new Napi::FunctionReference(Napi::Persistent(Bench::Define(env)));
+  exports.Set("buildInfo", Napi::Function::New(env, BuildInfo));
+  exports.Set("cudaInfo", Napi::Function::New(env, CudaInfoJs));
+  exports.Set("generateIndices", Napi::Function::New(env, GenerateIndices));
+  exports.Set("createTable", Napi::Function::New(env, CreateTable));
+  exports.Set("prepare", Napi::Function::New(env, Prepare));
+  return exports;
+}
+
+}  // namespace
+}  // namespace gb
+
+static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) { return gb::Init(env, exports); }
+NODE_API_MODULE(gatherbench, InitAddon)

@@ -1,0 +1,53 @@
+// The feature table in host memory, allocated the way a scenario asks
+// (pageable, cudaHostAlloc, malloc + cudaHostRegister, huge pages) and filled
+// with the pattern from hash.h. Records what the OS actually granted.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "thread_pool.h"
+
+namespace gb {
+
+enum class HostAlloc { Malloc, HostAlloc, Register, HugePage };
+HostAlloc parse_host_alloc(const std::string& s);
+
+class HostTable {
+ public:
+  // Over-read room after the last row: the aligned kernels read whole
+  // 128-byte segments and vectors past a row's end.
+  static constexpr uint64_t kPadBytes = 256;
+
+  HostTable(uint64_t rows, uint64_t row_bytes, HostAlloc mode, uint64_t seed, ThreadPool& pool);
+  ~HostTable();
+  HostTable(const HostTable&) = delete;
+  HostTable& operator=(const HostTable&) = delete;
+
+  uint8_t* data() const { return data_; }
+  uint64_t rows() const { return rows_; }
+  uint64_t row_bytes() const { return row_bytes_; }
+  uint64_t bytes() const { return rows_ * row_bytes_; }
+  uint64_t seed() const { return seed_; }
+  HostAlloc mode() const { return mode_; }
+  bool pinned() const { return pinned_; }
+  // Address the GPU uses for zero-copy reads; nullptr when not mapped.
+  const uint8_t* device_view() const { return device_view_; }
+  // What was obtained, e.g. "hugepage: THP 1024 of 1024 MiB" or "malloc (pageable)".
+  const std::string& obtained() const { return obtained_; }
+  double fill_seconds() const { return fill_seconds_; }
+
+ private:
+  void allocate();
+  void fill(ThreadPool& pool);
+  void pin();
+  uint64_t rows_, row_bytes_, alloc_bytes_;
+  HostAlloc mode_;
+  uint64_t seed_;
+  uint8_t* data_ = nullptr;
+  const uint8_t* device_view_ = nullptr;
+  bool pinned_ = false, mmapped_ = false, cuda_host_alloc_ = false, registered_ = false;
+  std::string obtained_;
+  double fill_seconds_ = 0;
+};
+
+}  // namespace gb

@@ -1,0 +1,23 @@
+// Index distributions for a batch: which rows a mini-batch gathers. Generated
+// natively (a 1M-index Zipf batch per sample would be slow in JS) from a
+// seed, in fixed-size chunks so the result does not depend on thread count.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "thread_pool.h"
+
+namespace gb {
+
+struct Distribution {
+  std::string kind = "uniform";  // uniform | sorted | sequential | zipf | hotset
+  double exponent = 1.0;         // zipf
+  double hot_fraction = 0.01;    // hotset: share of rows that are hot
+  double hot_probability = 0.9;  // hotset: share of accesses that go to them
+};
+
+void validate(const Distribution& d);
+void generate_indices(const Distribution& d, uint64_t rows, uint64_t seed, std::vector<int64_t>& out, ThreadPool& pool);
+
+}  // namespace gb

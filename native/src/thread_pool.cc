@@ -1,0 +1,72 @@
+#include "thread_pool.h"
+
+namespace gb {
+
+unsigned hardware_threads() {
+  unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : n;
+}
+
+ThreadPool::ThreadPool(unsigned threads) {
+  if (threads == 0) threads = 1;
+  for (unsigned i = 1; i < threads; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
+}
+
+ThreadPool::~ThreadPool() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  start_cv_.notify_all();
+  for (auto& t : workers_) t.join();
+}
+
+static void range_of(int64_t n, unsigned parts, unsigned i, int64_t& b, int64_t& e) {
+  b = n * int64_t(i) / int64_t(parts);
+  e = n * int64_t(i + 1) / int64_t(parts);
+}
+
+void ThreadPool::worker_loop(unsigned id) {
+  uint64_t seen = 0;
+  for (;;) {
+    const std::function<void(int64_t, int64_t, unsigned)>* job;
+    int64_t n;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      start_cv_.wait(lock, [&] { return stop_ || generation_ != seen; });
+      if (stop_) return;
+      seen = generation_;
+      job = job_;
+      n = n_;
+    }
+    int64_t b, e;
+    range_of(n, size(), id, b, e);
+    if (b < e) (*job)(b, e, id);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (--pending_ == 0) done_cv_.notify_one();
+    }
+  }
+}
+
+void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int64_t, unsigned)>& fn) {
+  if (workers_.empty() || n <= 1) {
+    if (n > 0) fn(0, n, 0);
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    job_ = &fn;
+    n_ = n;
+    pending_ = unsigned(workers_.size());
+    ++generation_;
+  }
+  start_cv_.notify_all();
+  int64_t b, e;
+  range_of(n, size(), 0, b, e);
+  if (b < e) fn(b, e, 0);
+  std::unique_lock<std::mutex> lock(mu_);
+  done_cv_.wait(lock, [&] { return pending_ == 0; });
+}
+
+}  // namespace gb
