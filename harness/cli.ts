@@ -1,0 +1,83 @@
+/**
+ * The gatherbench command line. Every failure the user can fix ends as one
+ * line on stderr and exit code 2; see ExitCode in errors.ts.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { ExitCode, UserError } from './errors.js';
+import { runCommand } from './cli/run.js';
+import { infoCommand } from './cli/info.js';
+import { listCommand } from './cli/list.js';
+import { loadRun } from './results/store.js';
+import { writeRunReport } from '../reports/write-report.js';
+import { version } from './version.js';
+
+const EXIT_HELP = `
+Exit codes:
+  0    success
+  1    a point failed verification or errored (run), or a regression was found (compare)
+  2    bad input: malformed scenario, impossible sizes, unknown names, missing files
+  130  interrupted by Ctrl-C (finished points are saved; resume with run --resume <dir>)`;
+
+export async function main(argv: string[], log: (l: string) => void = (l) => process.stdout.write(l + '\n')): Promise<number> {
+  let code: number = ExitCode.ok;
+  const program = new Command('gatherbench')
+    .description('Measure and explain how a GPU should fetch irregular rows from host memory.')
+    .version(version)
+    .addHelpText('after', EXIT_HELP)
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command('run')
+    .description('run a scenario (a name from scenarios/ or a path to a YAML file); writes results/<UTC time>-<name>/')
+    .argument('[scenario]', 'scenario name or file', 'default')
+    .option('-o, --out <dir>', 'root folder for run directories', 'results')
+    .option('--resume <dir>', 'finish an interrupted run in <dir> (its own scenario is used)')
+    .option('--methods <list>', 'comma-separated methods to run instead of the scenario\'s')
+    .option('--budget <duration>', "override the scenario's time budget per point, e.g. 500ms")
+    .option('--no-report', 'skip writing report.html')
+    .addHelpText('after', EXIT_HELP)
+    .action(async (scenario: string, opts) => {
+      code = await runCommand(opts.resume ? undefined : scenario, { ...opts, log });
+    });
+
+  program
+    .command('list')
+    .description('list scenarios, methods (and whether this machine can run them) and axes')
+    .action(() => {
+      code = listCommand(log);
+    });
+
+  program
+    .command('info')
+    .description('print the environment and backend detection')
+    .addOption(new Option('--json', 'machine-readable output'))
+    .action(async (opts) => {
+      code = await infoCommand(opts, log);
+    });
+
+  program
+    .command('report')
+    .description('(re)build report.html for a run directory')
+    .argument('<run>', 'run directory or its results.json')
+    .action((ref: string) => {
+      const { dir, run } = loadRun(ref);
+      log(`report: ${writeRunReport(dir, run)}`);
+    });
+
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? ExitCode.ok : ExitCode.badInput;
+    }
+    if (e instanceof UserError) {
+      process.stderr.write(`gatherbench: ${e.message}\n`);
+      return ExitCode.badInput;
+    }
+    process.stderr.write(`gatherbench: internal error: ${(e as Error)?.message ?? String(e)}\n`);
+    if (process.env.GATHERBENCH_DEBUG) process.stderr.write(`${(e as Error)?.stack}\n`);
+    return ExitCode.failures;
+  }
+}

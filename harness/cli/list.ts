@@ -1,0 +1,21 @@
+/** `gatherbench list`: scenarios, methods and axes. */
+import { listScenarios } from '../scenario/load.js';
+import { METHODS, availability } from '../methods.js';
+import { loadAddon } from '../native/addon.js';
+import { AXES, AXIS_NAMES } from '../scenario/axes.js';
+
+export function listCommand(log: (l: string) => void): number {
+  log('scenarios (gatherbench run <name>):');
+  for (const s of listScenarios()) log(`  ${s.name.padEnd(16)} ${s.description.split('\n')[0]}`);
+  const { addon, loadError } = loadAddon();
+  const avail = availability(addon, loadError);
+  log('\nmethods:');
+  for (const m of METHODS) {
+    const a = avail.find((x) => x.method === m.name)!;
+    log(`  ${m.name.padEnd(18)} [${m.backend}, ${m.role}] ${m.summary}`);
+    log(`  ${''.padEnd(18)} ${a.available ? 'available here' : `unavailable here: ${a.reason}`}`);
+  }
+  log('\naxes (scenario key axes.<name>: [values]):');
+  for (const a of AXIS_NAMES) log(`  ${a.padEnd(13)} ${AXES[a].doc} (default ${JSON.stringify(AXES[a].default)})`);
+  return 0;
+}

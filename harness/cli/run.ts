@@ -1,0 +1,143 @@
+/** `gatherbench run`: load, check, measure, save point by point, report. */
+import os from 'node:os';
+import path from 'node:path';
+import { ExitCode, UserError } from '../errors.js';
+import { loadAddon, type Addon } from '../native/addon.js';
+import { availability, methodSpec } from '../methods.js';
+import { loadScenario } from '../scenario/load.js';
+import { expand, type Case } from '../scenario/expand.js';
+import { checkFeasible } from '../scenario/feasibility.js';
+import type { Scenario } from '../scenario/schema.js';
+import { captureEnvironment } from '../env/environment.js';
+import { HOST_ONLY_LABEL, RESULTS_SCHEMA, type RunResults } from '../results/model.js';
+import { loadRun, newRunDir, saveRun } from '../results/store.js';
+import { toMarkdown } from '../results/markdown.js';
+import { runCases } from '../runner/runner.js';
+import { makeProgress, type Progress } from '../runner/progress.js';
+import { writeRunReport } from '../../reports/write-report.js';
+import { parseSeconds } from '../units.js';
+import { version } from '../version.js';
+
+export interface RunOptions {
+  out?: string;
+  resume?: string;
+  methods?: string;
+  budget?: string;
+  report?: boolean;
+  /** for tests: a progress sink and an abort signal instead of SIGINT */
+  progress?: Progress;
+  signal?: AbortSignal;
+  log?: (line: string) => void;
+  availableHostBytes?: number;
+}
+
+function requireAddon(): Addon {
+  const { addon, loadError } = loadAddon();
+  if (!addon) throw new UserError(loadError!);
+  return addon;
+}
+
+/** Applies command-line overrides and resolves alloc 'auto' for this machine. */
+function resolveScenario(s: Scenario, o: RunOptions, cudaUsable: boolean): Scenario {
+  const out: Scenario = structuredClone(s);
+  if (o.methods) {
+    const names = o.methods.split(',').map((m) => m.trim()).filter(Boolean);
+    for (const n of names) if (!methodSpec(n)) throw new UserError(`--methods: unknown method '${n}' (see gatherbench list)`);
+    out.methods = names;
+  }
+  if (o.budget) out.sampling.budget = parseSeconds(o.budget);
+  if (out.axes.alloc) out.axes.alloc = [...new Set(out.axes.alloc.map((a) => (a === 'auto' ? (cudaUsable ? 'hostalloc' : 'malloc') : a)))];
+  else out.axes.alloc = [cudaUsable ? 'hostalloc' : 'malloc'];
+  return out;
+}
+
+export async function runCommand(ref: string | undefined, o: RunOptions = {}): Promise<number> {
+  const log = o.log ?? ((l: string) => process.stdout.write(l + '\n'));
+  const addon = requireAddon();
+  const build = addon.buildInfo();
+  const cuda = build.cuda ? addon.cudaInfo() : undefined;
+  const avail = availability(addon);
+
+  let dir: string;
+  let run: RunResults;
+  if (o.resume) {
+    ({ dir, run } = loadRun(o.resume));
+    if (run.status === 'complete') {
+      log(`${dir}: already complete (${run.points.length} points); nothing to resume`);
+      return ExitCode.ok;
+    }
+    run.status = 'running';
+  } else {
+    const { file, scenario } = loadScenario(ref ?? 'default');
+    const resolved = resolveScenario(scenario, o, !!cuda?.available);
+    const shown = path.relative(process.cwd(), file) || file;
+    const wanted = new Set((resolved.methods === 'all' ? avail.map((a) => a.method) : resolved.methods));
+    checkFeasible(resolved, expand(resolved), shown, o.availableHostBytes ?? os.freemem());
+    dir = newRunDir(o.out ?? 'results', resolved.name);
+    run = {
+      schema: RESULTS_SCHEMA,
+      tool: { name: 'gatherbench', version },
+      scenario: { ...resolved, file: shown },
+      backend: cuda?.available ? `cuda: ${cuda.devices.map((d) => d.name).join(', ')}` : HOST_ONLY_LABEL,
+      hostOnly: !cuda?.available,
+      status: 'running',
+      startedAt: new Date().toISOString(),
+      environment: await captureEnvironment(build, cuda),
+      unavailable: avail.filter((a) => !a.available && wanted.has(a.method)).map((a) => ({ method: a.method, reason: a.reason! })),
+      plannedPoints: 0,
+      points: [],
+    };
+  }
+
+  const usable = new Set(avail.filter((a) => a.available).map((a) => a.method));
+  const cases = expand(run.scenario).filter((c) => usable.has(c.method));
+  run.plannedPoints = cases.length;
+  saveRun(dir, run);
+
+  log(`gatherbench ${version}: scenario '${run.scenario.name}' (${run.scenario.file}) on ${run.backend}`);
+  for (const u of run.unavailable) log(`  ${u.method}: unavailable: ${u.reason}`);
+  const left = cases.filter((c) => !run.points.some((p) => p.id === c.id)).length;
+  log(`  ${left} of ${cases.length} points to measure, at most ${run.scenario.sampling.budget}s of sampling each; results in ${dir}`);
+
+  const controller = new AbortController();
+  const signal = o.signal ?? controller.signal;
+  let interrupts = 0;
+  const onSigint = () => {
+    if (++interrupts > 1) process.exit(ExitCode.interrupted); // every finished point is already on disk
+    log('\ninterrupted: finishing the current chunk of samples, then saving (Ctrl-C again to quit now)');
+    controller.abort();
+  };
+  if (!o.signal) process.on('SIGINT', onSigint);
+  const progress = o.progress ?? makeProgress();
+  progress.start(left);
+  try {
+    await runCases(cases, {
+      addon,
+      run,
+      dir,
+      progress,
+      signal,
+      deviceOf: (c: Case) => (methodSpec(c.method)!.backend === 'host' ? 'host' : cuda?.devices[c.values.device]?.name ?? `cuda:${c.values.device}`),
+      precheck: (c: Case) =>
+        methodSpec(c.method)!.backend === 'cuda' && !cuda?.devices[c.values.device] ? `no CUDA device ${c.values.device} (this machine has ${cuda?.devices.length ?? 0})` : undefined,
+    });
+  } finally {
+    progress.stop();
+    if (!o.signal) process.off('SIGINT', onSigint);
+  }
+
+  run.status = signal.aborted ? 'interrupted' : 'complete';
+  run.finishedAt = new Date().toISOString();
+  saveRun(dir, run);
+  const report = o.report === false ? undefined : writeRunReport(dir, run);
+  if (run.points.length <= 60) log('\n' + toMarkdown(run));
+  log(`results: ${path.join(dir, 'results.csv')}, ${path.join(dir, 'results.json')}`);
+  if (report) log(`report:  ${report}`);
+  if (signal.aborted) {
+    log(`interrupted with ${run.points.length} of ${run.plannedPoints} points saved; finish with: gatherbench run --resume ${dir}`);
+    return ExitCode.interrupted;
+  }
+  const failed = run.points.filter((p) => p.status === 'failed').length;
+  if (failed) log(`${failed} point(s) failed; see the report`);
+  return failed ? ExitCode.failures : ExitCode.ok;
+}

@@ -1,0 +1,18 @@
+/** Exit codes of the CLI (documented in README.md). */
+export const ExitCode = {
+  ok: 0,
+  /** a point failed verification, or a comparison found a regression */
+  failures: 1,
+  /** bad input: malformed scenario, impossible sizes, unknown names */
+  badInput: 2,
+  /** stopped by Ctrl-C; finished points are on disk */
+  interrupted: 130,
+} as const;
+
+/** An error the user can fix; printed as one line, never with a stack trace. */
+export class UserError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UserError';
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * The catalogue of access paths. Each method names the axes that change what
+ * it does; the sweep drops the others for it, so a host method is not
+ * measured once per GPU block size.
+ */
+import type { AxisName } from './scenario/axes.js';
+import type { Addon } from './native/addon.js';
+
+export type Backend = 'host' | 'cuda';
+export type Role = 'baseline' | 'candidate' | 'ceiling' | 'upper-bound';
+
+export interface MethodSpec {
+  name: string;
+  backend: Backend;
+  role: Role;
+  /** reads batch consecutive rows (a copy reference) instead of the indices */
+  contiguous: boolean;
+  axes: readonly AxisName[];
+  summary: string;
+}
+
+const TABLE: readonly AxisName[] = ['width', 'dtype', 'batch', 'table'];
+const GATHER: readonly AxisName[] = [...TABLE, 'distribution'];
+const KERNEL: readonly AxisName[] = ['device', 'mapping', 'vector', 'block', 'grid'];
+
+export const METHODS: readonly MethodSpec[] = [
+  { name: 'host-gather-copy', backend: 'host', role: 'baseline', contiguous: false, axes: [...GATHER, 'alloc', 'threads'],
+    summary: 'CPU threads gather rows into a staging buffer, then copy it to a second host buffer (the host half of the baseline)' },
+  { name: 'host-memcpy', backend: 'host', role: 'ceiling', contiguous: true, axes: [...TABLE, 'alloc', 'threads'],
+    summary: 'contiguous host copy of the same bytes: the ceiling for host-side gathers' },
+  { name: 'pinned-memcpy', backend: 'cuda', role: 'ceiling', contiguous: true, axes: [...TABLE, 'alloc', 'device'],
+    summary: 'one contiguous cudaMemcpyAsync host-to-device of the same bytes: the PCIe ceiling' },
+  { name: 'cpu-gather-memcpy', backend: 'cuda', role: 'baseline', contiguous: false, axes: [...GATHER, 'alloc', 'device', 'threads', 'pipeline'],
+    summary: 'the usual path: CPU threads gather into pinned staging, then cudaMemcpyAsync to the GPU' },
+  { name: 'zerocopy-naive', backend: 'cuda', role: 'candidate', contiguous: false, axes: [...GATHER, 'alloc', ...KERNEL],
+    summary: 'GPU threads read rows from pinned, mapped host memory; lane i reads element i of its row' },
+  { name: 'zerocopy-aligned', backend: 'cuda', role: 'candidate', contiguous: false, axes: [...GATHER, 'alloc', ...KERNEL],
+    summary: 'PyTorch-Direct: zero-copy with each warp starting on a 128-byte boundary' },
+  { name: 'device-resident', backend: 'cuda', role: 'upper-bound', contiguous: false, axes: [...GATHER, ...KERNEL],
+    summary: 'the same gather with the table in GPU memory: the upper bound, where it fits' },
+  { name: 'uvm', backend: 'cuda', role: 'candidate', contiguous: false, axes: [...GATHER, ...KERNEL, 'uvmAdvise'],
+    summary: 'the table in cudaMallocManaged memory, with optional cudaMemAdvise hints' },
+] as const;
+
+export const METHOD_NAMES = METHODS.map((m) => m.name);
+
+export function methodSpec(name: string): MethodSpec | undefined {
+  return METHODS.find((m) => m.name === name);
+}
+
+export interface Availability {
+  method: string;
+  available: boolean;
+  reason?: string;
+}
+
+/** Which methods this machine can run, and why not where it cannot. */
+export function availability(addon: Addon | undefined, loadError?: string): Availability[] {
+  if (!addon) return METHODS.map((m) => ({ method: m.name, available: false, reason: loadError ?? 'native addon not loaded' }));
+  const build = addon.buildInfo();
+  const cuda = build.cuda ? addon.cudaInfo() : undefined;
+  return METHODS.map((m) => {
+    if (m.backend === 'host') return { method: m.name, available: true };
+    if (!build.cuda) return { method: m.name, available: false, reason: 'addon built without CUDA (no nvcc at install time)' };
+    if (!cuda?.available) return { method: m.name, available: false, reason: cuda?.reason ?? 'no CUDA device' };
+    return { method: m.name, available: true };
+  });
+}

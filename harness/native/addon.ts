@@ -1,0 +1,130 @@
+/**
+ * The typed boundary to the native addon (native/src/addon.cc). Loading never
+ * throws: a missing or broken build becomes `loadError`, so `info` and `list`
+ * can still say what is wrong.
+ */
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { packageRoot } from '../paths.js';
+import path from 'node:path';
+
+export interface BuildInfo {
+  cuda: boolean;
+  cudaArchitectures?: string;
+  cudaCompiler?: string;
+  hardwareThreads: number;
+}
+
+export interface CudaDevice {
+  index: number;
+  name: string;
+  uuid: string;
+  pciBusId: string;
+  computeCapability: string;
+  sms: number;
+  totalMemory: number;
+  freeMemory: number;
+  l2Bytes: number;
+  canMapHostMemory: boolean;
+  managedMemory: boolean;
+  concurrentManagedAccess: boolean;
+  pageableMemoryAccess: boolean;
+}
+
+export interface CudaInfo {
+  built: boolean;
+  available: boolean;
+  reason?: string;
+  runtimeVersion: number;
+  driverVersion: number;
+  devices: CudaDevice[];
+}
+
+export interface DistributionSpec {
+  kind: 'uniform' | 'sorted' | 'sequential' | 'zipf' | 'hotset';
+  exponent?: number;
+  hotFraction?: number;
+  hotProbability?: number;
+}
+
+export type HostAllocMode = 'malloc' | 'hostalloc' | 'register' | 'hugepage';
+
+export interface TableInfo {
+  rows: number;
+  rowBytes: number;
+  bytes: number;
+  obtained: string;
+  pinned: boolean;
+  mapped: boolean;
+  fillSeconds: number;
+}
+
+export interface NativeTable {
+  info(): TableInfo;
+  release(): void;
+}
+
+export interface PrepareOptions {
+  method: string;
+  batch: number;
+  elemBytes: number;
+  threads?: number;
+  distribution: DistributionSpec;
+  seed: number;
+  device?: number;
+  mapping?: 'warp' | 'block';
+  vectorBytes?: number;
+  block?: number;
+  grid?: number;
+  pipeline?: number;
+  uvmAdvise?: 'none' | 'read-mostly' | 'prefer-host';
+}
+
+export interface ChunkResult {
+  total: Float64Array;
+  gather: Float64Array;
+  copy: Float64Array;
+  verification: { ok: boolean; mode: string; rowsVerified: number; badRow?: number; detail?: string };
+}
+
+export interface NativeBench {
+  run(o: { firstSample: number; samples: number; warmup: number }): Promise<ChunkResult>;
+  details(): Record<string, string | boolean>;
+  close(): void;
+}
+
+export interface Addon {
+  buildInfo(): BuildInfo;
+  cudaInfo(): CudaInfo;
+  generateIndices(o: { rows: number; count: number; seed: number; distribution: DistributionSpec }): BigInt64Array;
+  createTable(o: { rows: number; rowBytes: number; alloc: HostAllocMode; seed: number }): Promise<NativeTable>;
+  prepare(table: NativeTable, o: PrepareOptions): Promise<NativeBench>;
+}
+
+/** Error codes the addon attaches to its errors. */
+export type NativeErrorCode = 'OOM' | 'UNSUPPORTED' | 'CUDA' | 'BAD_ARGUMENT' | 'SYSTEM';
+
+export function nativeErrorCode(e: unknown): NativeErrorCode | undefined {
+  const code = (e as { code?: unknown })?.code;
+  return typeof code === 'string' ? (code as NativeErrorCode) : undefined;
+}
+
+export const addonPath = path.join(packageRoot, 'build', 'Release', 'gatherbench.node');
+
+let cached: { addon?: Addon; loadError?: string } | undefined;
+
+export function loadAddon(): { addon?: Addon; loadError?: string } {
+  if (cached) return cached;
+  const override = process.env.GATHERBENCH_ADDON;
+  const file = override ?? addonPath;
+  if (!existsSync(file)) {
+    cached = { loadError: `native addon not built (${file} is missing): run npm install` };
+    return cached;
+  }
+  try {
+    cached = { addon: createRequire(import.meta.url)(file) as Addon };
+  } catch (e) {
+    cached = { loadError: `native addon failed to load: ${(e as Error).message.split('\n')[0]}` };
+  }
+  return cached;
+}

@@ -1,0 +1,34 @@
+/**
+ * When to stop sampling a point: once the 95% CI of the median is within the
+ * target precision (after minSamples), or at maxSamples, or when the point's
+ * time budget is spent. Kept apart from the runner so each rule is testable.
+ */
+import { medianCi } from '../stats/median-ci.js';
+import type { Sampling } from '../scenario/schema.js';
+
+export type StopReason = 'precision' | 'max-samples' | 'budget';
+
+export function stopReason(samples: readonly number[], elapsedSeconds: number, s: Sampling): StopReason | undefined {
+  const n = samples.length;
+  if (n >= s.minSamples) {
+    const sorted = [...samples].sort((a, b) => a - b);
+    if (medianCi(sorted).relHalfWidth <= s.precision) return 'precision';
+  }
+  if (n >= s.maxSamples) return 'max-samples';
+  if (elapsedSeconds >= s.budget && n >= Math.min(3, s.minSamples)) return 'budget';
+  return undefined;
+}
+
+/**
+ * How many samples to ask for next: a few, then enough to reach minSamples, then
+ * about a quarter more each time, never past maxSamples nor (by the measured
+ * wall time per sample) far past the budget.
+ */
+export function nextChunk(have: number, elapsedSeconds: number, s: Sampling): number {
+  // A first small chunk tells how long a sample takes.
+  if (have === 0) return Math.min(3, s.minSamples);
+  const perSample = elapsedSeconds / have;
+  const byBudget = perSample > 0 ? Math.floor((s.budget - elapsedSeconds) / perSample) : Infinity;
+  const want = have < s.minSamples ? s.minSamples - have : Math.max(1, Math.ceil(have / 4));
+  return Math.max(1, Math.min(want, s.maxSamples - have, Math.max(1, byBudget)));
+}

@@ -1,0 +1,103 @@
+/**
+ * The axes a scenario can sweep, each with its schema and the default used
+ * when a scenario leaves it out. One place defines what a value may be.
+ */
+import { z } from 'zod';
+import { parseBytes } from '../units.js';
+
+export const DTYPES = { fp32: 4, fp16: 2, bf16: 2, fp64: 8 } as const;
+export type Dtype = keyof typeof DTYPES;
+
+const positiveInt = z.number().int('expected a positive integer').positive('expected a positive integer');
+const nonNegativeInt = z.number().int('expected a non-negative integer').nonnegative('expected a non-negative integer');
+
+/** A table size: bytes ("256MiB", 1073741824) or a row count ("100000 rows"). */
+export const tableSize = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  if (typeof v === 'string') {
+    const rows = /^\s*([0-9]+)\s*rows?\s*$/i.exec(v);
+    if (rows) {
+      const n = Number(rows[1]);
+      if (n > 0) return { rows: n };
+    }
+  }
+  const bytes = parseBytes(v);
+  if (bytes === undefined || bytes <= 0) {
+    ctx.addIssue({ code: 'custom', message: `expected a size like "256MiB" or "100000 rows", got ${JSON.stringify(v)}` });
+    return z.NEVER;
+  }
+  return { bytes };
+});
+export type TableSize = { bytes: number; rows?: undefined } | { rows: number; bytes?: undefined };
+
+export const distribution = z.union([
+  z.enum(['uniform', 'sorted', 'sequential']).transform((kind) => ({ kind })),
+  z.object({ kind: z.enum(['uniform', 'sorted', 'sequential']) }).strict(),
+  z.object({ kind: z.literal('zipf'), exponent: z.number().positive('expected a positive exponent') }).strict(),
+  z.object({
+    kind: z.literal('hotset'),
+    hotFraction: z.number().gt(0).max(1),
+    hotProbability: z.number().min(0).max(1),
+  }).strict(),
+]);
+
+export const AXES = {
+  width: { schema: positiveInt, default: [256], doc: 'row width in elements' },
+  dtype: { schema: z.enum(Object.keys(DTYPES) as [Dtype, ...Dtype[]]), default: ['fp32'], doc: 'element type: fp32, fp16, bf16, fp64' },
+  batch: { schema: positiveInt, default: [4096], doc: 'indices per gather (rows in the mini-batch)' },
+  table: { schema: tableSize, default: ['256MiB'], doc: 'feature table size: bytes ("1GiB") or rows ("100000 rows")' },
+  distribution: { schema: distribution, default: ['uniform'], doc: 'index distribution: uniform, sorted, sequential, {kind: zipf, exponent}, {kind: hotset, hotFraction, hotProbability}' },
+  threads: { schema: nonNegativeInt, default: [0], doc: 'CPU threads for CPU gathers (0 = all hardware threads)' },
+  alloc: { schema: z.enum(['auto', 'malloc', 'hostalloc', 'register', 'hugepage']), default: ['auto'], doc: 'host table allocation (auto = hostalloc with a GPU, malloc without)' },
+  device: { schema: nonNegativeInt, default: [0], doc: 'CUDA device index' },
+  mapping: { schema: z.enum(['warp', 'block']), default: ['warp'], doc: 'threads per row: a warp, or a whole block' },
+  vector: { schema: z.union([z.literal('elem'), z.literal(2), z.literal(4), z.literal(8), z.literal(16)]), default: ['elem'], doc: "bytes per load: 'elem' (the element size, as in the paper), 4, 8 or 16" },
+  block: { schema: positiveInt, default: [256], doc: 'CUDA block size' },
+  grid: { schema: nonNegativeInt, default: [0], doc: 'CUDA grid size (0 = fill the GPU)' },
+  pipeline: { schema: positiveInt, default: [1], doc: 'cpu-gather-memcpy: chunks overlapping gather and copy (1 = none)' },
+  uvmAdvise: { schema: z.enum(['none', 'read-mostly', 'prefer-host']), default: ['none'], doc: 'uvm: cudaMemAdvise hint' },
+} as const;
+
+export type AxisName = keyof typeof AXES;
+export const AXIS_NAMES = Object.keys(AXES) as AxisName[];
+
+export type DistributionValue = z.output<typeof distribution>;
+
+/** The resolved value of every axis at one point of the sweep. */
+export interface AxisValues {
+  width: number;
+  dtype: Dtype;
+  batch: number;
+  table: TableSize;
+  distribution: DistributionValue;
+  threads: number;
+  alloc: 'auto' | 'malloc' | 'hostalloc' | 'register' | 'hugepage';
+  device: number;
+  mapping: 'warp' | 'block';
+  vector: 'elem' | 2 | 4 | 8 | 16;
+  block: number;
+  grid: number;
+  pipeline: number;
+  uvmAdvise: 'none' | 'read-mostly' | 'prefer-host';
+}
+
+/** A short, stable text for an axis value: used in ids, CSV cells, labels. */
+export function axisLabel(name: AxisName, v: unknown): string {
+  if (name === 'table') {
+    const t = v as TableSize;
+    return t.rows !== undefined ? `${t.rows} rows` : formatTableBytes(t.bytes!);
+  }
+  if (name === 'distribution') {
+    const d = v as DistributionValue;
+    if (d.kind === 'zipf') return `zipf(${d.exponent})`;
+    if (d.kind === 'hotset') return `hotset(${d.hotFraction},${d.hotProbability})`;
+    return d.kind;
+  }
+  return String(v);
+}
+
+function formatTableBytes(b: number): string {
+  for (const [unit, size] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) {
+    if (b % size === 0) return `${b / size}${unit}`;
+  }
+  return `${b}B`;
+}

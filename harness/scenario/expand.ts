@@ -1,0 +1,98 @@
+/**
+ * Cartesian expansion of a scenario into cases (one method at one point),
+ * with each method seeing only its own axes, duplicates merged and
+ * `exclude` rules applied.
+ */
+import { AXES, AXIS_NAMES, DTYPES, axisLabel, type AxisName, type AxisValues, type TableSize } from './axes.js';
+import type { Scenario } from './schema.js';
+import { METHODS, methodSpec, type MethodSpec } from '../methods.js';
+
+export interface Derived {
+  elemBytes: number;
+  rowBytes: number;
+  tableRows: number;
+  tableBytes: number;
+  /** bytes a gather delivers: batch x row bytes (bandwidth counts these) */
+  usefulBytes: number;
+}
+
+export interface Case {
+  /** stable across runs: method plus its axis labels; used to match and resume */
+  id: string;
+  method: string;
+  /** the method's own axes, as labels (what tables and CSV show) */
+  labels: Partial<Record<AxisName, string>>;
+  /** every axis resolved, defaults included (what the native layer needs) */
+  values: AxisValues;
+  derived: Derived;
+}
+
+export function methodsOf(s: Scenario): MethodSpec[] {
+  return s.methods === 'all' ? [...METHODS] : s.methods.map((m) => methodSpec(m)!);
+}
+
+export function axisValues(s: Scenario, name: AxisName): unknown[] {
+  const given = s.axes[name] as unknown[] | undefined;
+  if (given) return given;
+  return (AXES[name].default as readonly unknown[]).map((v) => AXES[name].schema.parse(v));
+}
+
+export function derive(v: AxisValues): Derived {
+  const elemBytes = DTYPES[v.dtype];
+  const rowBytes = v.width * elemBytes;
+  const tableRows = tableRowsOf(v.table, rowBytes);
+  return { elemBytes, rowBytes, tableRows, tableBytes: tableRows * rowBytes, usefulBytes: v.batch * rowBytes };
+}
+
+export function tableRowsOf(t: TableSize, rowBytes: number): number {
+  return t.rows ?? Math.floor(t.bytes! / rowBytes);
+}
+
+function* cartesian(lists: unknown[][]): Generator<unknown[]> {
+  const idx = lists.map(() => 0);
+  if (lists.some((l) => l.length === 0)) return;
+  for (;;) {
+    yield idx.map((i, k) => lists[k][i]);
+    let k = lists.length - 1;
+    while (k >= 0 && ++idx[k] === lists[k].length) idx[k--] = 0;
+    if (k < 0) return;
+  }
+}
+
+function excluded(s: Scenario, method: string, labels: Partial<Record<AxisName, string>>): boolean {
+  return s.exclude.some((rule) =>
+    Object.entries(rule).every(([key, raw]) => {
+      const wanted = (Array.isArray(raw) ? raw : [raw]).map((v) =>
+        key === 'method' ? String(v) : axisLabel(key as AxisName, AXES[key as AxisName].schema.parse(v)),
+      );
+      const actual = key === 'method' ? method : labels[key as AxisName];
+      return actual !== undefined && wanted.includes(actual);
+    }),
+  );
+}
+
+export function caseId(method: string, labels: Partial<Record<AxisName, string>>): string {
+  return [method, ...AXIS_NAMES.filter((a) => labels[a] !== undefined).map((a) => `${a}=${labels[a]}`)].join(' ');
+}
+
+export function expand(s: Scenario): Case[] {
+  const lists = AXIS_NAMES.map((a) => axisValues(s, a));
+  const cases = new Map<string, Case>();
+  for (const combo of cartesian(lists)) {
+    const values = Object.fromEntries(AXIS_NAMES.map((a, i) => [a, combo[i]])) as unknown as AxisValues;
+    for (const m of methodsOf(s)) {
+      const labels: Partial<Record<AxisName, string>> = {};
+      for (const a of m.axes) labels[a] = axisLabel(a, values[a]);
+      if (excluded(s, m.name, labels)) continue;
+      const id = caseId(m.name, labels);
+      if (!cases.has(id)) cases.set(id, { id, method: m.name, labels, values, derived: derive(values) });
+    }
+  }
+  return [...cases.values()];
+}
+
+/** Cases sharing a host table run together, so each table is filled once. */
+export function tableKey(c: Case): string {
+  const usesHostTable = methodSpec(c.method)!.axes.includes('alloc');
+  return `${c.derived.tableRows}x${c.derived.rowBytes}/${usesHostTable ? c.values.alloc : 'any'}`;
+}

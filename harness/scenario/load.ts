@@ -1,0 +1,106 @@
+/**
+ * Reads a scenario by name or path and validates it. Every error names the
+ * file, the path inside it and the reason, on one line.
+ */
+import { readFileSync, existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import type { z } from 'zod';
+import { UserError } from '../errors.js';
+import { scenariosDir } from '../paths.js';
+import { scenarioSchema, type Scenario } from './schema.js';
+import { AXES, type AxisName } from './axes.js';
+
+export interface LoadedScenario {
+  file: string;
+  scenario: Scenario;
+}
+
+/** "default" -> scenarios/default.yaml; anything with a slash or .yaml is a path. */
+export function resolveScenarioPath(ref: string): string {
+  if (ref.includes('/') || ref.endsWith('.yaml') || ref.endsWith('.yml')) return ref;
+  return path.join(scenariosDir, `${ref}.yaml`);
+}
+
+export function listScenarios(): { name: string; file: string; description: string }[] {
+  if (!existsSync(scenariosDir)) return [];
+  return readdirSync(scenariosDir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => {
+      const file = path.join(scenariosDir, f);
+      try {
+        const s = loadScenario(file).scenario;
+        return { name: s.name, file, description: s.description };
+      } catch (e) {
+        return { name: f.replace(/\.yaml$/, ''), file, description: `INVALID: ${(e as Error).message}` };
+      }
+    });
+}
+
+export function loadScenario(ref: string): LoadedScenario {
+  const file = resolveScenarioPath(ref);
+  const shown = path.relative(process.cwd(), file) || file;
+  if (!existsSync(file)) throw new UserError(`${shown}: no such scenario file`);
+  let data: unknown;
+  try {
+    data = parseYaml(readFileSync(file, 'utf8'), { prettyErrors: false });
+  } catch (e) {
+    if (e instanceof YAMLParseError) {
+      const pos = e.linePos?.[0];
+      throw new UserError(`${shown}${pos ? `:${pos.line}:${pos.col}` : ''}: YAML: ${e.message.split('\n')[0]}`);
+    }
+    throw e;
+  }
+  return { file, scenario: parseScenario(data, shown) };
+}
+
+export function parseScenario(data: unknown, shown: string): Scenario {
+  const r = scenarioSchema.safeParse(data ?? {}, { reportInput: true });
+  if (!r.success) throw new UserError(`${shown}: ${formatIssue(r.error.issues)}`);
+  validateExcludes(r.data, shown);
+  return r.data;
+}
+
+function formatPath(p: readonly PropertyKey[]): string {
+  let out = '';
+  for (const k of p) out += typeof k === 'number' ? `[${k}]` : `${out ? '.' : ''}${String(k)}`;
+  return out || '(top level)';
+}
+
+function formatIssue(issues: z.core.$ZodIssue[]): string {
+  const first = deepest(issues[0]);
+  let msg = first.message;
+  if (first.code === 'unrecognized_keys') msg = `unknown key${first.keys.length > 1 ? 's' : ''} ${first.keys.map((k) => `'${k}'`).join(', ')}`;
+  else if ('input' in first && !/\bgot\b/.test(msg)) msg += `, got ${JSON.stringify(first.input) ?? 'nothing'}`;
+  const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
+  return `${formatPath(first.path)}: ${msg}${more}`;
+}
+
+/** For a union, report the branch that got furthest rather than "invalid input". */
+function deepest(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return issue;
+  let best: z.core.$ZodIssue | undefined;
+  for (const branch of issue.errors) {
+    for (const sub of branch) {
+      const full = { ...sub, path: [...issue.path, ...sub.path] } as z.core.$ZodIssue;
+      if (!best || full.path.length > best.path.length) best = full;
+    }
+  }
+  if (!best || best.path.length === issue.path.length) return issue;
+  return deepest(best);
+}
+
+/** Exclude rules must name real axes with values those axes accept. */
+function validateExcludes(s: Scenario, shown: string): void {
+  s.exclude.forEach((rule, i) => {
+    for (const [key, raw] of Object.entries(rule)) {
+      if (key === 'method') continue;
+      const values = Array.isArray(raw) ? raw : [raw];
+      values.forEach((v) => {
+        const r = AXES[key as AxisName].schema.safeParse(v);
+        if (!r.success) throw new UserError(`${shown}: exclude[${i}].${key}: ${r.error.issues[0].message}, got ${JSON.stringify(v)}`);
+      });
+    }
+  });
+}

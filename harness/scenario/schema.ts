@@ -1,0 +1,55 @@
+/** The shape of a scenario file (scenarios/*.yaml), validated with zod. */
+import { z } from 'zod';
+import { AXES, AXIS_NAMES, type AxisName } from './axes.js';
+import { METHOD_NAMES } from '../methods.js';
+import { parseSeconds } from '../units.js';
+
+const axisLists = Object.fromEntries(
+  AXIS_NAMES.map((name) => [name, z.array(AXES[name].schema as z.ZodType).min(1, 'expected at least one value').optional()]),
+) as { [K in AxisName]: z.ZodOptional<z.ZodArray<(typeof AXES)[K]['schema']>> };
+
+const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  try {
+    const s = parseSeconds(v);
+    if (s > 0) return s;
+  } catch {
+    /* reported below */
+  }
+  ctx.addIssue({ code: 'custom', message: `expected a duration like "2s" or "500ms", got ${JSON.stringify(v)}` });
+  return z.NEVER;
+});
+
+export const samplingSchema = z
+  .object({
+    /** untimed, verified runs before the first sample */
+    warmup: z.number().int().nonnegative().default(3),
+    minSamples: z.number().int().min(3, 'expected at least 3').default(10),
+    maxSamples: z.number().int().positive().default(500),
+    /** wall-clock budget per point and method, verification included */
+    budget: duration.default(2),
+    /** stop once the 95% CI of the median is within +-precision of it */
+    precision: z.number().gt(0).lt(1).default(0.02),
+  })
+  .strict()
+  .refine((s) => s.maxSamples >= s.minSamples, { message: 'maxSamples must be >= minSamples' });
+
+const excludeRule = z.record(
+  z.enum(['method', ...AXIS_NAMES] as [string, ...string[]]),
+  z.union([z.unknown().array(), z.unknown()]),
+);
+
+export const scenarioSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected a name of letters, digits, ".", "_" or "-"'),
+    description: z.string().default(''),
+    methods: z.union([z.literal('all'), z.array(z.enum(METHOD_NAMES as [string, ...string[]])).min(1)]).default('all'),
+    seed: z.number().int().nonnegative().default(1),
+    axes: z.object(axisLists).strict().default({}),
+    exclude: z.array(excludeRule).default([]),
+    sampling: samplingSchema.default({ warmup: 3, minSamples: 10, maxSamples: 500, budget: 2, precision: 0.02 }),
+  })
+  .strict();
+
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+export type Scenario = z.output<typeof scenarioSchema>;
+export type Sampling = z.output<typeof samplingSchema>;

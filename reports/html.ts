@@ -1,0 +1,117 @@
+/**
+ * The run report: one self-contained HTML file (vega inlined, data inlined,
+ * no network), with a caption under every chart and a table of all points.
+ */
+import type { RunResults, PointResult } from '../harness/results/model.js';
+import { formatBytes, formatSeconds } from '../harness/units.js';
+import { vegaScripts } from './assets.js';
+import type { Chart } from './charts/types.js';
+import { chartRows } from './charts/data.js';
+import { bandwidthByWidth } from './charts/bandwidth-by-width.js';
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** JSON that is safe inside a <script> element. */
+function scriptJson(v: unknown): string {
+  return JSON.stringify(v).replace(/</g, '\\u003c');
+}
+
+export function runCharts(run: RunResults): Chart[] {
+  const rows = chartRows(run);
+  return rows.length ? [bandwidthByWidth(rows)] : [];
+}
+
+export function warnings(run: RunResults): string[] {
+  const w: string[] = [];
+  if (run.hostOnly) w.push(`${run.backend}: CUDA methods were not run.`);
+  if (run.status !== 'complete') w.push(`This run is ${run.status}: ${run.points.length} of ${run.plannedPoints} points are in it.`);
+  const failed = run.points.filter((p) => p.status === 'failed');
+  if (failed.length) w.push(`${failed.length} point(s) failed: ${failed.slice(0, 3).map((p) => `${p.id} (${p.reason})`).join('; ')}${failed.length > 3 ? '; ...' : ''}`);
+  for (const u of run.unavailable) w.push(`${u.method} unavailable: ${u.reason}`);
+  return w;
+}
+
+function environmentPanel(run: RunResults): string {
+  const e = run.environment;
+  const gpus = e.cuda?.devices.map((d) => `${d.name} (cc ${d.computeCapability}, ${d.sms} SMs, ${formatBytes(d.totalMemory)}, ${d.pciBusId})`) ?? [];
+  const rows: [string, string][] = [
+    ['backend', run.backend],
+    ['GPU', gpus.join('; ') || 'none'],
+    ['CUDA', e.cuda?.built ? `runtime ${e.cuda.runtimeVersion}, driver ${e.cuda.driverVersion || 'none'}` : 'not in this build'],
+    ['CPU', `${e.cpu.model}: ${e.cpu.cores} threads, ${e.cpu.physicalCores} cores, ${e.cpu.sockets} socket(s), ${e.cpu.numaNodes} NUMA node(s)`],
+    ['memory', `${formatBytes(e.memory.total)} total, ${formatBytes(e.memory.available)} available at start`],
+    ['OS', `${e.host.os}, kernel ${e.host.kernel}, ${e.host.arch}, virtualization: ${e.host.virtualization}`],
+    ['Node / addon', `${e.node}; ${'error' in e.addon ? e.addon.error : e.addon.cuda ? `CUDA build (${e.addon.cudaArchitectures})` : 'CPU-only build'}`],
+    ['commit', e.gitCommit],
+    ['run', `${run.startedAt} to ${run.finishedAt ?? '(unfinished)'}`],
+  ];
+  return `<table class="env">${rows.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</table>`;
+}
+
+function pointRow(p: PointResult): string {
+  const s = p.stats;
+  const cells = [
+    p.method,
+    Object.entries(p.axes).map(([k, v]) => `${k}=${v}`).join(' '),
+    p.status,
+    p.bandwidth ? p.bandwidth.median.toFixed(2) : '',
+    p.bandwidth ? `${p.bandwidth.ciLow.toFixed(2)} – ${p.bandwidth.ciHigh.toFixed(2)}` : '',
+    s ? formatSeconds(s.median) : '',
+    s ? `${(s.relCi * 100).toFixed(1)}%` : '',
+    s ? formatSeconds(s.p5) : '',
+    s ? formatSeconds(s.p95) : '',
+    s ? String(s.n) : '',
+    p.phases?.gather ? formatSeconds(p.phases.gather.median) : '',
+    p.phases?.copy ? formatSeconds(p.phases.copy.median) : '',
+    p.verification ? `${p.verification.mode} (${p.verification.rowsVerified} rows)` : '',
+    p.reason ?? Object.entries(p.details).map(([k, v]) => `${k}: ${v}`).join('; '),
+  ];
+  const sortKeys = [undefined, undefined, undefined, p.bandwidth?.median, undefined, s?.median, s?.relCi, s?.p5, s?.p95, s?.n];
+  return `<tr class="${p.status}">${cells.map((c, i) => `<td${sortKeys[i] !== undefined ? ` data-sort="${sortKeys[i]}"` : ''}>${escapeHtml(c)}</td>`).join('')}</tr>`;
+}
+
+const HEAD = ['method', 'axes', 'status', 'GB/s', '95% CI (GB/s)', 'median time', '± CI', 'p5', 'p95', 'samples', 'gather', 'copy', 'verified', 'notes'];
+
+const STYLE = `body{font:14px system-ui,sans-serif;margin:24px;color:#222;max-width:1400px}
+h1{font-size:22px}h2{font-size:17px;margin-top:32px}.banner{background:#fff4d6;border:1px solid #e0b44c;padding:8px 12px;margin:6px 0}
+table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:3px 6px;text-align:left;vertical-align:top}
+table.points th{cursor:pointer;background:#f4f4f4;position:sticky;top:0}tr.failed{background:#fde2e2}tr.skipped{color:#888}
+.caption{color:#444;max-width:900px;margin:4px 0 16px}input#filter{margin:8px 0;padding:4px;width:320px}`;
+
+const TABLE_SCRIPT = `(()=>{const t=document.querySelector('table.points');if(!t)return;const body=t.tBodies[0];
+t.querySelectorAll('th').forEach((th,i)=>th.addEventListener('click',()=>{const asc=th.dataset.dir!=='asc';th.dataset.dir=asc?'asc':'desc';
+const key=r=>{const c=r.cells[i];return c.dataset.sort!==undefined?Number(c.dataset.sort):c.textContent};
+[...body.rows].sort((a,b)=>{const x=key(a),y=key(b);return (x<y?-1:x>y?1:0)*(asc?1:-1)}).forEach(r=>body.appendChild(r))}));
+document.getElementById('filter').addEventListener('input',e=>{const q=e.target.value.toLowerCase();
+[...body.rows].forEach(r=>r.style.display=r.textContent.toLowerCase().includes(q)?'':'none')})})();`;
+
+export function renderRunReport(run: RunResults): string {
+  const charts = runCharts(run);
+  const scripts = vegaScripts().map((s) => `<script>${s.replace(/<\/script/gi, '<\\/script')}</script>`).join('\n');
+  const chartHtml = charts.length
+    ? charts.map((c) => `<h2>${escapeHtml(c.title)}</h2><div class="chart" id="chart-${c.id}"></div><p class="caption">${escapeHtml(c.caption)}</p>`).join('\n')
+    : '<p>No successful points to chart.</p>';
+  const embed = charts.map((c) => `vegaEmbed('#chart-${c.id}', ${scriptJson(c.spec)}, {actions:false, renderer:'svg'}).catch(e=>console.error(e));`).join('\n');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>gatherbench: ${escapeHtml(run.scenario.name)}</title>
+<style>${STYLE}</style>
+${scripts}
+</head><body>
+<h1>gatherbench: ${escapeHtml(run.scenario.name)}</h1>
+<p>${escapeHtml(run.scenario.description)}</p>
+${warnings(run).map((w) => `<div class="banner">${escapeHtml(w)}</div>`).join('\n')}
+<h2>Environment</h2>
+${environmentPanel(run)}
+${chartHtml}
+<h2>All points</h2>
+<p>Data: <a href="results.csv">results.csv</a>, <a href="results.json">results.json</a> (raw samples included). Click a header to sort.</p>
+<input id="filter" placeholder="filter rows (e.g. zerocopy width=1000)">
+<table class="points"><thead><tr>${HEAD.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>
+<tbody>${run.points.map(pointRow).join('\n')}</tbody></table>
+<script>${embed}
+${TABLE_SCRIPT}</script>
+</body></html>
+`;
+}
