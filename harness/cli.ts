@@ -7,6 +7,7 @@ import { ExitCode, UserError } from './errors.js';
 import { runCommand } from './cli/run.js';
 import { infoCommand } from './cli/info.js';
 import { listCommand } from './cli/list.js';
+import { selftestCommand } from './cli/selftest.js';
 import { loadRun } from './results/store.js';
 import { writeRunReport } from '../reports/write-report.js';
 import { version } from './version.js';
@@ -54,6 +55,15 @@ export async function main(argv: string[], log: (l: string) => void = (l) => pro
     .addOption(new Option('--json', 'machine-readable output'))
     .action(async (opts) => {
       code = await infoCommand(opts, log);
+    });
+
+  program
+    .command('selftest')
+    .description('check every available method against the host table over the correctness matrix')
+    .option('--methods <list>', 'comma-separated methods (default: all available here)')
+    .option('--device <n>', 'CUDA device index', '0')
+    .action(async (opts) => {
+      code = await selftestCommand(opts, log);
     });
 
   program

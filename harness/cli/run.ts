@@ -95,7 +95,9 @@ export async function runCommand(ref: string | undefined, o: RunOptions = {}): P
   saveRun(dir, run);
 
   log(`gatherbench ${version}: scenario '${run.scenario.name}' (${run.scenario.file}) on ${run.backend}`);
-  for (const u of run.unavailable) log(`  ${u.method}: unavailable: ${u.reason}`);
+  const byReason = new Map<string, string[]>();
+  for (const u of run.unavailable) byReason.set(u.reason, [...(byReason.get(u.reason) ?? []), u.method]);
+  for (const [reason, methods] of byReason) log(`  unavailable (${methods.join(', ')}): ${reason}`);
   const left = cases.filter((c) => !run.points.some((p) => p.id === c.id)).length;
   log(`  ${left} of ${cases.length} points to measure, at most ${run.scenario.sampling.budget}s of sampling each; results in ${dir}`);
 

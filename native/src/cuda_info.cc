@@ -23,7 +23,9 @@ CudaInfo query_cuda() {
   int n = 0;
   cudaError_t e = cudaGetDeviceCount(&n);
   if (e != cudaSuccess || n == 0) {
-    info.reason = e != cudaSuccess ? std::string("no CUDA device: ") + cudaGetErrorString(e) : "no CUDA device";
+    if (e == cudaErrorInsufficientDriver && info.driver_version == 0) info.reason = "no CUDA driver on this machine";
+    else if (e != cudaSuccess) info.reason = std::string("no CUDA device: ") + cudaGetErrorString(e);
+    else info.reason = "no CUDA device";
     cudaGetLastError();
     return info;
   }

@@ -77,23 +77,20 @@ class CudaMethod : public Method {
  public:
   CudaMethod(const MethodConfig& c, const HostTable& t, ThreadPool& pool)
       : c_(c), t_(t), pool_(pool), out_bytes_(c.batch * t.row_bytes()) {
-    check(cudaSetDevice(c.device), "cudaSetDevice");
-    check(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
-    for (auto* e : {&e0_, &e_mid_, &e1_}) check(cudaEventCreate(e), "cudaEventCreate");
-    out_ = static_cast<uint8_t*>(device_alloc((out_bytes_ + 15) / 16 * 16, "the output"));
-    sum_ = static_cast<unsigned long long*>(device_alloc(sizeof(unsigned long long), "the checksum"));
-    check(cudaHostAlloc(reinterpret_cast<void**>(&host_out_), std::min(out_bytes_, kFullVerifyBytes) + 16, 0),
-          "cudaHostAlloc (verification buffer)");
+    try {
+      check(cudaSetDevice(c.device), "cudaSetDevice");
+      check(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
+      for (auto* e : {&e0_, &e_mid_, &e1_}) check(cudaEventCreate(e), "cudaEventCreate");
+      out_ = static_cast<uint8_t*>(device_alloc((out_bytes_ + 15) / 16 * 16, "the output"));
+      sum_ = static_cast<unsigned long long*>(device_alloc(sizeof(unsigned long long), "the checksum"));
+      check(cudaHostAlloc(reinterpret_cast<void**>(&host_out_), std::min(out_bytes_, kFullVerifyBytes) + 16, 0),
+            "cudaHostAlloc (verification buffer)");
+    } catch (...) {
+      release_base();
+      throw;
+    }
   }
-  ~CudaMethod() override {
-    cudaSetDevice(c_.device);
-    cudaStreamSynchronize(stream_);
-    cudaFree(out_);
-    cudaFree(sum_);
-    cudaFreeHost(host_out_);
-    for (auto e : {e0_, e_mid_, e1_}) cudaEventDestroy(e);
-    cudaStreamDestroy(stream_);
-  }
+  ~CudaMethod() override { release_base(); }
 
   void bind_thread() override { check(cudaSetDevice(c_.device), "cudaSetDevice"); }
   void poison(uint8_t byte) override {
@@ -154,6 +151,18 @@ class CudaMethod : public Method {
     v.ok = false;
     v.detail = "checksum mismatch, but every row compares equal on re-read (output changed after the kernel?)";
     return v;
+  }
+
+  void release_base() {
+    cudaSetDevice(c_.device);
+    if (stream_) cudaStreamSynchronize(stream_);
+    if (out_) cudaFree(out_);
+    if (sum_) cudaFree(sum_);
+    if (host_out_) cudaFreeHost(host_out_);
+    for (auto e : {e0_, e_mid_, e1_})
+      if (e) cudaEventDestroy(e);
+    if (stream_) cudaStreamDestroy(stream_);
+    cudaGetLastError();
   }
 
   float elapsed(cudaEvent_t a, cudaEvent_t b) {
@@ -250,53 +259,55 @@ class KernelGather : public CudaMethod {
  public:
   KernelGather(const MethodConfig& c, const HostTable& t, ThreadPool& pool) : CudaMethod(c, t, pool) {
     const std::string& m = c.method;
-    const uint64_t table_alloc = t.bytes() + HostTable::kPadBytes;
-    if (m == "zerocopy-naive" || m == "zerocopy-aligned") {
-      if (!t.device_view())
-        throw Error("UNSUPPORTED", "zero-copy needs a pinned, mapped table; this one is '" + t.obtained() + "'");
-      src_ = t.device_view();
-      where_ = "mapped host memory";
-    } else if (m == "device-resident") {
-      owned_ = device_alloc(table_alloc, "the device-resident table");
-      check(cudaMemcpy(owned_, t.data(), table_alloc, cudaMemcpyHostToDevice), "copying the table to the GPU");
-      src_ = static_cast<const uint8_t*>(owned_);
-      where_ = "device memory";
-    } else if (m == "uvm") {
-      init_managed(table_alloc);
-    } else {
+    const int v = c.vector_bytes > 0 ? c.vector_bytes : c.elem_bytes;
+    // Everything that can be refused is refused before anything is allocated.
+    if (m != "zerocopy-naive" && m != "zerocopy-aligned" && m != "device-resident" && m != "uvm")
       throw Error("BAD_ARGUMENT", "unknown GPU method '" + m + "'");
-    }
-    launch_.table = src_;
-    launch_.n = int64_t(c.batch);
-    launch_.out = out_;
-    launch_.row_bytes = int64_t(t.row_bytes());
-    launch_.elem_bytes = c.elem_bytes;
-    launch_.aligned = m != "zerocopy-naive";
-    launch_.vector_bytes = c.vector_bytes > 0 ? c.vector_bytes : c.elem_bytes;
-    launch_.block_per_row = c.mapping == "block";
-    launch_.block = c.block;
-    launch_.grid = c.grid;
-    const int v = launch_.vector_bytes;
     if (v != 2 && v != 4 && v != 8 && v != 16)
       throw Error("BAD_ARGUMENT", "vector width must be 2, 4, 8 or 16 bytes, got " + std::to_string(v));
     if (v < c.elem_bytes || v % c.elem_bytes != 0)
       throw Error("UNSUPPORTED", "vector width " + std::to_string(v) + " B does not hold whole " +
                                      std::to_string(c.elem_bytes) + "-byte elements");
-    if (!launch_.aligned && t.row_bytes() % uint64_t(v) != 0)
+    if (m == "zerocopy-naive" && t.row_bytes() % uint64_t(v) != 0)
       throw Error("UNSUPPORTED", "naive " + std::to_string(v) + "-byte loads need rows that are a multiple of " +
                                      std::to_string(v) + " B; rows are " + std::to_string(t.row_bytes()) + " B");
     if (c.block % 32 != 0 || c.block < 32 || c.block > 1024)
       throw Error("BAD_ARGUMENT", "block size must be a multiple of 32 from 32 to 1024");
-    idx_ = static_cast<int64_t*>(device_alloc(c.batch * sizeof(int64_t), "the indices"));
-    check(cudaHostAlloc(reinterpret_cast<void**>(&host_idx_), c.batch * sizeof(int64_t), 0), "cudaHostAlloc (indices)");
-    launch_.idx = idx_;
-    check(resolve_grid(launch_, c.device), "sizing the grid");
+    if ((m == "zerocopy-naive" || m == "zerocopy-aligned") && !t.device_view())
+      throw Error("UNSUPPORTED", "zero-copy needs a pinned, mapped table; this one is '" + t.obtained() + "'");
+    try {
+      const uint64_t table_alloc = t.bytes() + HostTable::kPadBytes;
+      if (m == "device-resident") {
+        owned_ = device_alloc(table_alloc, "the device-resident table");
+        check(cudaMemcpy(owned_, t.data(), table_alloc, cudaMemcpyHostToDevice), "copying the table to the GPU");
+        src_ = static_cast<const uint8_t*>(owned_);
+        where_ = "device memory";
+      } else if (m == "uvm") {
+        init_managed(table_alloc);
+      } else {
+        src_ = t.device_view();
+        where_ = "mapped host memory";
+      }
+      idx_ = static_cast<int64_t*>(device_alloc(c.batch * sizeof(int64_t), "the indices"));
+      check(cudaHostAlloc(reinterpret_cast<void**>(&host_idx_), c.batch * sizeof(int64_t), 0), "cudaHostAlloc (indices)");
+      launch_.table = src_;
+      launch_.idx = idx_;
+      launch_.n = int64_t(c.batch);
+      launch_.out = out_;
+      launch_.row_bytes = int64_t(t.row_bytes());
+      launch_.elem_bytes = c.elem_bytes;
+      launch_.aligned = m != "zerocopy-naive";
+      launch_.vector_bytes = v;
+      launch_.block_per_row = c.mapping == "block";
+      launch_.block = c.block;
+      launch_.grid = c.grid;
+      check(resolve_grid(launch_, c.device), "sizing the grid");
+    } catch (...) {
+      release();
+      throw;
+    }
   }
-  ~KernelGather() override {
-    cudaFree(idx_);
-    cudaFreeHost(host_idx_);
-    if (owned_) cudaFree(owned_);
-  }
+  ~KernelGather() override { release(); }
   Sample run_once(std::vector<int64_t>& idx) override {
     // Indices live on the GPU before the clock starts, as in PyTorch-Direct.
     std::memcpy(host_idx_, idx.data(), idx.size() * sizeof(int64_t));
@@ -319,6 +330,14 @@ class KernelGather : public CudaMethod {
   }
 
  private:
+  void release() {
+    if (idx_) cudaFree(idx_);
+    if (host_idx_) cudaFreeHost(host_idx_);
+    if (owned_) cudaFree(owned_);
+    idx_ = nullptr;
+    host_idx_ = nullptr;
+    owned_ = nullptr;
+  }
   void init_managed(uint64_t bytes) {
     int managed = 0, concurrent = 0;
     cudaDeviceGetAttribute(&managed, cudaDevAttrManagedMemory, c_.device);

@@ -1,0 +1,72 @@
+/**
+ * The correctness matrix every method must pass: widths around warp and
+ * 128-byte boundaries, every element type, batches of 1, 7 and 4096, random
+ * indices with duplicates and a wrapping sweep over the whole table (first
+ * and last row, and so every row start offset modulo 128 bytes).
+ */
+import { DTYPES, type Dtype } from '../scenario/axes.js';
+import { methodSpec } from '../methods.js';
+
+export const WIDTHS = [1, 3, 31, 32, 33, 100, 128, 1000, 1024];
+export const BATCHES = [1, 7, 4096];
+/** Fewer rows than the largest batch: the sweep wraps, covering every row and repeating some. */
+export const TABLE_ROWS = 3000;
+export const VECTORS = ['elem', 4, 8, 16] as const;
+export const MAPPINGS = ['warp', 'block'] as const;
+
+export interface SelftestCase {
+  method: string;
+  width: number;
+  dtype: Dtype;
+  batch: number;
+  distribution: 'uniform' | 'sequential';
+  vector: (typeof VECTORS)[number];
+  mapping: (typeof MAPPINGS)[number];
+  uvmAdvise: 'none' | 'read-mostly' | 'prefer-host';
+}
+
+const KERNEL_METHODS = new Set(['zerocopy-naive', 'zerocopy-aligned', 'device-resident', 'uvm']);
+
+export function selftestCases(methods: string[]): SelftestCase[] {
+  const out: SelftestCase[] = [];
+  for (const method of methods) {
+    const kernel = KERNEL_METHODS.has(method);
+    const contiguous = methodSpec(method)!.contiguous;
+    const dists = contiguous ? (['sequential'] as const) : (['uniform', 'sequential'] as const);
+    // A contiguous copy cannot run past the table: its largest batch is the whole table.
+    const batches = contiguous ? BATCHES.map((b) => Math.min(b, TABLE_ROWS)) : BATCHES;
+    for (const dtype of Object.keys(DTYPES) as Dtype[])
+      for (const width of WIDTHS)
+        for (const batch of batches)
+          for (const distribution of dists)
+            for (const vector of kernel ? VECTORS : (['elem'] as const))
+              for (const mapping of kernel ? MAPPINGS : (['warp'] as const))
+                for (const uvmAdvise of method === 'uvm' ? (['none', 'read-mostly', 'prefer-host'] as const) : (['none'] as const)) {
+                  // UVM hints do not change the kernel: one variant set is enough for them.
+                  if (method === 'uvm' && uvmAdvise !== 'none' && (vector !== 'elem' || mapping !== 'warp')) continue;
+                  out.push({ method, width, dtype, batch, distribution, vector, mapping, uvmAdvise });
+                }
+  }
+  return out;
+}
+
+/** Why the kernel cannot run a case (the native layer must agree), or undefined. */
+export function expectedUnsupported(c: SelftestCase): string | undefined {
+  if (!KERNEL_METHODS.has(c.method) || c.vector === 'elem') return undefined;
+  const elem = DTYPES[c.dtype];
+  if (c.vector < elem || c.vector % elem !== 0) return 'vector narrower than an element';
+  if (c.method === 'zerocopy-naive' && (c.width * elem) % c.vector !== 0) return 'row not a multiple of the vector';
+  return undefined;
+}
+
+/** Row start offsets modulo 128 B that a full sweep of the table visits, against all possible ones. */
+export function offsetsCovered(rowBytes: number): { seen: number; possible: number } {
+  const seen = new Set<number>();
+  for (let r = 0; r < TABLE_ROWS; r++) seen.add((r * rowBytes) % 128);
+  const g = gcd(rowBytes, 128);
+  return { seen: seen.size, possible: 128 / g };
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}

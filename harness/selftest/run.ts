@@ -1,0 +1,71 @@
+/** Runs the correctness matrix through the addon: every case verified against the host table. */
+import { nativeErrorCode, type Addon, type NativeTable } from '../native/addon.js';
+import { DTYPES } from '../scenario/axes.js';
+import { TABLE_ROWS, expectedUnsupported, selftestCases, type SelftestCase } from './matrix.js';
+
+export type SelftestStatus = 'pass' | 'fail' | 'n/a';
+
+export interface SelftestOutcome {
+  case: SelftestCase;
+  status: SelftestStatus;
+  detail?: string;
+}
+
+export function describeCase(c: SelftestCase): string {
+  const variant = c.vector !== 'elem' || c.mapping !== 'warp' ? ` vector=${c.vector} mapping=${c.mapping}` : '';
+  const advise = c.uvmAdvise !== 'none' ? ` advise=${c.uvmAdvise}` : '';
+  return `${c.method} ${c.dtype} width=${c.width} batch=${c.batch} ${c.distribution}${variant}${advise}`;
+}
+
+async function runOne(addon: Addon, table: NativeTable, c: SelftestCase, device: number): Promise<SelftestOutcome> {
+  const expected = expectedUnsupported(c);
+  let bench;
+  try {
+    bench = await addon.prepare(table, {
+      method: c.method, batch: c.batch, elemBytes: DTYPES[c.dtype], distribution: { kind: c.distribution }, seed: 7,
+      device, mapping: c.mapping, vectorBytes: c.vector === 'elem' ? 0 : c.vector, uvmAdvise: c.uvmAdvise, threads: 0,
+    });
+  } catch (e) {
+    const code = nativeErrorCode(e);
+    if (code === 'UNSUPPORTED' && expected) return { case: c, status: 'n/a', detail: expected };
+    return { case: c, status: 'fail', detail: `prepare: ${code ?? ''} ${(e as Error).message}` };
+  }
+  try {
+    if (expected) return { case: c, status: 'fail', detail: `ran although expected unsupported (${expected})` };
+    const r = await bench.run({ firstSample: 0, samples: 2, warmup: 1 });
+    if (!r.verification.ok) return { case: c, status: 'fail', detail: r.verification.detail };
+    if (r.total.length !== 2 || ![...r.total].every((t) => t > 0)) return { case: c, status: 'fail', detail: `bad timings ${[...r.total]}` };
+    return { case: c, status: 'pass' };
+  } catch (e) {
+    return { case: c, status: 'fail', detail: `run: ${(e as Error).message}` };
+  } finally {
+    bench.close();
+  }
+}
+
+export async function runSelftest(
+  addon: Addon,
+  o: { methods: string[]; device?: number; alloc?: 'malloc' | 'hostalloc'; onOutcome?: (x: SelftestOutcome) => void },
+): Promise<SelftestOutcome[]> {
+  const cases = selftestCases(o.methods);
+  const byTable = new Map<string, SelftestCase[]>();
+  for (const c of cases) {
+    const k = `${c.width}x${DTYPES[c.dtype]}`;
+    byTable.set(k, [...(byTable.get(k) ?? []), c]);
+  }
+  const outcomes: SelftestOutcome[] = [];
+  for (const group of byTable.values()) {
+    const rowBytes = group[0].width * DTYPES[group[0].dtype];
+    const table = await addon.createTable({ rows: TABLE_ROWS, rowBytes, alloc: o.alloc ?? 'malloc', seed: rowBytes });
+    try {
+      for (const c of group) {
+        const x = await runOne(addon, table, c, o.device ?? 0);
+        outcomes.push(x);
+        o.onOutcome?.(x);
+      }
+    } finally {
+      table.release();
+    }
+  }
+  return outcomes;
+}
