@@ -33,7 +33,7 @@ export const samplingSchema = z
   .strict()
   .refine((s) => s.maxSamples >= s.minSamples, { message: 'maxSamples must be >= minSamples' });
 
-const excludeRule = z.record(
+const excludeRule = z.partialRecord(
   z.enum(['method', ...AXIS_NAMES] as [string, ...string[]]),
   z.union([z.unknown().array(), z.unknown()]),
 );
