@@ -50,15 +50,19 @@ __global__ void gather_kernel(const uint8_t* __restrict__ table, const int64_t* 
     const int64_t nvec = (head + row_bytes + V - 1) / V;
     for (int64_t v0 = lane; v0 < nvec; v0 += int64_t(group) * UNROLL) {
       Vec x[UNROLL];
+      // Lanes whose vector lies wholly before the row start stay idle: loading
+      // it would carry bytes of the previous row over PCIe for nothing.
+      const int64_t first = ALIGNED ? head / V : 0;
 #pragma unroll
       for (int u = 0; u < UNROLL; ++u) {
         const int64_t v = v0 + int64_t(u) * group;
-        if (v < nvec) x[u] = base[v];
+        if (v < nvec && v >= first) x[u] = base[v];
       }
 #pragma unroll
       for (int u = 0; u < UNROLL; ++u) {
         const int64_t v = v0 + int64_t(u) * group;
         if (v >= nvec) break;
+        if (v < first) continue;
         const int64_t b = v * V - head;  // byte offset in the row of this vector
         if (!ALIGNED || (b >= 0 && b + V <= row_bytes && (reinterpret_cast<uintptr_t>(dst + b) % V) == 0))
           *reinterpret_cast<Vec*>(dst + b) = x[u];
