@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ExitCode, UserError } from '../errors.js';
 import { loadAddon, type Addon } from '../native/addon.js';
 import { availability, methodSpec } from '../methods.js';
-import { loadScenario } from '../scenario/load.js';
+import { displayPath, loadScenario } from '../scenario/load.js';
 import { expand, type Case } from '../scenario/expand.js';
 import { checkFeasible } from '../scenario/feasibility.js';
 import type { Scenario } from '../scenario/schema.js';
@@ -70,7 +70,7 @@ export async function runCommand(ref: string | undefined, o: RunOptions = {}): P
   } else {
     const { file, scenario } = loadScenario(ref ?? 'default');
     const resolved = resolveScenario(scenario, o, !!cuda?.available);
-    const shown = path.relative(process.cwd(), file) || file;
+    const shown = displayPath(file);
     const wanted = new Set((resolved.methods === 'all' ? avail.map((a) => a.method) : resolved.methods));
     checkFeasible(resolved, expand(resolved), shown, o.availableHostBytes ?? os.freemem());
     dir = newRunDir(o.out ?? 'results', resolved.name);

@@ -38,17 +38,24 @@ export function listScenarios(): { name: string; file: string; description: stri
     });
 }
 
+/** A path as the user would want to read it: relative below the working directory, else as given. */
+export function displayPath(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+}
+
 export function loadScenario(ref: string): LoadedScenario {
   const file = resolveScenarioPath(ref);
-  const shown = path.relative(process.cwd(), file) || file;
+  const shown = displayPath(file);
   if (!existsSync(file)) throw new UserError(`${shown}: no such scenario file`);
   let data: unknown;
   try {
-    data = parseYaml(readFileSync(file, 'utf8'), { prettyErrors: false });
+    data = parseYaml(readFileSync(file, 'utf8'));
   } catch (e) {
     if (e instanceof YAMLParseError) {
       const pos = e.linePos?.[0];
-      throw new UserError(`${shown}${pos ? `:${pos.line}:${pos.col}` : ''}: YAML: ${e.message.split('\n')[0]}`);
+      const reason = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+      throw new UserError(`${shown}${pos ? `:${pos.line}:${pos.col}` : ''}: YAML: ${reason}`);
     }
     throw e;
   }

@@ -19,7 +19,7 @@ export function medianCiRanks(n: number, level = 0.95): [number, number] {
     for (let k = 0; k < n; k++) {
       cdf += Math.exp(logPmf);
       if (cdf > alpha) break;
-      l = k + 2;
+      l = k + 1;
       logPmf += Math.log((n - k) / (k + 1));
     }
   } else {

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { packageRoot } from '../harness/paths.js';
+import { scenarioFile, tmpDir } from './helpers.js';
+
+const bin = path.join(packageRoot, 'bin', 'gatherbench.js');
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe('gatherbench CLI', () => {
+  it('exits 2 with one line and no stack trace on a malformed scenario', () => {
+    const r = cli('run', scenarioFile('name: x\naxes:\n  width: [16, 32, -4]\n'));
+    expect(r.code).toBe(2);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.err).toMatch(/^gatherbench: .*x\.yaml: axes\.width\[2\]: expected a positive integer, got -4\n$/);
+    expect(r.err).not.toMatch(/\bat .*\.js:\d+/);
+  });
+
+  it('exits 2 on impossible sizes, unknown scenarios, methods and commands', () => {
+    const big = cli('run', scenarioFile('name: x\nmethods: [host-gather-copy]\naxes:\n  table: ["64TiB"]\n'));
+    expect(big.code).toBe(2);
+    expect(big.err).toMatch(/needs 64 TiB of table .* more than the .* of host memory available/);
+    expect(cli('run', 'no-such-scenario').err).toMatch(/no-such-scenario\.yaml: no such scenario file/);
+    expect(cli('run', 'default', '--methods', 'teleport').code).toBe(2);
+    expect(cli('frobnicate').code).toBe(2);
+    expect(cli('report', tmpDir()).code).toBe(2);
+  });
+
+  it('prints help and version with exit 0, and documents exit codes', () => {
+    const h = cli('--help');
+    expect(h.code).toBe(0);
+    expect(h.out).toMatch(/Exit codes:/);
+    expect(cli('run', '--help').out).toMatch(/--resume <dir>/);
+    expect(cli('--version').out.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('lists scenarios, methods and axes, and says what this machine supports', () => {
+    const l = cli('list');
+    expect(l.code).toBe(0);
+    expect(l.out).toMatch(/default/);
+    expect(l.out).toMatch(/zerocopy-aligned/);
+    expect(l.out).toMatch(/available here|unavailable here/);
+    const i = cli('info');
+    expect(i.code).toBe(0);
+    expect(i.out).toMatch(/addon: +(CUDA build|CPU-only build)/);
+    expect(i.out).toMatch(/yes host-gather-copy/);
+    const j = JSON.parse(cli('info', '--json').out);
+    expect(j.methods.find((m: { method: string }) => m.method === 'host-memcpy').available).toBe(true);
+  });
+
+  it('runs a scenario end to end and rebuilds its report', () => {
+    const out = tmpDir();
+    const file = scenarioFile('name: cli\nmethods: [host-gather-copy]\naxes: { width: [8], batch: [64], table: ["100 rows"] }\nsampling: { minSamples: 3, budget: 100ms }\n');
+    const r = cli('run', file, '-o', out);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/results: .*results\.csv/);
+    const dir = path.join(out, readdirSync(out)[0]);
+    const rep = cli('report', dir);
+    expect(rep.code).toBe(0);
+    expect(rep.out).toContain(path.join(dir, 'report.html'));
+  });
+});

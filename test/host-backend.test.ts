@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { loadAddon, nativeErrorCode } from '../harness/native/addon.js';
+
+const { addon, loadError } = loadAddon();
+if (!addon) throw new Error(`tests need the native addon: ${loadError}`);
+
+describe('index distributions', () => {
+  const draw = (kind: string, extra: Record<string, number> = {}, rows = 1000, count = 20000, seed = 5) =>
+    Array.from(addon.generateIndices({ rows, count, seed, distribution: { kind: kind as 'uniform', ...extra } }), Number);
+
+  it('are deterministic per seed and stay in range', () => {
+    for (const kind of ['uniform', 'sorted', 'sequential', 'zipf', 'hotset']) {
+      const a = draw(kind, { exponent: 1.1, hotFraction: 0.01, hotProbability: 0.9 });
+      expect(a).toEqual(draw(kind, { exponent: 1.1, hotFraction: 0.01, hotProbability: 0.9 }));
+      expect(Math.min(...a)).toBeGreaterThanOrEqual(0);
+      expect(Math.max(...a)).toBeLessThan(1000);
+    }
+    expect(draw('uniform')).not.toEqual(draw('uniform', {}, 1000, 20000, 6));
+  });
+
+  it('have the shapes their names promise', () => {
+    const sorted = draw('sorted');
+    expect(sorted).toEqual([...sorted].sort((a, b) => a - b));
+    const seq = draw('sequential', {}, 1000, 1500);
+    for (let i = 1; i < seq.length; i++) expect(seq[i]).toBe((seq[i - 1] + 1) % 1000);
+    // uniform: every row drawn about count/rows = 20 times
+    const counts = new Map<number, number>();
+    for (const r of draw('uniform')) counts.set(r, (counts.get(r) ?? 0) + 1);
+    expect(counts.size).toBeGreaterThan(990);
+    // zipf(1.2): the most popular row takes a large share; hotset: 90% of draws in 1% of rows
+    const z = new Map<number, number>();
+    for (const r of draw('zipf', { exponent: 1.2 })) z.set(r, (z.get(r) ?? 0) + 1);
+    expect(Math.max(...z.values()) / 20000).toBeGreaterThan(0.15);
+    const h = new Map<number, number>();
+    for (const r of draw('hotset', { hotFraction: 0.01, hotProbability: 0.9 })) h.set(r, (h.get(r) ?? 0) + 1);
+    const top10 = [...h.values()].sort((a, b) => b - a).slice(0, 10).reduce((a, b) => a + b, 0);
+    expect(top10 / 20000).toBeGreaterThan(0.88);
+  });
+
+  it('rejects bad parameters', () => {
+    expect(() => addon.generateIndices({ rows: 10, count: 5, seed: 1, distribution: { kind: 'zipf', exponent: -1 } })).toThrow(/exponent/);
+    expect(() => addon.generateIndices({ rows: 10, count: 5, seed: 1, distribution: { kind: 'gaussian' as 'uniform' } })).toThrow(/unknown index distribution/);
+  });
+});
+
+describe('host backend', () => {
+  it('gathers and verifies, duplicates and the last row included', async () => {
+    // 3000 rows, 4096 consecutive indices from a random start: wraps, so it
+    // covers the first and the last row and repeats 1096 rows.
+    const table = await addon.createTable({ rows: 3000, rowBytes: 12, alloc: 'malloc', seed: 3 });
+    try {
+      for (const kind of ['sequential', 'uniform'] as const) {
+        const bench = await addon.prepare(table, { method: 'host-gather-copy', batch: 4096, elemBytes: 4, distribution: { kind }, seed: 1, threads: 2 });
+        const r = await bench.run({ firstSample: 0, samples: 4, warmup: 1 });
+        bench.close();
+        expect(r.verification).toMatchObject({ ok: true, mode: 'full', rowsVerified: 5 * 4096 });
+        expect(r.total).toHaveLength(4);
+        for (let i = 0; i < 4; i++) {
+          expect(r.total[i]).toBeGreaterThan(0);
+          expect(r.gather[i] + r.copy[i]).toBeCloseTo(r.total[i], 6);
+        }
+      }
+    } finally {
+      table.release();
+    }
+  });
+
+  it('reports what it allocated', async () => {
+    const t = await addon.createTable({ rows: 100, rowBytes: 64, alloc: 'hugepage', seed: 1 });
+    expect(t.info()).toMatchObject({ rows: 100, rowBytes: 64, bytes: 6400 });
+    expect(t.info().obtained).toMatch(/^hugepage: (thp|hugetlb) \d+ of \d+ MiB in huge pages/);
+    t.release();
+    expect(() => t.info()).toThrow(/released/);
+  });
+
+  it('refuses bad arguments with a code, not a crash', async () => {
+    const t = await addon.createTable({ rows: 10, rowBytes: 8, alloc: 'malloc', seed: 1 });
+    const err = async (p: Promise<unknown>) => p.then(() => undefined, (e) => e);
+    // argument errors are thrown at the call; runtime ones reject the promise
+    expect(() => addon.prepare(t, { method: 'host-gather-copy', batch: 0, elemBytes: 4, distribution: { kind: 'uniform' }, seed: 1 })).toThrow(/batch must be at least 1/);
+    const e = await err(addon.prepare(t, { method: 'host-memcpy', batch: 11, elemBytes: 4, distribution: { kind: 'uniform' }, seed: 1 }));
+    expect(nativeErrorCode(e)).toBe('BAD_ARGUMENT');
+    expect((e as Error).message).toMatch(/batch 11 > table rows 10/);
+    expect(() => addon.createTable({ rows: 10, rowBytes: 8, alloc: 'magic' as 'malloc', seed: 1 })).toThrow(/unknown host allocation/);
+    expect(() => addon.createTable({ rows: -1, rowBytes: 8, alloc: 'malloc', seed: 1 })).toThrow(/non-negative/);
+    await expect(addon.createTable({ rows: 0, rowBytes: 8, alloc: 'malloc', seed: 1 })).rejects.toThrow(/at least one row/);
+    t.release();
+  });
+
+  it('says honestly when CUDA is missing', () => {
+    const info = addon.buildInfo().cuda ? addon.cudaInfo() : undefined;
+    if (info && !info.available) expect(info.reason).toMatch(/CUDA/);
+    expect(addon.buildInfo().hardwareThreads).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { summarize } from '../harness/stats/summary.js';
+import { medianCi, medianCiRanks } from '../harness/stats/median-ci.js';
+import { quantileSorted } from '../harness/stats/quantile.js';
+import { nextChunk, stopReason } from '../harness/runner/stopping.js';
+import type { Sampling } from '../harness/scenario/schema.js';
+
+describe('summary statistics', () => {
+  it('matches hand-computed values', () => {
+    const s = summarize([4, 1, 3, 2, 5]);
+    expect(s).toMatchObject({ n: 5, median: 3, mean: 3, min: 1, max: 5 });
+    expect(s.stddev).toBeCloseTo(Math.sqrt(2.5), 12); // sample stddev
+    expect(s.p5).toBeCloseTo(1.2, 12); // numpy.percentile([1..5], 5)
+    expect(s.p95).toBeCloseTo(4.8, 12);
+  });
+
+  it('interpolates quantiles like numpy (type 7)', () => {
+    expect(quantileSorted([10, 20, 30, 40], 0.5)).toBe(25);
+    expect(quantileSorted([10, 20, 30, 40], 0.25)).toBe(17.5);
+    expect(quantileSorted([7], 0.9)).toBe(7);
+  });
+
+  it('ignores NaN phases and handles empty input', () => {
+    expect(summarize([1, NaN, 3]).n).toBe(2);
+    expect(summarize([]).median).toBeNaN();
+  });
+});
+
+describe('confidence interval of the median', () => {
+  it('uses the binomial order statistics of published tables', () => {
+    expect(medianCiRanks(10)).toEqual([2, 9]);
+    expect(medianCiRanks(20)).toEqual([6, 15]);
+    expect(medianCiRanks(100)).toEqual([40, 61]);
+    // large n: normal approximation, close to the exact ranks
+    const [l, u] = medianCiRanks(10000);
+    expect(l).toBeGreaterThanOrEqual(4900);
+    expect(l).toBeLessThanOrEqual(4902);
+    expect(u).toBe(10001 - l);
+  });
+
+  it('is infinitely wide with too few samples', () => {
+    expect(medianCi([1, 2, 3, 4, 5]).relHalfWidth).toBe(Infinity);
+    expect(Number.isFinite(medianCi([1, 2, 3, 4, 5, 6]).relHalfWidth)).toBe(true);
+  });
+
+  it('reports the half-width relative to the median', () => {
+    const xs = Array.from({ length: 10 }, (_, i) => 100 + i); // 100..109
+    const ci = medianCi(xs);
+    expect([ci.low, ci.high]).toEqual([101, 108]);
+    expect(ci.relHalfWidth).toBeCloseTo(3.5 / 104.5, 12);
+  });
+});
+
+describe('stopping rule', () => {
+  const s: Sampling = { warmup: 1, minSamples: 10, maxSamples: 50, budget: 2, precision: 0.02 };
+  const tight = Array.from({ length: 10 }, (_, i) => 1 + i * 1e-4);
+  const noisy = Array.from({ length: 10 }, (_, i) => 1 + (i % 2) * 0.5);
+
+  it('stops on precision only after minSamples', () => {
+    expect(stopReason(tight.slice(0, 9), 0.1, s)).toBeUndefined();
+    expect(stopReason(tight, 0.1, s)).toBe('precision');
+    expect(stopReason(noisy, 0.1, s)).toBeUndefined();
+  });
+
+  it('stops at maxSamples and at the budget', () => {
+    expect(stopReason(Array.from({ length: 50 }, (_, i) => 1 + (i % 2)), 0.1, s)).toBe('max-samples');
+    expect(stopReason(noisy, 2.5, s)).toBe('budget');
+    expect(stopReason([1, 2], 2.5, s)).toBeUndefined(); // at least 3 samples, whatever the budget
+  });
+
+  it('sizes chunks: a probe, then up to minSamples, then a quarter more, within budget', () => {
+    expect(nextChunk(0, 0, s)).toBe(3);
+    expect(nextChunk(3, 0.003, s)).toBe(7);
+    expect(nextChunk(20, 0.02, s)).toBe(5);
+    expect(nextChunk(48, 0.048, s)).toBe(2);
+    expect(nextChunk(10, 1.8, s)).toBe(1); // 0.18 s a sample, 0.2 s of budget left
+  });
+});
