@@ -1,0 +1,38 @@
+/** results.csv: one row per point x method, axes as columns. */
+import { stringify } from 'csv-stringify/sync';
+import { AXIS_NAMES } from '../scenario/axes.js';
+import type { RunResults, PointResult } from './model.js';
+import type { Summary } from '../stats/summary.js';
+
+const STAT_KEYS: (keyof Summary)[] = ['median', 'mean', 'stddev', 'min', 'max', 'p5', 'p95', 'ciLow', 'ciHigh'];
+
+export function csvColumns(run: RunResults): string[] {
+  const axes = AXIS_NAMES.filter((a) => run.points.some((p) => p.axes[a] !== undefined));
+  return [
+    'backend', 'device', 'method', 'status', ...axes, 'row_bytes', 'table_rows', 'table_bytes', 'useful_bytes', 'samples',
+    ...STAT_KEYS.map((k) => `time_${k}_s`), 'time_rel_ci', 'bandwidth_GBps', 'bandwidth_ci_low_GBps', 'bandwidth_ci_high_GBps',
+    'rows_per_s', 'gather_median_s', 'copy_median_s', 'verification', 'rows_verified', 'stop_reason', 'reason',
+  ];
+}
+
+function row(run: RunResults, p: PointResult, columns: string[]): (string | number)[] {
+  const cell: Record<string, string | number | undefined> = {
+    backend: run.backend, device: p.device, method: p.method, status: p.status,
+    row_bytes: p.derived.rowBytes, table_rows: p.derived.tableRows, table_bytes: p.derived.tableBytes,
+    useful_bytes: p.derived.usefulBytes, samples: p.stats?.n ?? 0, time_rel_ci: p.stats?.relCi,
+    bandwidth_GBps: p.bandwidth?.median, bandwidth_ci_low_GBps: p.bandwidth?.ciLow, bandwidth_ci_high_GBps: p.bandwidth?.ciHigh,
+    rows_per_s: p.rowsPerSecond, gather_median_s: p.phases?.gather?.median, copy_median_s: p.phases?.copy?.median,
+    verification: p.verification?.mode, rows_verified: p.verification?.rowsVerified, stop_reason: p.stop?.reason, reason: p.reason,
+  };
+  for (const k of STAT_KEYS) cell[`time_${k}_s`] = p.stats?.[k];
+  for (const a of AXIS_NAMES) if (p.axes[a] !== undefined) cell[a] = p.axes[a];
+  return columns.map((c) => {
+    const v = cell[c];
+    return v === undefined || (typeof v === 'number' && !Number.isFinite(v)) ? '' : v;
+  });
+}
+
+export function toCsv(run: RunResults): string {
+  const columns = csvColumns(run);
+  return stringify([columns, ...run.points.map((p) => row(run, p, columns))]);
+}

@@ -1,0 +1,55 @@
+/**
+ * The one result model every printer (CSV, JSON, markdown, HTML report,
+ * comparison) reads. results.json is this, serialized.
+ */
+import type { Summary } from '../stats/summary.js';
+import type { Derived } from '../scenario/expand.js';
+import type { AxisName } from '../scenario/axes.js';
+import type { Scenario } from '../scenario/schema.js';
+import type { StopReason } from '../runner/stopping.js';
+import type { Environment } from '../env/environment.js';
+
+export const RESULTS_SCHEMA = 'gatherbench/results@1';
+export const HOST_ONLY_LABEL = 'host-only (no CUDA device)';
+
+export type PointStatus = 'ok' | 'failed' | 'skipped';
+
+export interface PointResult {
+  id: string;
+  method: string;
+  /** the method's own axes, as labels */
+  axes: Partial<Record<AxisName, string>>;
+  derived: Derived;
+  status: PointStatus;
+  /** why a point failed or was skipped */
+  reason?: string;
+  /** where it ran: a GPU name, or "host" */
+  device: string;
+  stats?: Summary;
+  phases?: { gather?: Summary; copy?: Summary };
+  /** useful bytes / time, GB/s (1e9): at the median and at the CI bounds */
+  bandwidth?: { median: number; ciLow: number; ciHigh: number };
+  rowsPerSecond?: number;
+  samples: { total: number[]; gather?: number[]; copy?: number[] };
+  verification?: { mode: string; rowsVerified: number; badRow?: number };
+  stop?: { reason: StopReason; samples: number; seconds: number };
+  /** settings the backend resolved (grid, pinned or not, huge pages obtained, ...) */
+  details: Record<string, string>;
+}
+
+export interface RunResults {
+  schema: typeof RESULTS_SCHEMA;
+  tool: { name: 'gatherbench'; version: string };
+  scenario: Scenario & { file: string };
+  /** "cuda: <GPU>" or the host-only label */
+  backend: string;
+  hostOnly: boolean;
+  status: 'running' | 'complete' | 'interrupted';
+  startedAt: string;
+  finishedAt?: string;
+  environment: Environment;
+  unavailable: { method: string; reason: string }[];
+  /** cases expanded, for progress and resume */
+  plannedPoints: number;
+  points: PointResult[];
+}
