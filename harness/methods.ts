@@ -19,7 +19,7 @@ export interface MethodSpec {
   summary: string;
 }
 
-const TABLE: readonly AxisName[] = ['width', 'dtype', 'batch', 'table'];
+const TABLE: readonly AxisName[] = ['width', 'dtype', 'batch', 'table', 'contention'];
 const GATHER: readonly AxisName[] = [...TABLE, 'distribution'];
 const KERNEL: readonly AxisName[] = ['device', 'mapping', 'vector', 'block', 'grid'];
 

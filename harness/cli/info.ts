@@ -4,6 +4,7 @@ import { availability } from '../methods.js';
 import { captureEnvironment } from '../env/environment.js';
 import { formatBytes } from '../units.js';
 import { HOST_ONLY_LABEL } from '../results/model.js';
+import { Telemetry } from '../telemetry/session.js';
 
 export async function infoCommand(o: { json?: boolean }, log: (l: string) => void): Promise<number> {
   const { addon, loadError } = loadAddon();
@@ -11,8 +12,9 @@ export async function infoCommand(o: { json?: boolean }, log: (l: string) => voi
   const cuda = addon && 'cuda' in build && build.cuda ? addon.cudaInfo() : undefined;
   const env = await captureEnvironment(build, cuda);
   const methods = availability(addon, loadError);
+  const telemetry = (await Telemetry.open(addon, cuda, { intervalMs: 100, windowSeconds: 0, idleSeconds: 0 })).info;
   if (o.json) {
-    log(JSON.stringify({ environment: env, methods }, null, 2));
+    log(JSON.stringify({ environment: env, methods, telemetry }, null, 2));
     return 0;
   }
   log(`host:    ${env.host.hostname}: ${env.host.os}, kernel ${env.host.kernel} (${env.host.arch}), virtualization: ${env.host.virtualization}`);
@@ -28,6 +30,11 @@ export async function infoCommand(o: { json?: boolean }, log: (l: string) => voi
   } else {
     log(`backend: ${HOST_ONLY_LABEL}${cuda?.reason ? `: ${cuda.reason}` : ''}`);
   }
+  for (const g of telemetry.gpus)
+    if (g.pcieGenMax !== undefined)
+      log(`  gpu ${g.cudaIndex}: driver ${g.driver}, PCIe Gen${g.pcieGen} x${g.pcieWidth} now (max Gen${g.pcieGenMax} x${g.pcieWidthMax}), ECC ${g.ecc === 1 ? 'on' : g.ecc === 0 ? 'off' : 'unknown'}, power limit ${g.powerLimitW} W, max clocks SM ${g.smClockMaxMHz} / mem ${g.memClockMaxMHz} MHz`);
+  log('can measure:');
+  for (const line of Telemetry.describe(telemetry)) log(`  ${line}`);
   log('methods:');
   for (const m of methods) log(`  ${m.available ? 'yes' : 'no '} ${m.method}${m.reason ? `: ${m.reason}` : ''}`);
   return 0;

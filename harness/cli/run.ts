@@ -17,6 +17,7 @@ import { makeProgress, type Progress } from '../runner/progress.js';
 import { writeRunReport } from '../../reports/write-report.js';
 import { parseSeconds } from '../units.js';
 import { version } from '../version.js';
+import { Telemetry, telemetryWarnings } from '../telemetry/session.js';
 
 export interface RunOptions {
   out?: string;
@@ -101,6 +102,18 @@ export async function runCommand(ref: string | undefined, o: RunOptions = {}): P
   const left = cases.filter((c) => !run.points.some((p) => p.id === c.id)).length;
   log(`  ${left} of ${cases.length} points to measure, at most ${run.scenario.sampling.budget}s of sampling each; results in ${dir}`);
 
+  const tc = run.scenario.telemetry;
+  const telemetry = await Telemetry.open(addon, cuda, { intervalMs: tc.interval * 1e3, windowSeconds: tc.window, idleSeconds: tc.idle });
+  telemetry.start();
+  if (!run.telemetry) {
+    run.telemetry = telemetry.info;
+    if (tc.idle > 0 && left > 0) {
+      log(`  measuring idle power and load for ${tc.idle}s...`);
+      await telemetry.measureIdle();
+    }
+  }
+  for (const line of Telemetry.describe(run.telemetry)) if (line.includes('unavailable')) log(`  ${line}`);
+
   const controller = new AbortController();
   const signal = o.signal ?? controller.signal;
   let interrupts = 0;
@@ -120,15 +133,20 @@ export async function runCommand(ref: string | undefined, o: RunOptions = {}): P
       progress,
       signal,
       deviceOf: (c: Case) => (methodSpec(c.method)!.backend === 'host' ? 'host' : cuda?.devices[c.values.device]?.name ?? `cuda:${c.values.device}`),
+      telemetry: tc.window > 0 ? telemetry : undefined,
+      gpuUuidOf: (c: Case) => (methodSpec(c.method)!.backend === 'cuda' ? cuda?.devices[c.values.device]?.uuid : undefined),
       precheck: (c: Case) =>
         methodSpec(c.method)!.backend === 'cuda' && !cuda?.devices[c.values.device] ? `no CUDA device ${c.values.device} (this machine has ${cuda?.devices.length ?? 0})` : undefined,
     });
   } finally {
+    telemetry.stop();
     progress.stop();
     if (!o.signal) process.off('SIGINT', onSigint);
   }
 
   run.status = signal.aborted ? 'interrupted' : 'complete';
+  run.warnings = telemetryWarnings(run.telemetry, run.points);
+  for (const w of run.warnings) log(`warning: ${w}`);
   run.finishedAt = new Date().toISOString();
   saveRun(dir, run);
   const report = o.report === false ? undefined : writeRunReport(dir, run);

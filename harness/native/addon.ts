@@ -87,8 +87,49 @@ export interface ChunkResult {
   verification: { ok: boolean; mode: string; rowsVerified: number; badRow?: number; detail?: string };
 }
 
+export interface SoakResult {
+  iterations: number;
+  seconds: number;
+  busySeconds: number;
+  cpuSeconds: number;
+}
+
+export interface NvmlStatic {
+  name: string;
+  driver: string;
+  pcieGenMax: number;
+  pcieWidthMax: number;
+  pcieGen: number;
+  pcieWidth: number;
+  ecc: number;
+  powerLimitW: number;
+  smClockMaxMHz: number;
+  memClockMaxMHz: number;
+}
+
+export interface NvmlSample {
+  powerW: number;
+  energyJ: number;
+  smClockMHz: number;
+  memClockMHz: number;
+  gpuUtil: number;
+  memUtil: number;
+  tempC: number;
+  pcieTxBps: number;
+  pcieRxBps: number;
+  pcieGen: number;
+  pcieWidth: number;
+  throttleReasons: number;
+}
+
+export interface NativeContention {
+  stop(): { bytes: number; seconds: number; threads: number };
+}
+
 export interface NativeBench {
   run(o: { firstSample: number; samples: number; warmup: number }): Promise<ChunkResult>;
+  /** runs back to back, unverified, on the index sets of samples 0..3 */
+  soak(o: { seconds: number }): Promise<SoakResult>;
   details(): Record<string, string | boolean>;
   close(): void;
 }
@@ -99,6 +140,11 @@ export interface Addon {
   generateIndices(o: { rows: number; count: number; seed: number; distribution: DistributionSpec }): BigInt64Array;
   createTable(o: { rows: number; rowBytes: number; alloc: HostAllocMode; seed: number }): Promise<NativeTable>;
   prepare(table: NativeTable, o: PrepareOptions): Promise<NativeBench>;
+  Contention: new (o: { threads: number; bytesPerThread?: number }) => NativeContention;
+  nvmlInfo(): { available: boolean; reason?: string };
+  nvmlStatic(uuid: string): NvmlStatic | null;
+  nvmlSample(uuid: string, withPcie: boolean): Promise<NvmlSample>;
+  nvmlEnergy(uuid: string): number;
 }
 
 /** Error codes the addon attaches to its errors. */

@@ -8,6 +8,8 @@ import type { AxisName } from '../scenario/axes.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { StopReason } from '../runner/stopping.js';
 import type { Environment } from '../env/environment.js';
+import type { PointTelemetry } from '../telemetry/types.js';
+import type { RunTelemetry } from '../telemetry/session.js';
 
 export const RESULTS_SCHEMA = 'gatherbench/results@1';
 export const HOST_ONLY_LABEL = 'host-only (no CUDA device)';
@@ -35,6 +37,8 @@ export interface PointResult {
   stop?: { reason: StopReason; samples: number; seconds: number };
   /** settings the backend resolved (grid, pinned or not, huge pages obtained, ...) */
   details: Record<string, string>;
+  /** CPU, power and energy over the point's telemetry window */
+  telemetry?: PointTelemetry;
 }
 
 export interface RunResults {
@@ -48,6 +52,9 @@ export interface RunResults {
   startedAt: string;
   finishedAt?: string;
   environment: Environment;
+  telemetry?: RunTelemetry;
+  /** run-level warnings: slow PCIe link, throttling, sampler overhead */
+  warnings?: string[];
   unavailable: { method: string; reason: string }[];
   /** cases expanded, for progress and resume */
   plannedPoints: number;

@@ -10,6 +10,7 @@ import type { Sampling } from '../scenario/schema.js';
 import type { PointResult } from '../results/model.js';
 import { summarize } from '../stats/summary.js';
 import { nextChunk, stopReason } from './stopping.js';
+import type { Telemetry } from '../telemetry/session.js';
 
 export function prepareOptions(c: Case, seed: number): PrepareOptions {
   const v = c.values;
@@ -40,7 +41,34 @@ export async function measureCase(
   addon: Addon,
   table: NativeTable,
   c: Case,
-  o: { seed: number; sampling: Sampling; device: string; signal: AbortSignal },
+  o: { seed: number; sampling: Sampling; device: string; signal: AbortSignal; telemetry?: Telemetry; gpuUuid?: string },
+): Promise<PointResult | undefined> {
+  const contention = c.values.contention > 0 ? new addon.Contention({ threads: c.values.contention }) : undefined;
+  let stopped = false;
+  const stopContention = () => {
+    if (!contention || stopped) return undefined;
+    stopped = true;
+    return contention.stop();
+  };
+  try {
+    const p = await measureWith(addon, table, c, o);
+    const load = stopContention();
+    if (p && load) {
+      const GBps = load.bytes / load.seconds / 1e9;
+      p.details.contention = `${load.threads} threads moved ${GBps.toFixed(1)} GB/s`;
+      if (p.telemetry) p.telemetry.contention = { threads: load.threads, GBps };
+    }
+    return p;
+  } finally {
+    stopContention();
+  }
+}
+
+async function measureWith(
+  addon: Addon,
+  table: NativeTable,
+  c: Case,
+  o: { seed: number; sampling: Sampling; device: string; signal: AbortSignal; telemetry?: Telemetry; gpuUuid?: string },
 ): Promise<PointResult | undefined> {
   const point = basePoint(c, o.device);
   point.details.table = table.info().obtained;
@@ -82,6 +110,12 @@ export async function measureCase(
         if (gather.some(Number.isFinite)) phases.gather = summarize(gather);
         if (copy.some(Number.isFinite)) phases.copy = summarize(copy);
         const details = Object.fromEntries(Object.entries(bench.details()).filter(([k]) => k !== 'contiguous').map(([k, v]) => [k, String(v)]));
+        let telemetry;
+        if (o.telemetry && o.telemetry.config.windowSeconds > 0 && !o.signal.aborted) {
+          const start = o.telemetry.begin();
+          const soak = await bench.soak({ seconds: o.telemetry.config.windowSeconds });
+          telemetry = o.telemetry.end(start, { uuid: o.gpuUuid, soak, usefulBytes: c.derived.usefulBytes });
+        }
         return {
           ...point,
           status: 'ok',
@@ -93,6 +127,7 @@ export async function measureCase(
           verification: { mode, rowsVerified },
           stop: { reason, samples: total.length, seconds: (performance.now() - t0) / 1e3 },
           details: { ...point.details, ...details },
+          ...(telemetry ? { telemetry } : {}),
         };
       }
     }

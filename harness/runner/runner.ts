@@ -10,6 +10,7 @@ import type { PointResult, RunResults } from '../results/model.js';
 import { saveRun } from '../results/store.js';
 import { basePoint, measureCase } from './measure.js';
 import type { Progress } from './progress.js';
+import type { Telemetry } from '../telemetry/session.js';
 
 export interface RunnerContext {
   addon: Addon;
@@ -21,6 +22,9 @@ export interface RunnerContext {
   deviceOf: (c: Case) => string;
   /** why this machine cannot run a case (e.g. no such GPU); undefined if it can */
   precheck?: (c: Case) => string | undefined;
+  telemetry?: Telemetry;
+  /** the GPU whose power a case's telemetry reads */
+  gpuUuidOf?: (c: Case) => string | undefined;
 }
 
 /** Cases left to do, ordered so that cases sharing a table are adjacent. */
@@ -85,7 +89,14 @@ export async function runCases(cases: Case[], ctx: RunnerContext): Promise<void>
         record(c, { ...basePoint(c, ctx.deviceOf(c)), reason: tableFailure });
         continue;
       }
-      const p = await measureCase(addon, table, c, { seed: run.scenario.seed, sampling: run.scenario.sampling, device: ctx.deviceOf(c), signal: ctx.signal });
+      const p = await measureCase(addon, table, c, {
+        seed: run.scenario.seed,
+        sampling: run.scenario.sampling,
+        device: ctx.deviceOf(c),
+        signal: ctx.signal,
+        telemetry: ctx.telemetry,
+        gpuUuid: ctx.gpuUuidOf?.(c),
+      });
       if (!p) return; // aborted mid-point: not recorded, redone on resume
       record(c, p);
     }

@@ -55,6 +55,7 @@ export const AXES = {
   grid: { schema: nonNegativeInt, default: [0], doc: 'CUDA grid size (0 = fill the GPU)' },
   pipeline: { schema: positiveInt, default: [1], doc: 'cpu-gather-memcpy: chunks overlapping gather and copy (1 = none)' },
   uvmAdvise: { schema: z.enum(['none', 'read-mostly', 'prefer-host']), default: ['none'], doc: 'uvm: cudaMemAdvise hint' },
+  contention: { schema: nonNegativeInt, default: [0], doc: 'background CPU threads streaming through memory during the point (0 = none)' },
 } as const;
 
 export type AxisName = keyof typeof AXES;
@@ -78,6 +79,7 @@ export interface AxisValues {
   grid: number;
   pipeline: number;
   uvmAdvise: 'none' | 'read-mostly' | 'prefer-host';
+  contention: number;
 }
 
 /** A short, stable text for an axis value: used in ids, CSV cells, labels. */

@@ -19,6 +19,19 @@ const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
   return z.NEVER;
 });
 
+const durationOrZero = z.union([z.literal(0), duration]);
+
+export const telemetrySchema = z
+  .object({
+    /** sampler interval */
+    interval: duration.default(0.1),
+    /** per point: the method runs back to back this long, unverified, while telemetry is read; 0 = off */
+    window: durationOrZero.default(0.5),
+    /** idle window at the start of the run, for idle power; 0 = skip */
+    idle: durationOrZero.default(1),
+  })
+  .strict();
+
 export const samplingSchema = z
   .object({
     /** untimed, verified runs before the first sample */
@@ -47,6 +60,7 @@ export const scenarioSchema = z
     axes: z.object(axisLists).strict().default({}),
     exclude: z.array(excludeRule).default([]),
     sampling: samplingSchema.default({ warmup: 3, minSamples: 10, maxSamples: 500, budget: 2, precision: 0.02 }),
+    telemetry: telemetrySchema.default({ interval: 0.1, window: 0.5, idle: 1 }),
   })
   .strict();
 

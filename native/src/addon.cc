@@ -7,11 +7,13 @@
 #include <functional>
 #include <memory>
 
+#include "contention.h"
 #include "cuda_info.h"
 #include "errors.h"
 #include "host_table.h"
 #include "indices.h"
 #include "method.h"
+#include "nvml.h"
 #include "thread_pool.h"
 
 namespace gb {
@@ -160,8 +162,8 @@ class Bench : public Napi::ObjectWrap<Bench> {
  public:
   static Napi::FunctionReference* ctor;
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "Bench", {InstanceMethod("run", &Bench::Run), InstanceMethod("details", &Bench::Details),
-                                      InstanceMethod("close", &Bench::Close)});
+    return DefineClass(env, "Bench", {InstanceMethod("run", &Bench::Run), InstanceMethod("soak", &Bench::Soak),
+                                      InstanceMethod("details", &Bench::Details), InstanceMethod("close", &Bench::Close)});
   }
   explicit Bench(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Bench>(info) {
     if (info.Length() != 1 || !info[0].IsExternal())
@@ -211,6 +213,29 @@ class Bench : public Napi::ObjectWrap<Bench> {
             v.Set("detail", c->verdict.detail);
           }
           o.Set("verification", v);
+          return o;
+        });
+  }
+  Napi::Value Soak(const Napi::CallbackInfo& info) {
+    auto s = live(info.Env());
+    Napi::Object o = need_object(info, 0, "soak options");
+    Napi::Value sv = o.Get("seconds");
+    if (!sv.IsNumber() || !(sv.As<Napi::Number>().DoubleValue() >= 0))
+      throw js_error(info.Env(), "BAD_ARGUMENT", "soak needs seconds >= 0");
+    const double seconds = sv.As<Napi::Number>().DoubleValue();
+    if (s->busy.exchange(true)) throw js_error(info.Env(), "BAD_ARGUMENT", "bench is already running");
+    return start<SoakResult>(
+        info.Env(),
+        [s, seconds] {
+          struct Idle { BenchState& s; ~Idle() { s.busy = false; } } idle{*s};
+          return soak(*s->method, *s->table, s->config, seconds, *s->pool);
+        },
+        [](Napi::Env env, SoakResult& r) -> Napi::Value {
+          Napi::Object o = Napi::Object::New(env);
+          o.Set("iterations", double(r.iterations));
+          o.Set("seconds", r.seconds);
+          o.Set("busySeconds", r.busy_seconds);
+          o.Set("cpuSeconds", r.cpu_seconds);
           return o;
         });
   }
@@ -354,6 +379,94 @@ Napi::Value Prepare(const Napi::CallbackInfo& info) {
       });
 }
 
+// ---- background CPU load ------------------------------------------------------
+class ContentionJs : public Napi::ObjectWrap<ContentionJs> {
+ public:
+  static Napi::FunctionReference* ctor;
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "Contention", {InstanceMethod("stop", &ContentionJs::Stop)});
+  }
+  explicit ContentionJs(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ContentionJs>(info) {
+    Napi::Object o = need_object(info, 0, "contention options");
+    const unsigned threads = unsigned(num(o, "threads", 0, true));
+    const uint64_t bytes = uint64_t(num(o, "bytesPerThread", 64.0 * (1 << 20)));
+    if (threads == 0 || threads > 1024) throw js_error(info.Env(), "BAD_ARGUMENT", "contention needs 1 to 1024 threads");
+    if (bytes < 4096) throw js_error(info.Env(), "BAD_ARGUMENT", "contention buffers must be at least 4096 bytes");
+    c_ = std::make_unique<Contention>(threads, bytes);
+  }
+
+ private:
+  Napi::Value Stop(const Napi::CallbackInfo& info) {
+    Napi::Object o = Napi::Object::New(info.Env());
+    if (!c_) throw js_error(info.Env(), "BAD_ARGUMENT", "contention already stopped");
+    o.Set("bytes", double(c_->stop()));
+    o.Set("seconds", c_->seconds());
+    o.Set("threads", double(c_->threads()));
+    c_.reset();
+    return o;
+  }
+  std::unique_ptr<Contention> c_;
+};
+Napi::FunctionReference* ContentionJs::ctor = nullptr;
+
+// ---- NVML -----------------------------------------------------------------------
+Napi::Value NvmlInfo(const Napi::CallbackInfo& info) {
+  Napi::Object o = Napi::Object::New(info.Env());
+  Nvml& n = Nvml::get();
+  o.Set("available", n.available());
+  if (!n.available()) o.Set("reason", n.reason());
+  return o;
+}
+
+std::string need_uuid(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsString()) throw js_error(info.Env(), "BAD_ARGUMENT", "expected a GPU UUID");
+  return info[0].As<Napi::String>().Utf8Value();
+}
+
+Napi::Value NvmlStaticJs(const Napi::CallbackInfo& info) {
+  NvmlStatic s = Nvml::get().static_info(need_uuid(info));
+  Napi::Object o = Napi::Object::New(info.Env());
+  if (s.uuid.empty()) return info.Env().Null();
+  o.Set("name", s.name);
+  o.Set("driver", s.driver);
+  o.Set("pcieGenMax", s.pcie_gen_max);
+  o.Set("pcieWidthMax", s.pcie_width_max);
+  o.Set("pcieGen", s.pcie_gen);
+  o.Set("pcieWidth", s.pcie_width);
+  o.Set("ecc", s.ecc);
+  o.Set("powerLimitW", s.power_limit_w);
+  o.Set("smClockMaxMHz", s.sm_clock_max);
+  o.Set("memClockMaxMHz", s.mem_clock_max);
+  return o;
+}
+
+Napi::Value NvmlSampleJs(const Napi::CallbackInfo& info) {
+  const std::string uuid = need_uuid(info);
+  const bool with_pcie = info.Length() > 1 && info[1].IsBoolean() && info[1].As<Napi::Boolean>().Value();
+  return start<NvmlSample>(
+      info.Env(), [uuid, with_pcie] { return Nvml::get().sample(uuid, with_pcie); },
+      [](Napi::Env env, NvmlSample& s) -> Napi::Value {
+        Napi::Object o = Napi::Object::New(env);
+        o.Set("powerW", s.power_w);
+        o.Set("energyJ", s.energy_j);
+        o.Set("smClockMHz", s.sm_clock);
+        o.Set("memClockMHz", s.mem_clock);
+        o.Set("gpuUtil", s.gpu_util);
+        o.Set("memUtil", s.mem_util);
+        o.Set("tempC", s.temp_c);
+        o.Set("pcieTxBps", s.pcie_tx_bps);
+        o.Set("pcieRxBps", s.pcie_rx_bps);
+        o.Set("pcieGen", s.pcie_gen);
+        o.Set("pcieWidth", s.pcie_width);
+        o.Set("throttleReasons", double(s.throttle));
+        return o;
+      });
+}
+
+Napi::Value NvmlEnergyJs(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), Nvml::get().energy_j(need_uuid(info)));
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Table::ctor = new Napi::FunctionReference(Napi::Persistent(Table::Define(env)));
   Bench::ctor = new Napi::FunctionReference(Napi::Persistent(Bench::Define(env)));
@@ -362,6 +475,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("generateIndices", Napi::Function::New(env, GenerateIndices));
   exports.Set("createTable", Napi::Function::New(env, CreateTable));
   exports.Set("prepare", Napi::Function::New(env, Prepare));
+  ContentionJs::ctor = new Napi::FunctionReference(Napi::Persistent(ContentionJs::Define(env)));
+  exports.Set("Contention", ContentionJs::ctor->Value());
+  exports.Set("nvmlInfo", Napi::Function::New(env, NvmlInfo));
+  exports.Set("nvmlStatic", Napi::Function::New(env, NvmlStaticJs));
+  exports.Set("nvmlSample", Napi::Function::New(env, NvmlSampleJs));
+  exports.Set("nvmlEnergy", Napi::Function::New(env, NvmlEnergyJs));
   return exports;
 }
 

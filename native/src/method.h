@@ -77,6 +77,17 @@ struct ChunkResult {
 
 ChunkResult run_chunk(Method& m, const HostTable& t, const MethodConfig& c, const ChunkRequest& r, ThreadPool& pool);
 
+// A telemetry window: the method runs back to back, unverified, on index sets
+// it was already verified on (samples 0..3), so that power and CPU readings
+// are of the gather alone, not of verification.
+struct SoakResult {
+  uint64_t iterations = 0;
+  double seconds = 0;       // wall time of the window
+  double busy_seconds = 0;  // sum of the method's own timed durations
+  double cpu_seconds = 0;   // CPU time of the method's threads (caller + pool)
+};
+SoakResult soak(Method& m, const HostTable& t, const MethodConfig& c, double seconds, ThreadPool& pool);
+
 std::unique_ptr<Method> make_host_method(const MethodConfig& c, const HostTable& t, ThreadPool& pool);
 #ifdef GATHERBENCH_HAVE_CUDA
 std::unique_ptr<Method> make_cuda_method(const MethodConfig& c, const HostTable& t, ThreadPool& pool);

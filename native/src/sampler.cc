@@ -1,3 +1,5 @@
+#include <chrono>
+
 #include "errors.h"
 #include "hash.h"
 #include "method.h"
@@ -33,6 +35,27 @@ ChunkResult run_chunk(Method& m, const HostTable& t, const MethodConfig& c, cons
   for (int k = 0; k < r.samples; ++k)
     if (!one(r.first_sample + uint64_t(k), true)) return out;
   return out;
+}
+
+}  // namespace gb
+
+namespace gb {
+
+SoakResult soak(Method& m, const HostTable& t, const MethodConfig& c, double seconds, ThreadPool& pool) {
+  m.bind_thread();
+  constexpr int kSets = 4;
+  std::vector<std::vector<int64_t>> sets(kSets, std::vector<int64_t>(c.batch));
+  for (int k = 0; k < kSets; ++k) generate_indices(c.dist, t.rows(), sample_seed(c.seed, uint64_t(k)), sets[k], pool);
+  SoakResult r;
+  const double cpu0 = thread_cpu_seconds() + pool.worker_cpu_seconds();
+  const auto t0 = std::chrono::steady_clock::now();
+  do {
+    r.busy_seconds += m.run_once(sets[r.iterations % kSets]).total;
+    ++r.iterations;
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  } while (r.seconds < seconds);
+  r.cpu_seconds = thread_cpu_seconds() + pool.worker_cpu_seconds() - cpu0;
+  return r;
 }
 
 }  // namespace gb

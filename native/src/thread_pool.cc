@@ -1,5 +1,7 @@
 #include "thread_pool.h"
 
+#include <pthread.h>
+
 namespace gb {
 
 unsigned hardware_threads() {
@@ -9,7 +11,24 @@ unsigned hardware_threads() {
 
 ThreadPool::ThreadPool(unsigned threads) {
   if (threads == 0) threads = 1;
-  for (unsigned i = 1; i < threads; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
+  for (unsigned i = 1; i < threads; ++i) {
+    workers_.emplace_back([this, i] { worker_loop(i); });
+    clockid_t c;
+    if (pthread_getcpuclockid(workers_.back().native_handle(), &c) == 0) clocks_.push_back(c);
+  }
+}
+
+static double seconds_of(clockid_t c) {
+  timespec ts{};
+  return clock_gettime(c, &ts) == 0 ? double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9 : 0.0;
+}
+
+double thread_cpu_seconds() { return seconds_of(CLOCK_THREAD_CPUTIME_ID); }
+
+double ThreadPool::worker_cpu_seconds() const {
+  double s = 0;
+  for (clockid_t c : clocks_) s += seconds_of(c);
+  return s;
 }
 
 ThreadPool::~ThreadPool() {

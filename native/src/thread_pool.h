@@ -7,6 +7,7 @@
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <time.h>
 #include <vector>
 
 namespace gb {
@@ -22,10 +23,13 @@ class ThreadPool {
   // Splits [0, n) into size() contiguous ranges; fn(begin, end, worker) runs
   // on the workers and the calling thread; returns when all are done.
   void parallel_for(int64_t n, const std::function<void(int64_t, int64_t, unsigned)>& fn);
+  // CPU time the worker threads have used (the caller's own thread excluded).
+  double worker_cpu_seconds() const;
 
  private:
   void worker_loop(unsigned id);
   std::vector<std::thread> workers_;
+  std::vector<clockid_t> clocks_;
   std::mutex mu_;
   std::condition_variable start_cv_, done_cv_;
   const std::function<void(int64_t, int64_t, unsigned)>* job_ = nullptr;
@@ -36,5 +40,7 @@ class ThreadPool {
 };
 
 unsigned hardware_threads();
+// CPU time of the calling thread.
+double thread_cpu_seconds();
 
 }  // namespace gb

@@ -1,0 +1,208 @@
+/**
+ * Telemetry for a run: which sources this machine has (and why not), an idle
+ * window at the start, and per point a window around the method's soak
+ * (back-to-back runs on already verified index sets) that yields CPU load,
+ * CPU-seconds per GB, GPU power and energy per GB, raw and above idle.
+ */
+import { performance } from 'node:perf_hooks';
+import si from 'systeminformation';
+import type { Addon, CudaInfo, NvmlStatic, SoakResult } from '../native/addon.js';
+import { findRaplZones, raplDeltaJ, readRapl, type RaplReading, type RaplZone } from './rapl.js';
+import { nvidiaSmiSource, nvmlSource, type GpuSource } from './gpu-source.js';
+import { Sampler, type Collect } from './sampler.js';
+import { tickCostMs } from './overhead.js';
+import { gpuWindow, systemLoad, ticksIn } from './window.js';
+import type { PointTelemetry } from './types.js';
+
+export interface TelemetryConfig {
+  intervalMs: number;
+  /** soak window per point, seconds; 0 turns per-point telemetry off */
+  windowSeconds: number;
+  /** idle window at the start of the run, seconds; 0 skips it */
+  idleSeconds: number;
+}
+
+export interface GpuStatic extends Partial<NvmlStatic> {
+  uuid: string;
+  cudaIndex: number;
+  name: string;
+}
+
+/** What results.json keeps about telemetry for the whole run. */
+export interface RunTelemetry {
+  intervalMs: number;
+  windowSeconds: number;
+  tickCostMs?: number;
+  /** tick cost / interval: the share of one core the sampler takes */
+  overheadPct?: number;
+  sources: Record<string, string>;
+  gpus: GpuStatic[];
+  idle?: { seconds: number; cpuLoadPct?: number; gpuPowerW: Record<string, number>; cpuPackageW?: number };
+}
+
+interface WindowStart {
+  t: number;
+  cpu: NodeJS.CpuUsage;
+  rapl: RaplReading;
+  energy: Record<string, number | undefined>;
+}
+
+export class Telemetry {
+  private constructor(
+    readonly config: TelemetryConfig,
+    readonly info: RunTelemetry,
+    private readonly sampler: Sampler,
+    private readonly gpu: GpuSource | undefined,
+    private readonly rapl: RaplZone[],
+    private readonly uuids: string[],
+  ) {}
+
+  static async open(addon: Addon | undefined, cuda: CudaInfo | undefined, config: TelemetryConfig): Promise<Telemetry> {
+    const sources: Record<string, string> = { 'system CPU load': 'ok (systeminformation currentLoad)', 'process CPU time': 'ok (per-thread CPU clocks of the method, process.cpuUsage)' };
+    const uuids = cuda?.available ? cuda.devices.map((d) => d.uuid) : [];
+    let gpu: GpuSource | undefined;
+    if (!cuda?.available) {
+      sources['GPU power, clocks, PCIe'] = `unavailable: ${cuda?.reason ?? 'no CUDA in this build'}`;
+    } else {
+      gpu = addon ? nvmlSource(addon) : undefined;
+      if (!gpu) {
+        const smi = await nvidiaSmiSource();
+        if ('reason' in smi) sources['GPU power, clocks, PCIe'] = `unavailable: ${addon?.nvmlInfo().reason ?? 'NVML not loaded'}; ${smi.reason}`;
+        else gpu = smi;
+      }
+      if (gpu) sources['GPU power, clocks, PCIe'] = `ok (${gpu.name}${gpu.state.ok && gpu.state.detail ? `: ${gpu.state.detail}` : ''})`;
+    }
+    const rapl = findRaplZones();
+    sources['CPU package / DRAM energy (RAPL)'] = rapl.state.ok ? `ok (${rapl.state.detail})` : `unavailable: ${rapl.state.reason}`;
+    const gpus: GpuStatic[] = (cuda?.devices ?? []).map((d) => ({ uuid: d.uuid, cudaIndex: d.index, name: d.name, ...(gpu?.name === 'nvml' ? addon!.nvmlStatic(d.uuid) ?? {} : {}) }));
+    const collect: Collect = async () => {
+      const [load, readings] = await Promise.all([si.currentLoad(), gpu ? gpu.sample(uuids, true) : Promise.resolve(undefined)]);
+      return { cpuLoad: load.currentLoad, perCore: load.cpus.map((c) => c.load), gpus: readings };
+    };
+    const info: RunTelemetry = { intervalMs: config.intervalMs, windowSeconds: config.windowSeconds, sources, gpus };
+    const t = new Telemetry(config, info, new Sampler(collect, config.intervalMs), gpu, rapl.zones, uuids);
+    if (config.windowSeconds > 0 || config.idleSeconds > 0) {
+      const cost = await tickCostMs(collect);
+      if (cost !== undefined) {
+        info.tickCostMs = cost;
+        info.overheadPct = (100 * cost) / config.intervalMs;
+      }
+    }
+    return t;
+  }
+
+  /** What `info` prints: one line per source. */
+  static describe(info: RunTelemetry): string[] {
+    return Object.entries(info.sources).map(([k, v]) => `${k}: ${v}`);
+  }
+
+  start(): void {
+    this.sampler.start();
+  }
+
+  stop(): void {
+    this.sampler.stop();
+  }
+
+  /** Samples with nothing running, to subtract idle power from each point's energy. */
+  async measureIdle(): Promise<void> {
+    const s = this.config.idleSeconds;
+    if (s <= 0) return;
+    const start = this.begin();
+    await new Promise((r) => setTimeout(r, s * 1e3));
+    const t1 = performance.now();
+    const ticks = ticksIn(this.sampler.ticks, start.t, t1, this.config.intervalMs);
+    const seconds = (t1 - start.t) / 1e3;
+    const gpuPowerW: Record<string, number> = {};
+    for (const u of this.uuids) {
+      const w = gpuWindow(u, ticks, { seconds, gatheredGB: 0, energyJ: this.energyDelta(start, u) });
+      const p = w.energyJ !== undefined ? w.energyJ / seconds : w.powerMeanW;
+      if (p !== undefined) gpuPowerW[u] = p;
+    }
+    const pkg = raplDeltaJ(start.rapl.package, readRapl(this.rapl).package, this.maxUj('package'));
+    this.info.idle = { seconds, cpuLoadPct: systemLoad(ticks).meanPct, gpuPowerW, cpuPackageW: pkg !== undefined ? pkg / seconds : undefined };
+  }
+
+  begin(): WindowStart {
+    const energy: Record<string, number | undefined> = {};
+    for (const u of this.uuids) energy[u] = this.gpu?.energyJ(u);
+    return { t: performance.now(), cpu: process.cpuUsage(), rapl: readRapl(this.rapl), energy };
+  }
+
+  end(start: WindowStart, o: { uuid?: string; soak: SoakResult; usefulBytes: number }): PointTelemetry {
+    const t1 = performance.now();
+    const seconds = o.soak.seconds;
+    const gatheredGB = (o.soak.iterations * o.usefulBytes) / 1e9;
+    const cpu = process.cpuUsage(start.cpu);
+    const ticks = ticksIn(this.sampler.ticks, start.t, t1, this.config.intervalMs);
+    const load = systemLoad(ticks);
+    const unavailable: Record<string, string> = {};
+    const out: PointTelemetry = {
+      windowSeconds: seconds,
+      iterations: o.soak.iterations,
+      gatheredGB,
+      methodCpuSeconds: o.soak.cpuSeconds,
+      methodCores: o.soak.cpuSeconds / seconds,
+      cpuSecondsPerGB: o.soak.cpuSeconds / gatheredGB,
+      processCpuSeconds: (cpu.user + cpu.system) / 1e6,
+      systemLoadMeanPct: load.meanPct,
+      systemLoadMaxPct: load.maxPct,
+      unavailable,
+    };
+    if (load.meanPct === undefined) unavailable['system CPU load'] = `no sampler tick fell in a ${seconds.toFixed(2)} s window (interval ${this.config.intervalMs} ms)`;
+    if (o.uuid && this.gpu) {
+      out.gpu = gpuWindow(o.uuid, ticks, { seconds, gatheredGB, energyJ: this.energyDelta(start, o.uuid), idlePowerW: this.info.idle?.gpuPowerW[o.uuid] });
+    } else if (o.uuid) {
+      unavailable.gpu = this.info.sources['GPU power, clocks, PCIe'];
+    }
+    const now = readRapl(this.rapl);
+    const pkg = raplDeltaJ(start.rapl.package, now.package, this.maxUj('package'));
+    if (pkg !== undefined) {
+      const idleW = this.info.idle?.cpuPackageW;
+      out.cpuPackage = { energyJ: pkg, energyPerGBJ: pkg / gatheredGB, idlePowerW: idleW };
+      if (idleW !== undefined) {
+        out.cpuPackage.energyAboveIdleJ = pkg - idleW * seconds;
+        out.cpuPackage.energyAboveIdlePerGBJ = out.cpuPackage.energyAboveIdleJ / gatheredGB;
+      }
+      const dram = raplDeltaJ(start.rapl.dram, now.dram, this.maxUj('dram'));
+      if (dram !== undefined) out.dram = { energyJ: dram, energyPerGBJ: dram / gatheredGB };
+    } else {
+      unavailable['CPU package energy'] = this.info.sources['CPU package / DRAM energy (RAPL)'];
+    }
+    this.sampler.forgetBefore(t1 - 60_000);
+    return out;
+  }
+
+  private energyDelta(start: WindowStart, uuid: string): number | undefined {
+    const a = start.energy[uuid];
+    const b = this.gpu?.energyJ(uuid);
+    return a !== undefined && b !== undefined ? b - a : undefined;
+  }
+
+  private maxUj(kind: 'package' | 'dram'): number {
+    const zones = this.rapl.filter((z) => (kind === 'package' ? z.name.startsWith('package') : z.name === 'dram'));
+    return zones.length ? zones[0].maxUj : 0;
+  }
+}
+
+/** Run-level warnings from the points' telemetry: a slow PCIe link or a throttling GPU. */
+export function telemetryWarnings(info: RunTelemetry | undefined, points: { id: string; telemetry?: PointTelemetry }[]): string[] {
+  const out: string[] = [];
+  if (!info) return out;
+  for (const g of info.gpus) {
+    const windows = points.map((p) => ({ id: p.id, w: p.telemetry?.gpu })).filter((x) => x.w?.uuid === g.uuid);
+    const slow = windows.filter((x) => (g.pcieGenMax !== undefined && g.pcieGenMax > 0 && x.w!.pcieGenMin !== undefined && x.w!.pcieGenMin < g.pcieGenMax) ||
+      (g.pcieWidthMax !== undefined && g.pcieWidthMax > 0 && x.w!.pcieWidthMin !== undefined && x.w!.pcieWidthMin < g.pcieWidthMax));
+    if (slow.length) {
+      const w = slow[0].w!;
+      out.push(`${g.name}: PCIe link below its maximum (Gen${g.pcieGenMax} x${g.pcieWidthMax}) during ${slow.length} measurement window(s), e.g. Gen${w.pcieGenMin} x${w.pcieWidthMin} in ${slow[0].id}`);
+    }
+    const throttled = windows.filter((x) => x.w!.throttle.length);
+    if (throttled.length) {
+      const reasons = [...new Set(throttled.flatMap((x) => x.w!.throttle))].join(', ');
+      out.push(`${g.name}: throttled (${reasons}) during ${throttled.length} measurement window(s), e.g. ${throttled[0].id}`);
+    }
+  }
+  if (info.overheadPct !== undefined && info.overheadPct > 5) out.push(`telemetry sampler costs ${info.overheadPct.toFixed(1)}% of a core at a ${info.intervalMs} ms interval`);
+  return out;
+}

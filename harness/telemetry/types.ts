@@ -1,0 +1,69 @@
+/** Telemetry readings and what a point's window of them adds up to. */
+
+export interface GpuReading {
+  powerW?: number;
+  /** cumulative energy counter (NVML), joules */
+  energyJ?: number;
+  smClockMHz?: number;
+  memClockMHz?: number;
+  gpuUtil?: number;
+  tempC?: number;
+  pcieTxBps?: number;
+  pcieRxBps?: number;
+  pcieGen?: number;
+  pcieWidth?: number;
+  throttleReasons?: number;
+}
+
+/** One sampler tick; t is performance.now() in ms. */
+export interface Tick {
+  t: number;
+  /** system-wide CPU load over the last interval, percent of all cores */
+  cpuLoad?: number;
+  perCore?: number[];
+  gpus?: Record<string, GpuReading>;
+}
+
+/** A source is either usable or says why not; never a silent zero. */
+export type SourceState = { ok: true; detail?: string } | { ok: false; reason: string };
+
+export interface GpuWindow {
+  uuid: string;
+  powerMeanW?: number;
+  powerMaxW?: number;
+  energyJ?: number;
+  energyPerGBJ?: number;
+  idlePowerW?: number;
+  energyAboveIdleJ?: number;
+  energyAboveIdlePerGBJ?: number;
+  smClockMeanMHz?: number;
+  memClockMeanMHz?: number;
+  utilMeanPct?: number;
+  tempMaxC?: number;
+  pcieRxGBps?: number;
+  pcieTxGBps?: number;
+  pcieGenMin?: number;
+  pcieWidthMin?: number;
+  throttle: string[];
+}
+
+export interface PointTelemetry {
+  windowSeconds: number;
+  iterations: number;
+  gatheredGB: number;
+  /** CPU time of the method's own threads in the window */
+  methodCpuSeconds: number;
+  /** methodCpuSeconds / window: cores kept busy by the method */
+  methodCores: number;
+  cpuSecondsPerGB: number;
+  /** the whole process, contention and sampler included */
+  processCpuSeconds: number;
+  systemLoadMeanPct?: number;
+  systemLoadMaxPct?: number;
+  gpu?: GpuWindow;
+  cpuPackage?: { energyJ: number; energyPerGBJ: number; idlePowerW?: number; energyAboveIdleJ?: number; energyAboveIdlePerGBJ?: number };
+  dram?: { energyJ: number; energyPerGBJ: number };
+  contention?: { threads: number; GBps: number };
+  /** why a figure is missing: source -> reason */
+  unavailable: Record<string, string>;
+}

@@ -1,0 +1,73 @@
+/**
+ * What one measurement window of ticks adds up to. Pure functions over
+ * recorded ticks, so the arithmetic is tested with made-up readings.
+ */
+import type { GpuReading, GpuWindow, Tick } from './types.js';
+
+/** Ticks whose interval lies in [t0, t1] (ms). A tick at t covers (t - interval, t]. */
+export function ticksIn(ticks: readonly Tick[], t0: number, t1: number, intervalMs: number): Tick[] {
+  return ticks.filter((k) => k.t - intervalMs >= t0 - intervalMs / 2 && k.t <= t1 + intervalMs / 2);
+}
+
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : undefined);
+const max = (xs: number[]) => (xs.length ? Math.max(...xs) : undefined);
+const min = (xs: number[]) => (xs.length ? Math.min(...xs) : undefined);
+
+/** Energy by the trapezoid rule over power readings, for GPUs without an energy counter. */
+export function integratePowerJ(points: { t: number; w: number }[]): number | undefined {
+  if (points.length < 2) return undefined;
+  let j = 0;
+  for (let i = 1; i < points.length; i++) j += ((points[i].w + points[i - 1].w) / 2) * ((points[i].t - points[i - 1].t) / 1e3);
+  return j;
+}
+
+/** NVML clocks event reasons that mean the GPU ran slower than it could (idle and app settings are not). */
+const THROTTLE_BITS: [number, string][] = [
+  [0x4, 'software power cap'],
+  [0x8, 'hardware slowdown'],
+  [0x20, 'software thermal slowdown'],
+  [0x40, 'hardware thermal slowdown'],
+  [0x80, 'power brake'],
+];
+
+export function throttleNames(mask: number): string[] {
+  return THROTTLE_BITS.filter(([bit]) => (mask & bit) !== 0).map(([, name]) => name);
+}
+
+export function systemLoad(ticks: Tick[]): { meanPct?: number; maxPct?: number } {
+  const loads = ticks.map((k) => k.cpuLoad).filter((x): x is number => x !== undefined);
+  return { meanPct: mean(loads), maxPct: max(loads) };
+}
+
+export function gpuWindow(
+  uuid: string,
+  ticks: Tick[],
+  o: { seconds: number; gatheredGB: number; energyJ?: number; idlePowerW?: number },
+): GpuWindow {
+  const rs = ticks.map((k) => ({ t: k.t, r: k.gpus?.[uuid] })).filter((x): x is { t: number; r: GpuReading } => !!x.r);
+  const vals = (f: (r: GpuReading) => number | undefined) => rs.map((x) => f(x.r)).filter((v): v is number => v !== undefined);
+  const power = vals((r) => r.powerW);
+  const energyJ = o.energyJ ?? integratePowerJ(rs.filter((x) => x.r.powerW !== undefined).map((x) => ({ t: x.t, w: x.r.powerW! })));
+  const w: GpuWindow = {
+    uuid,
+    powerMeanW: mean(power),
+    powerMaxW: max(power),
+    energyJ,
+    smClockMeanMHz: mean(vals((r) => r.smClockMHz)),
+    memClockMeanMHz: mean(vals((r) => r.memClockMHz)),
+    utilMeanPct: mean(vals((r) => r.gpuUtil)),
+    tempMaxC: max(vals((r) => r.tempC)),
+    pcieRxGBps: mean(vals((r) => r.pcieRxBps)) !== undefined ? mean(vals((r) => r.pcieRxBps))! / 1e9 : undefined,
+    pcieTxGBps: mean(vals((r) => r.pcieTxBps)) !== undefined ? mean(vals((r) => r.pcieTxBps))! / 1e9 : undefined,
+    pcieGenMin: min(vals((r) => r.pcieGen)),
+    pcieWidthMin: min(vals((r) => r.pcieWidth)),
+    throttle: [...new Set(vals((r) => r.throttleReasons).flatMap(throttleNames))],
+  };
+  if (energyJ !== undefined && o.gatheredGB > 0) w.energyPerGBJ = energyJ / o.gatheredGB;
+  if (energyJ !== undefined && o.idlePowerW !== undefined) {
+    w.idlePowerW = o.idlePowerW;
+    w.energyAboveIdleJ = energyJ - o.idlePowerW * o.seconds;
+    if (o.gatheredGB > 0) w.energyAboveIdlePerGBJ = w.energyAboveIdleJ / o.gatheredGB;
+  }
+  return w;
+}
