@@ -42,7 +42,7 @@ describe('sweep expansion', () => {
   it('gives stable, readable ids', () => {
     expect(caseId('uvm', { width: '32', batch: '7', uvmAdvise: 'none' })).toBe('uvm width=32 batch=7 uvmAdvise=none');
     const s = scenario({ methods: ['host-gather-copy'], axes: { width: [8], distribution: [{ kind: 'hotset', hotFraction: 0.01, hotProbability: 0.9 }] } });
-    expect(expand(s)[0].id).toBe('host-gather-copy width=8 dtype=fp32 batch=4096 table=256MiB distribution=hotset(0.01,0.9) threads=0 alloc=auto');
+    expect(expand(s)[0].id).toBe('host-gather-copy width=8 dtype=fp32 batch=4096 table=256MiB distribution=hotset(0.01,0.9) threads=0 alloc=auto contention=0');
   });
 });
 
