@@ -1,13 +1,26 @@
-/** What one sampler tick costs, timed with tinybench: reported so readers can judge the sampler's own footprint. */
+/**
+ * What one sampler tick costs, timed with tinybench: its latency (NVML's PCIe
+ * query waits ~20 ms per direction, off the JS thread) and the CPU time this
+ * process spends on it, which is what the sampler takes from the measurement.
+ */
 import { Bench } from 'tinybench';
 import type { Collect } from './sampler.js';
 
-export async function tickCostMs(collect: Collect, timeMs = 150): Promise<number | undefined> {
+export interface TickCost {
+  latencyMs: number;
+  cpuMs: number;
+}
+
+export async function tickCost(collect: Collect, timeMs = 150): Promise<TickCost | undefined> {
   const bench = new Bench({ time: timeMs, warmupTime: 20 });
   bench.add('telemetry tick', async () => {
     await collect();
   });
+  const cpu0 = process.cpuUsage();
   await bench.run();
-  const r = bench.tasks[0].result;
-  return r.state === 'completed' ? r.latency.mean : undefined;
+  const cpu = process.cpuUsage(cpu0);
+  const task = bench.tasks[0];
+  const r = task.result;
+  if (r.state !== 'completed' || task.runs === 0) return undefined;
+  return { latencyMs: r.latency.mean, cpuMs: (cpu.user + cpu.system) / 1e3 / task.runs };
 }

@@ -10,7 +10,7 @@ import type { Addon, CudaInfo, NvmlStatic, SoakResult } from '../native/addon.js
 import { findRaplZones, raplDeltaJ, readRapl, type RaplReading, type RaplZone } from './rapl.js';
 import { nvidiaSmiSource, nvmlSource, type GpuSource } from './gpu-source.js';
 import { Sampler, type Collect } from './sampler.js';
-import { tickCostMs } from './overhead.js';
+import { tickCost } from './overhead.js';
 import { gpuWindow, systemLoad, ticksIn } from './window.js';
 import type { PointTelemetry } from './types.js';
 
@@ -32,8 +32,11 @@ export interface GpuStatic extends Partial<NvmlStatic> {
 export interface RunTelemetry {
   intervalMs: number;
   windowSeconds: number;
-  tickCostMs?: number;
-  /** tick cost / interval: the share of one core the sampler takes */
+  /** wall time of one tick (mostly waiting on sensors, off the JS thread) */
+  tickLatencyMs?: number;
+  /** CPU time of one tick */
+  tickCpuMs?: number;
+  /** tick CPU time / interval: the share of one core the sampler takes */
   overheadPct?: number;
   sources: Record<string, string>;
   gpus: GpuStatic[];
@@ -82,10 +85,11 @@ export class Telemetry {
     const info: RunTelemetry = { intervalMs: config.intervalMs, windowSeconds: config.windowSeconds, sources, gpus };
     const t = new Telemetry(config, info, new Sampler(collect, config.intervalMs), gpu, rapl.zones, uuids);
     if (config.windowSeconds > 0 || config.idleSeconds > 0) {
-      const cost = await tickCostMs(collect);
+      const cost = await tickCost(collect);
       if (cost !== undefined) {
-        info.tickCostMs = cost;
-        info.overheadPct = (100 * cost) / config.intervalMs;
+        info.tickLatencyMs = cost.latencyMs;
+        info.tickCpuMs = cost.cpuMs;
+        info.overheadPct = (100 * cost.cpuMs) / config.intervalMs;
       }
     }
     return t;

@@ -53,11 +53,11 @@ CudaInfo query_cuda() {
              u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
     di.uuid = uuid;
     size_t free_b = 0, total_b = 0;
-    // Blocking sync before the context exists: a thread waiting on the GPU
-    // sleeps instead of spinning, so CPU-time figures count work, not waiting.
-    if (cudaSetDevice(d) == cudaSuccess) cudaSetDeviceFlags(cudaDeviceScheduleBlockingSync);
-    cudaGetLastError();
-    if (cudaMemGetInfo(&free_b, &total_b) == cudaSuccess) di.free_memory = free_b;
+    // Blocking sync, set as the context is created (cudaSetDevice creates it
+    // since CUDA 12): a thread waiting on the GPU sleeps instead of spinning,
+    // so CPU-time figures count work, not waiting.
+    if (cudaInitDevice(d, cudaDeviceScheduleBlockingSync, 0) != cudaSuccess) cudaGetLastError();
+    if (cudaSetDevice(d) == cudaSuccess && cudaMemGetInfo(&free_b, &total_b) == cudaSuccess) di.free_memory = free_b;
     cudaGetLastError();
     info.devices.push_back(di);
   }

@@ -80,7 +80,10 @@ class CudaMethod : public Method {
     try {
       check(cudaSetDevice(c.device), "cudaSetDevice");
       check(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
-      for (auto* e : {&e0_, &e_mid_, &e1_}) check(cudaEventCreate(e), "cudaEventCreate");
+      // e1 is waited on: a blocking-sync event lets the waiting thread sleep.
+      check(cudaEventCreate(&e0_), "cudaEventCreate");
+      check(cudaEventCreate(&e_mid_), "cudaEventCreate");
+      check(cudaEventCreateWithFlags(&e1_, cudaEventBlockingSync), "cudaEventCreate");
       out_ = static_cast<uint8_t*>(device_alloc((out_bytes_ + 15) / 16 * 16, "the output"));
       sum_ = static_cast<unsigned long long*>(device_alloc(sizeof(unsigned long long), "the checksum"));
       check(cudaHostAlloc(reinterpret_cast<void**>(&host_out_), std::min(out_bytes_, kFullVerifyBytes) + 16, 0),
