@@ -6,8 +6,7 @@ import type { RunResults, PointResult } from '../harness/results/model.js';
 import { formatBytes, formatSeconds } from '../harness/units.js';
 import { vegaScripts } from './assets.js';
 import type { Chart } from './charts/types.js';
-import { chartRows } from './charts/data.js';
-import { bandwidthByWidth } from './charts/bandwidth-by-width.js';
+import { runCharts } from './charts/index.js';
 
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -18,11 +17,6 @@ function scriptJson(v: unknown): string {
   return JSON.stringify(v).replace(/</g, '\\u003c');
 }
 
-export function runCharts(run: RunResults): Chart[] {
-  const rows = chartRows(run);
-  return rows.length ? [bandwidthByWidth(rows)] : [];
-}
-
 export function warnings(run: RunResults): string[] {
   const w: string[] = [];
   if (run.hostOnly) w.push(`${run.backend}: CUDA methods were not run.`);
@@ -30,6 +24,7 @@ export function warnings(run: RunResults): string[] {
   const failed = run.points.filter((p) => p.status === 'failed');
   if (failed.length) w.push(`${failed.length} point(s) failed: ${failed.slice(0, 3).map((p) => `${p.id} (${p.reason})`).join('; ')}${failed.length > 3 ? '; ...' : ''}`);
   for (const u of run.unavailable) w.push(`${u.method} unavailable: ${u.reason}`);
+  w.push(...(run.warnings ?? []));
   return w;
 }
 
@@ -44,10 +39,26 @@ function environmentPanel(run: RunResults): string {
     ['memory', `${formatBytes(e.memory.total)} total, ${formatBytes(e.memory.available)} available at start`],
     ['OS', `${e.host.os}, kernel ${e.host.kernel}, ${e.host.arch}, virtualization: ${e.host.virtualization}`],
     ['Node / addon', `${e.node}; ${'error' in e.addon ? e.addon.error : e.addon.cuda ? `CUDA build (${e.addon.cudaArchitectures})` : 'CPU-only build'}`],
+    ...gpuRows(run),
+    ['telemetry', telemetryLine(run)],
     ['commit', e.gitCommit],
     ['run', `${run.startedAt} to ${run.finishedAt ?? '(unfinished)'}`],
   ];
   return `<table class="env">${rows.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</table>`;
+}
+
+function gpuRows(run: RunResults): [string, string][] {
+  return (run.telemetry?.gpus ?? [])
+    .filter((g) => g.pcieGenMax !== undefined)
+    .map((g) => [`GPU ${g.cudaIndex} (NVML)`, `driver ${g.driver}; PCIe Gen${g.pcieGen} x${g.pcieWidth} at start, max Gen${g.pcieGenMax} x${g.pcieWidthMax}; ECC ${g.ecc === 1 ? 'on' : g.ecc === 0 ? 'off' : 'unknown'}; power limit ${g.powerLimitW} W; max clocks SM ${g.smClockMaxMHz} / memory ${g.memClockMaxMHz} MHz; idle ${run.telemetry?.idle?.gpuPowerW[g.uuid]?.toFixed(0) ?? '?'} W`]);
+}
+
+function telemetryLine(run: RunResults): string {
+  const t = run.telemetry;
+  if (!t) return 'not recorded';
+  const sources = Object.entries(t.sources).map(([k, v]) => `${k}: ${v}`).join('; ');
+  const cost = t.tickCpuMs !== undefined ? `; sampler ${t.tickCpuMs.toFixed(2)} ms CPU per ${t.intervalMs} ms tick (${t.overheadPct!.toFixed(2)}% of a core)` : '';
+  return `${sources}${cost}; per-point window ${t.windowSeconds}s`;
 }
 
 function pointRow(p: PointResult): string {
@@ -66,13 +77,15 @@ function pointRow(p: PointResult): string {
     p.phases?.gather ? formatSeconds(p.phases.gather.median) : '',
     p.phases?.copy ? formatSeconds(p.phases.copy.median) : '',
     p.verification ? `${p.verification.mode} (${p.verification.rowsVerified} rows)` : '',
+    p.telemetry ? p.telemetry.cpuSecondsPerGB.toFixed(4) : '',
+    p.telemetry?.gpu?.energyPerGBJ !== undefined ? p.telemetry.gpu.energyPerGBJ.toFixed(2) : '',
     p.reason ?? Object.entries(p.details).map(([k, v]) => `${k}: ${v}`).join('; '),
   ];
-  const sortKeys = [undefined, undefined, undefined, p.bandwidth?.median, undefined, s?.median, s?.relCi, s?.p5, s?.p95, s?.n];
+  const sortKeys = [undefined, undefined, undefined, p.bandwidth?.median, undefined, s?.median, s?.relCi, s?.p5, s?.p95, s?.n, p.phases?.gather?.median, p.phases?.copy?.median, undefined, p.telemetry?.cpuSecondsPerGB, p.telemetry?.gpu?.energyPerGBJ];
   return `<tr class="${p.status}">${cells.map((c, i) => `<td${sortKeys[i] !== undefined ? ` data-sort="${sortKeys[i]}"` : ''}>${escapeHtml(c)}</td>`).join('')}</tr>`;
 }
 
-const HEAD = ['method', 'axes', 'status', 'GB/s', '95% CI (GB/s)', 'median time', '± CI', 'p5', 'p95', 'samples', 'gather', 'copy', 'verified', 'notes'];
+const HEAD = ['method', 'axes', 'status', 'GB/s', '95% CI (GB/s)', 'median time', '± CI', 'p5', 'p95', 'samples', 'gather', 'copy', 'verified', 'CPU s/GB', 'GPU J/GB', 'notes'];
 
 const STYLE = `body{font:14px system-ui,sans-serif;margin:24px;color:#222;max-width:1400px}
 h1{font-size:22px}h2{font-size:17px;margin-top:32px}.banner{background:#fff4d6;border:1px solid #e0b44c;padding:8px 12px;margin:6px 0}

@@ -1,36 +1,160 @@
-/** Flat rows for charts, one per successful point. */
-import type { RunResults } from '../../harness/results/model.js';
+/** Flat rows for charts, and the pairings (speedup over the baseline, aligned over naive) derived from a run. */
+import type { PointResult, RunResults } from '../../harness/results/model.js';
+import type { AxisName } from '../../harness/scenario/axes.js';
 
 export interface ChartRow {
+  id: string;
   method: string;
+  /** the method plus its own variant axes, e.g. "zerocopy-aligned vector=16" */
+  series: string;
   width: number;
   batch: number;
   dtype: string;
   table: string;
+  tableBytes: number;
   distribution: string;
+  contention: number;
   rowBytes: number;
   bandwidth: number;
   ciLow: number;
   ciHigh: number;
   medianUs: number;
-  label: string;
+}
+
+/** Axes every method shares: points that agree on these are the same workload. */
+export const WORKLOAD_AXES: AxisName[] = ['width', 'dtype', 'batch', 'table', 'distribution', 'contention'];
+
+export function workloadKey(p: PointResult): string {
+  return WORKLOAD_AXES.map((a) => `${a}=${p.axes[a] ?? (a === 'distribution' ? 'contiguous' : '')}`).join(' ');
+}
+
+/** Axes that make a variant of one method (vector, mapping, alloc, threads...), as a label. */
+export function variantOf(p: PointResult): string {
+  return Object.entries(p.axes)
+    .filter(([a, v]) => !WORKLOAD_AXES.includes(a as AxisName) && !['device'].includes(a) && !isDefault(a as AxisName, v!))
+    .map(([a, v]) => `${a}=${v}`)
+    .join(' ');
+}
+
+function isDefault(a: AxisName, v: string): boolean {
+  const defaults: Partial<Record<AxisName, string[]>> = { mapping: ['warp'], vector: ['elem'], block: ['256'], grid: ['0'], pipeline: ['1'], uvmAdvise: ['none'], threads: ['0'], alloc: ['hostalloc', 'malloc'] };
+  return defaults[a]?.includes(v) ?? false;
+}
+
+export function ok(run: RunResults): PointResult[] {
+  return run.points.filter((p) => p.status === 'ok' && p.bandwidth && p.stats);
 }
 
 export function chartRows(run: RunResults): ChartRow[] {
-  return run.points
-    .filter((p) => p.status === 'ok' && p.bandwidth)
+  return ok(run).map((p) => ({
+    id: p.id,
+    method: p.method,
+    series: [p.method, variantOf(p)].filter(Boolean).join(' '),
+    width: Number(p.axes.width),
+    batch: Number(p.axes.batch),
+    dtype: p.axes.dtype ?? '',
+    table: p.axes.table ?? '',
+    tableBytes: p.derived.tableBytes,
+    distribution: p.axes.distribution ?? 'contiguous',
+    contention: Number(p.axes.contention ?? 0),
+    rowBytes: p.derived.rowBytes,
+    bandwidth: p.bandwidth!.median,
+    ciLow: p.bandwidth!.ciLow,
+    ciHigh: p.bandwidth!.ciHigh,
+    medianUs: p.stats!.median * 1e6,
+  }));
+}
+
+/** The method others are measured against: the CPU gather path of this run. */
+export function baselineMethod(run: RunResults): string | undefined {
+  return ['cpu-gather-memcpy', 'host-gather-copy'].find((m) => ok(run).some((p) => p.method === m && variantOf(p) === ''));
+}
+
+/** The copy ceiling of this run: pinned memcpy with a GPU, host memcpy without. */
+export function ceilingMethod(run: RunResults): string | undefined {
+  return ['pinned-memcpy', 'host-memcpy'].find((m) => ok(run).some((p) => p.method === m));
+}
+
+export interface SpeedupRow extends ChartRow {
+  baseline: string;
+  speedup: number;
+}
+
+/** Each point's speedup over the baseline method at the same workload. */
+export function speedups(run: RunResults): SpeedupRow[] {
+  const base = baselineMethod(run);
+  if (!base) return [];
+  const baseBy = new Map(ok(run).filter((p) => p.method === base && variantOf(p) === '').map((p) => [workloadKey(p), p]));
+  const rows = chartRows(run);
+  return ok(run).flatMap((p, i) => {
+    const b = baseBy.get(workloadKey(p));
+    if (!b || p.method === base) return [];
+    return [{ ...rows[i], baseline: base, speedup: b.stats!.median / p.stats!.median }];
+  });
+}
+
+export interface AlignmentRow {
+  width: number;
+  batch: number;
+  dtype: string;
+  variant: string;
+  gain: number;
+  aligned: number;
+  naive: number;
+}
+
+/** zerocopy-aligned over zerocopy-naive, matched on every axis but the method. */
+export function alignmentGains(run: RunResults): AlignmentRow[] {
+  const key = (p: PointResult) => JSON.stringify(p.axes);
+  const naive = new Map(ok(run).filter((p) => p.method === 'zerocopy-naive').map((p) => [key(p), p]));
+  return ok(run)
+    .filter((p) => p.method === 'zerocopy-aligned' && naive.has(key(p)))
+    .map((p) => {
+      const n = naive.get(key(p))!;
+      return { width: Number(p.axes.width), batch: Number(p.axes.batch), dtype: p.axes.dtype ?? '', variant: variantOf(p) || 'vector=elem', gain: p.bandwidth!.median / n.bandwidth!.median, aligned: p.bandwidth!.median, naive: n.bandwidth!.median };
+    });
+}
+
+/** Raw samples for box plots, at most `per` per point (evenly spaced in sorted order, so quartiles survive). */
+export function sampleRows(run: RunResults, per = 60): { series: string; point: string; us: number }[] {
+  const points = ok(run);
+  const varying = WORKLOAD_AXES.filter((a) => new Set(points.map((p) => p.axes[a])).size > 1);
+  return points.flatMap((p) => {
+    const xs = [...p.samples.total].sort((a, b) => a - b);
+    const step = Math.max(1, xs.length / per);
+    const picked: number[] = [];
+    for (let i = 0; i < xs.length; i += step) picked.push(xs[Math.floor(i)]);
+    const point = [p.method, ...varying.filter((a) => p.axes[a] !== undefined).map((a) => `${a}=${p.axes[a]}`), variantOf(p)].filter(Boolean).join(' ');
+    return picked.map((s) => ({ series: p.method, point, us: s * 1e6 }));
+  });
+}
+
+export interface TelemetryRow {
+  series: string;
+  width: number;
+  batch: number;
+  contention: number;
+  cpuSecondsPerGB?: number;
+  methodCores?: number;
+  systemLoadPct?: number;
+  gpuPowerW?: number;
+  energyPerGBJ?: number;
+  energyAboveIdlePerGBJ?: number;
+}
+
+export function telemetryRows(run: RunResults): TelemetryRow[] {
+  return ok(run)
+    .filter((p) => p.telemetry)
     .map((p) => ({
-      method: p.method,
+      series: [p.method, variantOf(p)].filter(Boolean).join(' '),
       width: Number(p.axes.width),
       batch: Number(p.axes.batch),
-      dtype: p.axes.dtype ?? '',
-      table: p.axes.table ?? '',
-      distribution: p.axes.distribution ?? 'contiguous',
-      rowBytes: p.derived.rowBytes,
-      bandwidth: p.bandwidth!.median,
-      ciLow: p.bandwidth!.ciLow,
-      ciHigh: p.bandwidth!.ciHigh,
-      medianUs: p.stats!.median * 1e6,
-      label: p.id,
+      contention: Number(p.axes.contention ?? 0),
+      cpuSecondsPerGB: p.telemetry!.cpuSecondsPerGB,
+      methodCores: p.telemetry!.methodCores,
+      systemLoadPct: p.telemetry!.systemLoadMeanPct,
+      gpuPowerW: p.telemetry!.gpu?.powerMeanW,
+      energyPerGBJ: p.telemetry!.gpu?.energyPerGBJ,
+      energyAboveIdlePerGBJ: p.telemetry!.gpu?.energyAboveIdlePerGBJ,
     }));
 }
