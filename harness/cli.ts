@@ -9,7 +9,8 @@ import { infoCommand } from './cli/info.js';
 import { listCommand } from './cli/list.js';
 import { selftestCommand } from './cli/selftest.js';
 import { loadRun } from './results/store.js';
-import { writeRunReport } from '../reports/write-report.js';
+import path from 'node:path';
+import { exportRunCharts, writeComparison, writeRunReport } from '../reports/write-report.js';
 import { version } from './version.js';
 
 const EXIT_HELP = `
@@ -68,11 +69,23 @@ export async function main(argv: string[], log: (l: string) => void = (l) => pro
 
   program
     .command('report')
-    .description('(re)build report.html for a run directory')
-    .argument('<run>', 'run directory or its results.json')
-    .action((ref: string) => {
-      const { dir, run } = loadRun(ref);
+    .description('(re)build report.html and summary.md for a run, or compare runs')
+    .argument('<runs...>', 'run directories (or their results.json)')
+    .option('--compare', 'one comparison report of two or more runs, points matched by method and axes')
+    .option('-o, --out <dir>', 'where the comparison goes (default: results/compare-<UTC time>)')
+    .option('--svg', 'also export every chart as SVG (charts/<id>.svg)')
+    .option('--png', 'also export every chart as PNG through headless Chromium')
+    .action(async (refs: string[], opts) => {
+      const runs = refs.map((r) => loadRun(r));
+      if (opts.compare) {
+        const out = opts.out ?? path.join('results', `compare-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`);
+        log(`comparison: ${await writeComparison(runs, out, opts)}`);
+        return;
+      }
+      if (runs.length > 1) throw new UserError('several runs given: add --compare to compare them');
+      const [{ dir, run }] = runs;
       log(`report: ${writeRunReport(dir, run)}`);
+      for (const f of await exportRunCharts(dir, run, opts)) log(`chart:  ${f}`);
     });
 
   try {

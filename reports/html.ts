@@ -7,6 +7,7 @@ import { formatBytes, formatSeconds } from '../harness/units.js';
 import { vegaScripts } from './assets.js';
 import type { Chart } from './charts/types.js';
 import { runCharts } from './charts/index.js';
+import { findings } from './findings.js';
 
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -87,7 +88,7 @@ function pointRow(p: PointResult): string {
 
 const HEAD = ['method', 'axes', 'status', 'GB/s', '95% CI (GB/s)', 'median time', '± CI', 'p5', 'p95', 'samples', 'gather', 'copy', 'verified', 'CPU s/GB', 'GPU J/GB', 'notes'];
 
-const STYLE = `body{font:14px system-ui,sans-serif;margin:24px;color:#222;max-width:1400px}
+export const STYLE = `body{font:14px system-ui,sans-serif;margin:24px;color:#222;max-width:1400px}
 h1{font-size:22px}h2{font-size:17px;margin-top:32px}.banner{background:#fff4d6;border:1px solid #e0b44c;padding:8px 12px;margin:6px 0}
 table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:3px 6px;text-align:left;vertical-align:top}
 table.points th{cursor:pointer;background:#f4f4f4;position:sticky;top:0}tr.failed{background:#fde2e2}tr.skipped{color:#888}
@@ -100,13 +101,31 @@ const key=r=>{const c=r.cells[i];return c.dataset.sort!==undefined?Number(c.data
 document.getElementById('filter').addEventListener('input',e=>{const q=e.target.value.toLowerCase();
 [...body.rows].forEach(r=>r.style.display=r.textContent.toLowerCase().includes(q)?'':'none')})})();`;
 
+/** The vega libraries as inline script elements. */
+export function inlineVega(): string {
+  return vegaScripts().map((s) => `<script>${s.replace(/<\/script/gi, '<\\/script')}</script>`).join('\n');
+}
+
+export function chartSection(charts: Chart[]): { html: string; embed: string } {
+  return {
+    html: charts.map((c) => `<h2 id="${c.id}">${escapeHtml(c.title)}</h2><div class="chart" id="chart-${c.id}"></div><p class="caption">${escapeHtml(c.caption)}</p>`).join('\n'),
+    embed: charts.map((c) => `vegaEmbed('#chart-${c.id}', ${scriptJson(c.spec)}, {actions:false, renderer:'svg'}).catch(e=>console.error(e));`).join('\n'),
+  };
+}
+
+function findingsSection(run: RunResults, charts: Chart[]): string {
+  const fs = findings(run);
+  if (!fs.length) return '';
+  const ids = new Set(charts.map((c) => c.id));
+  return `<h2>Findings</h2><ul class="findings">${fs.map((f) => `<li><b>${escapeHtml(f.title)}.</b> ${escapeHtml(f.text)}${ids.has(f.chart) ? ` <a href="#${f.chart}">(chart)</a>` : ''}</li>`).join('')}</ul>`;
+}
+
 export function renderRunReport(run: RunResults): string {
   const charts = runCharts(run);
-  const scripts = vegaScripts().map((s) => `<script>${s.replace(/<\/script/gi, '<\\/script')}</script>`).join('\n');
-  const chartHtml = charts.length
-    ? charts.map((c) => `<h2>${escapeHtml(c.title)}</h2><div class="chart" id="chart-${c.id}"></div><p class="caption">${escapeHtml(c.caption)}</p>`).join('\n')
-    : '<p>No successful points to chart.</p>';
-  const embed = charts.map((c) => `vegaEmbed('#chart-${c.id}', ${scriptJson(c.spec)}, {actions:false, renderer:'svg'}).catch(e=>console.error(e));`).join('\n');
+  const scripts = inlineVega();
+  const section = chartSection(charts);
+  const chartHtml = charts.length ? section.html : '<p>No successful points to chart.</p>';
+  const embed = section.embed;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>gatherbench: ${escapeHtml(run.scenario.name)}</title>
 <style>${STYLE}</style>
@@ -115,6 +134,7 @@ ${scripts}
 <h1>gatherbench: ${escapeHtml(run.scenario.name)}</h1>
 <p>${escapeHtml(run.scenario.description)}</p>
 ${warnings(run).map((w) => `<div class="banner">${escapeHtml(w)}</div>`).join('\n')}
+${findingsSection(run, charts)}
 <h2>Environment</h2>
 ${environmentPanel(run)}
 ${chartHtml}

@@ -10,7 +10,7 @@ const dotPlot = (rows: object[], field: string, title: string, extra: object[] =
     y: { field: 'series', type: 'nominal', title: null },
     x: { field, type: 'quantitative', title, scale: { type: 'symlog' } },
     color: { field: 'width', type: 'ordinal', title: 'width' },
-    shape: { field: 'batch', type: 'ordinal', title: 'batch' },
+    shape: { field: 'batch', type: 'nominal', title: 'batch' },
     tooltip: [{ field: 'series' }, { field: 'width' }, { field: 'batch' }, { field: 'contention' }, { field, format: '.4g' }, ...extra],
   },
   data: { values: rows },

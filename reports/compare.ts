@@ -1,0 +1,122 @@
+/**
+ * Comparison of two or more runs (another GPU, another driver, before and
+ * after a change): points matched by method and axes, bandwidth side by side
+ * and as a ratio to the first run; points that exist in only some runs listed.
+ */
+import path from 'node:path';
+import type { PointResult, RunResults } from '../harness/results/model.js';
+import type { Chart } from './charts/types.js';
+import { WORKLOAD_AXES, variantOf } from './charts/data.js';
+import { STYLE, chartSection, escapeHtml, inlineVega } from './html.js';
+
+export interface ComparedRun {
+  label: string;
+  dir: string;
+  run: RunResults;
+}
+
+export interface MatchedPoint {
+  id: string;
+  series: string;
+  point: string;
+  /** bandwidth in each run, GB/s (undefined where the point did not succeed there) */
+  bandwidth: (number | undefined)[];
+  /** bandwidth relative to the first run */
+  ratio: (number | undefined)[];
+}
+
+export interface Comparison {
+  runs: ComparedRun[];
+  matched: MatchedPoint[];
+  /** run label -> ids of points no other run has */
+  onlyIn: Record<string, string[]>;
+}
+
+export function labelRuns(runs: { dir: string; run: RunResults }[]): ComparedRun[] {
+  return runs.map((r, i) => ({ ...r, label: `#${i + 1} ${r.run.backend.replace(/^cuda: /, '')} · ${path.basename(r.dir)}` }));
+}
+
+/** A point's workload axes that differ somewhere in the comparison, as "width=100 batch=2048". */
+function pointLabeller(points: PointResult[]): (p: PointResult) => string {
+  const varying = WORKLOAD_AXES.filter((a) => new Set(points.map((p) => p.axes[a])).size > 1);
+  return (p) => varying.filter((a) => p.axes[a] !== undefined).map((a) => `${a}=${p.axes[a]}`).join(' ') || p.method;
+}
+
+export function compareRuns(runs: ComparedRun[]): Comparison {
+  const maps = runs.map((r) => new Map(r.run.points.map((p) => [p.id, p])));
+  const ids = [...new Set(runs.flatMap((r) => r.run.points.map((p) => p.id)))];
+  const matched: MatchedPoint[] = [];
+  const pointLabel = pointLabeller(runs.flatMap((r) => r.run.points));
+  const onlyIn: Record<string, string[]> = Object.fromEntries(runs.map((r) => [r.label, []]));
+  for (const id of ids) {
+    const ps = maps.map((m) => m.get(id));
+    const present = ps.filter((p) => p !== undefined);
+    if (present.length < runs.length) {
+      ps.forEach((p, i) => p && present.length === 1 && onlyIn[runs[i].label].push(id));
+      if (present.length === 1) continue;
+    }
+    const any = present[0]!;
+    const bw = ps.map((p) => (p?.status === 'ok' ? p.bandwidth?.median : undefined));
+    matched.push({
+      id,
+      series: [any.method, variantOf(any)].filter(Boolean).join(' '),
+      point: pointLabel(any),
+      bandwidth: bw,
+      ratio: bw.map((b) => (b !== undefined && bw[0] !== undefined ? b / bw[0] : undefined)),
+    });
+  }
+  return { runs, matched, onlyIn };
+}
+
+export function comparisonCharts(c: Comparison): Chart[] {
+  const rows = c.matched.flatMap((m) => m.bandwidth.map((b, i) => ({ series: m.series, point: m.point, run: c.runs[i].label, bandwidth: b, ratio: m.ratio[i] })).filter((r) => r.bandwidth !== undefined));
+  if (!rows.length) return [];
+  const facet = { field: 'series', type: 'nominal', title: null };
+  return [
+    {
+      id: 'compare-bandwidth',
+      title: 'Bandwidth, run by run',
+      caption: 'Each matched point, one bar per run (median GB/s). Points are matched by method and every axis; see the lists below for points only some runs have.',
+      spec: { data: { values: rows }, facet, columns: 2, spec: { width: 360, height: 160, mark: 'bar', encoding: { x: { field: 'point', type: 'nominal', title: null, axis: { labelAngle: -40, labelLimit: 160 } }, xOffset: { field: 'run' }, y: { field: 'bandwidth', type: 'quantitative', title: 'GB/s' }, color: { field: 'run', type: 'nominal', legend: { orient: 'top', labelLimit: 400 } }, tooltip: [{ field: 'run' }, { field: 'point' }, { field: 'bandwidth', format: '.2f' }] } }, resolve: { scale: { x: 'independent', y: 'independent' } } },
+    },
+    {
+      id: 'compare-ratio',
+      title: `Ratio to ${c.runs[0].label}`,
+      caption: 'Bandwidth of each later run over the first, per matched point. Above the rule at 1 the later run is faster. Read small differences against each point\'s confidence interval in the runs\' own reports; `gatherbench compare` makes the statistical call.',
+      spec: { data: { values: rows.filter((r) => r.run !== c.runs[0].label && r.ratio !== undefined) }, facet, columns: 2, spec: { width: 360, height: 160, layer: [{ mark: { type: 'point', filled: true }, encoding: { x: { field: 'point', type: 'nominal', title: null, axis: { labelAngle: -40, labelLimit: 160 } }, y: { field: 'ratio', type: 'quantitative', scale: { zero: false }, title: 'ratio' }, color: { field: 'run', type: 'nominal', legend: { orient: 'top', labelLimit: 400 } }, tooltip: [{ field: 'run' }, { field: 'point' }, { field: 'ratio', format: '.3f' }] } }, { mark: { type: 'rule', color: '#555' }, encoding: { y: { datum: 1 } } }] }, resolve: { scale: { x: 'independent' } } },
+    },
+  ];
+}
+
+export function renderComparison(c: Comparison): string {
+  const charts = comparisonCharts(c);
+  const section = chartSection(charts);
+  const runsTable = c.runs
+    .map((r) => {
+      const e = r.run.environment;
+      const gpu = e.cuda?.devices.map((d) => d.name).join(', ') || 'none';
+      return `<tr><td>${escapeHtml(r.label)}</td><td>${escapeHtml(r.run.scenario.name)}</td><td>${escapeHtml(r.run.backend)}</td><td>${escapeHtml(gpu)}</td><td>${escapeHtml(e.cuda?.driverVersion ? String(e.cuda.driverVersion) : '')}</td><td>${escapeHtml(e.gitCommit)}</td><td>${escapeHtml(r.run.startedAt)}</td></tr>`;
+    })
+    .join('');
+  const only = Object.entries(c.onlyIn)
+    .filter(([, ids]) => ids.length)
+    .map(([label, ids]) => `<p><b>only in ${escapeHtml(label)}</b> (${ids.length}):</p><ul>${ids.slice(0, 50).map((id) => `<li>${escapeHtml(id)}</li>`).join('')}${ids.length > 50 ? '<li>...</li>' : ''}</ul>`)
+    .join('');
+  const table = c.matched
+    .map((m) => `<tr><td>${escapeHtml(m.series)}</td><td>${escapeHtml(m.point)}</td>${m.bandwidth.map((b, i) => `<td>${b?.toFixed(2) ?? '–'}${i > 0 && m.ratio[i] !== undefined ? ` (${m.ratio[i]!.toFixed(3)}x)` : ''}</td>`).join('')}</tr>`)
+    .join('\n');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>gatherbench comparison</title><style>${STYLE}</style>
+${inlineVega()}
+</head><body>
+<h1>gatherbench comparison of ${c.runs.length} runs</h1>
+<table class="env"><tr><th>run</th><th>scenario</th><th>backend</th><th>GPU</th><th>driver</th><th>commit</th><th>started</th></tr>${runsTable}</table>
+${section.html}
+<h2>Points not in every run</h2>
+${only || '<p>None: every point is in every run.</p>'}
+<h2>Matched points (GB/s)</h2>
+<table class="points"><thead><tr><th>method</th><th>point</th>${c.runs.map((r) => `<th>${escapeHtml(r.label)}</th>`).join('')}</tr></thead><tbody>${table}</tbody></table>
+<script>${section.embed}</script>
+</body></html>
+`;
+}

@@ -1,0 +1,26 @@
+/** summary.md: the headline numbers of a run, for PR comments and CI job summaries. */
+import type { RunResults } from '../harness/results/model.js';
+import { findings } from './findings.js';
+import { ok, variantOf } from './charts/data.js';
+import { warnings } from './html.js';
+
+export function summaryMarkdown(run: RunResults): string {
+  const lines = [
+    `## gatherbench: ${run.scenario.name}`,
+    '',
+    `${run.backend} · ${run.points.filter((p) => p.status === 'ok').length} points ok, ${run.points.filter((p) => p.status === 'failed').length} failed, ${run.points.filter((p) => p.status === 'skipped').length} skipped · ${run.status} · ${run.startedAt}`,
+    '',
+  ];
+  const w = warnings(run);
+  if (w.length) lines.push(...w.map((x) => `> ⚠ ${x}`), '');
+  const fs = findings(run);
+  if (fs.length) lines.push('### Findings', '', ...fs.map((f) => `- **${f.title}.** ${f.text}`), '');
+  lines.push('### Best bandwidth per method', '', '| method | GB/s | ± CI | at |', '| --- | ---: | ---: | --- |');
+  const best = new Map<string, (typeof run.points)[number]>();
+  for (const p of ok(run)) {
+    const k = [p.method, variantOf(p)].filter(Boolean).join(' ');
+    if (!best.has(k) || p.bandwidth!.median > best.get(k)!.bandwidth!.median) best.set(k, p);
+  }
+  for (const [k, p] of best) lines.push(`| ${k} | ${p.bandwidth!.median.toFixed(2)} | ${(p.stats!.relCi * 100).toFixed(1)}% | width ${p.axes.width}, batch ${p.axes.batch}${p.axes.table ? `, ${p.axes.table}` : ''} |`);
+  return lines.join('\n') + '\n';
+}
