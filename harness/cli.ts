@@ -8,6 +8,13 @@ import { runCommand } from './cli/run.js';
 import { infoCommand } from './cli/info.js';
 import { listCommand } from './cli/list.js';
 import { selftestCommand } from './cli/selftest.js';
+import { compareCommand, parseThreshold } from './cli/compare.js';
+import { defaultStore, listBaselines, saveBaseline } from './compare/baselines.js';
+import { appendHistory, findSteps, readHistory } from './compare/history.js';
+import { describeMachine } from './compare/machine.js';
+import { renderHistory } from '../reports/history.js';
+import { writeAtomic } from './results/store.js';
+import { mkdirSync } from 'node:fs';
 import { loadRun } from './results/store.js';
 import path from 'node:path';
 import { exportRunCharts, writeComparison, writeRunReport } from '../reports/write-report.js';
@@ -38,6 +45,7 @@ export async function main(argv: string[], log: (l: string) => void = (l) => pro
     .option('--methods <list>', 'comma-separated methods to run instead of the scenario\'s')
     .option('--budget <duration>', "override the scenario's time budget per point, e.g. 500ms")
     .option('--no-report', 'skip writing report.html')
+    .option('--history <file>', 'append the finished run to this JSONL history (see gatherbench history)')
     .addHelpText('after', EXIT_HELP)
     .action(async (scenario: string, opts) => {
       code = await runCommand(opts.resume ? undefined : scenario, { ...opts, log });
@@ -86,6 +94,68 @@ export async function main(argv: string[], log: (l: string) => void = (l) => pro
       const [{ dir, run }] = runs;
       log(`report: ${writeRunReport(dir, run)}`);
       for (const f of await exportRunCharts(dir, run, opts)) log(`chart:  ${f}`);
+    });
+
+  program
+    .command('compare')
+    .description('regression gate: compare a candidate run with a baseline (a run directory, results.json, or @name of a saved baseline)')
+    .argument('<baseline>', 'baseline run, or @name')
+    .argument('<candidate>', 'candidate run')
+    .option('--threshold <pct>', 'smallest change in median time that counts', '5%')
+    .option('--alpha <p>', 'significance level of the Mann-Whitney test', '0.01')
+    .option('--markdown <file>', 'write a markdown summary (also appended to $GITHUB_STEP_SUMMARY when set)')
+    .option('--junit <file>', 'write JUnit XML, one test case per point')
+    .option('--json <file>', 'write the comparison as JSON')
+    .option('--all', 'list unchanged points too')
+    .option('--force', 'compare across GPU models')
+    .option('--fail-on-missing', 'exit 1 when baseline points are missing from the candidate')
+    .option('--store <dir>', 'baseline store for @name', defaultStore())
+    .addHelpText('after', '\nA point regresses when its median time grew by more than the threshold, the Mann-Whitney test rejects\n"same distribution" at alpha, and the 95% bootstrap CI of the time ratio excludes 1.\n' + EXIT_HELP)
+    .action((baseline: string, candidate: string, opts) => {
+      code = compareCommand(baseline, candidate, opts, log);
+    });
+
+  const baseline = program.command('baseline').description('save and list baselines, keyed by GPU model and driver');
+  baseline
+    .command('save')
+    .argument('<run>', 'a complete run directory')
+    .option('--name <name>', 'baseline name', 'default')
+    .option('--store <dir>', 'baseline store', defaultStore())
+    .action((run: string, opts) => {
+      const e = saveBaseline(run, opts.name, opts.store);
+      log(`saved baseline '${e.name}' for ${describeMachine(e.machine)} in ${e.dir}`);
+    });
+  baseline
+    .command('list')
+    .option('--store <dir>', 'baseline store', defaultStore())
+    .action((opts) => {
+      const all = listBaselines(opts.store);
+      if (!all.length) log(`no baselines in ${opts.store}`);
+      for (const b of all) log(`${b.name.padEnd(16)} ${describeMachine(b.machine).padEnd(48)} ${b.scenario.padEnd(14)} saved ${b.savedAt}  ${b.dir}`);
+    });
+
+  const history = program.command('history').description('the nightly history: append runs, draw trends with step changes marked');
+  history
+    .command('append')
+    .argument('<run>', 'a complete run directory')
+    .option('--file <file>', 'JSONL history file', 'history.jsonl')
+    .action((run: string, opts) => {
+      const { dir, run: r } = loadRun(run);
+      log(`appended ${appendHistory(opts.file, dir, r)} points to ${opts.file}`);
+    });
+  history
+    .command('report')
+    .option('--file <file>', 'JSONL history file', 'history.jsonl')
+    .option('-o, --out <dir>', 'output folder', '.')
+    .option('--threshold <pct>', 'smallest step that is marked', '5%')
+    .action((opts) => {
+      const records = readHistory(opts.file);
+      const threshold = parseThreshold(opts.threshold);
+      const steps = findSteps(records, threshold);
+      mkdirSync(opts.out, { recursive: true });
+      const file = path.join(opts.out, 'history.html');
+      writeAtomic(file, renderHistory(records, steps, threshold));
+      log(`history: ${file} (${steps.length} step change(s))`);
     });
 
   try {

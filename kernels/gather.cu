@@ -105,7 +105,20 @@ __global__ void checksum_kernel(const uint8_t* __restrict__ out, int64_t bytes, 
   if ((threadIdx.x & 31) == 0) atomicAdd(result, acc);
 }
 
+__global__ void delay_kernel(uint64_t ns) {
+  uint64_t t0, t;
+  asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t0));
+  do {
+    asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
+  } while (t - t0 < ns);
+}
+
 }  // namespace
+
+cudaError_t launch_delay(uint64_t ns, cudaStream_t stream) {
+  delay_kernel<<<1, 1, 0, stream>>>(ns);
+  return cudaGetLastError();
+}
 
 cudaError_t resolve_grid(GatherLaunch& l, int device) {
   if (l.grid > 0) return cudaSuccess;

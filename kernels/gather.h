@@ -32,5 +32,7 @@ cudaError_t resolve_grid(GatherLaunch& l, int device);
 cudaError_t launch_gather(const GatherLaunch& l, cudaStream_t stream);
 // Adds checksum_term(word w, w) over the output's 8-byte words into *result.
 cudaError_t launch_checksum(const uint8_t* out, int64_t bytes, unsigned long long* result, cudaStream_t stream);
+// One thread spinning on the global timer for ns nanoseconds (test slowdowns only).
+cudaError_t launch_delay(uint64_t ns, cudaStream_t stream);
 
 }  // namespace gb

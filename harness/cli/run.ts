@@ -18,6 +18,7 @@ import { writeRunReport } from '../../reports/write-report.js';
 import { parseSeconds } from '../units.js';
 import { version } from '../version.js';
 import { Telemetry, telemetryWarnings } from '../telemetry/session.js';
+import { appendHistory } from '../compare/history.js';
 
 export interface RunOptions {
   out?: string;
@@ -25,6 +26,7 @@ export interface RunOptions {
   methods?: string;
   budget?: string;
   report?: boolean;
+  history?: string;
   /** for tests: a progress sink and an abort signal instead of SIGINT */
   progress?: Progress;
   signal?: AbortSignal;
@@ -102,6 +104,12 @@ export async function runCommand(ref: string | undefined, o: RunOptions = {}): P
   const left = cases.filter((c) => !run.points.some((p) => p.id === c.id)).length;
   log(`  ${left} of ${cases.length} points to measure, at most ${run.scenario.sampling.budget}s of sampling each; results in ${dir}`);
 
+  const planted = Number(process.env.GATHERBENCH_TEST_SLOWDOWN_US ?? 0);
+  if (planted > 0) {
+    const w = `deliberately slowed by ${planted} µs per sample (GATHERBENCH_TEST_SLOWDOWN_US): for testing regression gates, not a real measurement`;
+    run.warnings = [...new Set([...(run.warnings ?? []), w])];
+    log(`warning: ${w}`);
+  }
   const tc = run.scenario.telemetry;
   const telemetry = await Telemetry.open(addon, cuda, { intervalMs: tc.interval * 1e3, windowSeconds: tc.window, idleSeconds: tc.idle });
   telemetry.start();
@@ -145,14 +153,16 @@ export async function runCommand(ref: string | undefined, o: RunOptions = {}): P
   }
 
   run.status = signal.aborted ? 'interrupted' : 'complete';
-  run.warnings = telemetryWarnings(run.telemetry, run.points);
-  for (const w of run.warnings) log(`warning: ${w}`);
+  const telemetryW = telemetryWarnings(run.telemetry, run.points);
+  run.warnings = [...new Set([...(run.warnings ?? []), ...telemetryW])];
+  for (const w of telemetryW) log(`warning: ${w}`);
   run.finishedAt = new Date().toISOString();
   saveRun(dir, run);
   const report = o.report === false ? undefined : writeRunReport(dir, run);
   if (run.points.length <= 60) log('\n' + toMarkdown(run));
   log(`results: ${path.join(dir, 'results.csv')}, ${path.join(dir, 'results.json')}`);
   if (report) log(`report:  ${report}`);
+  if (o.history && run.status === 'complete') log(`history: appended ${appendHistory(o.history, dir, run)} points to ${o.history}`);
   if (signal.aborted) {
     log(`interrupted with ${run.points.length} of ${run.plannedPoints} points saved; finish with: gatherbench run --resume ${dir}`);
     return ExitCode.interrupted;

@@ -10,6 +10,7 @@
 #include "errors.h"
 #include "hash.h"
 #include "method.h"
+#include "test_slowdown.h"
 
 namespace gb {
 namespace {
@@ -168,6 +169,11 @@ class CudaMethod : public Method {
     cudaGetLastError();
   }
 
+  // Inside the timed region, just before the closing event.
+  void planted_delay() {
+    if (test_slowdown_us() > 0) check(launch_delay(uint64_t(test_slowdown_us() * 1e3), stream_), "delay kernel");
+  }
+
   float elapsed(cudaEvent_t a, cudaEvent_t b) {
     float ms = 0;
     check(cudaEventElapsedTime(&ms, a, b), "cudaEventElapsedTime");
@@ -195,6 +201,7 @@ class PinnedMemcpy : public CudaMethod {
     check(cudaMemcpyAsync(out_, t_.data() + uint64_t(idx[0]) * t_.row_bytes(), out_bytes_, cudaMemcpyHostToDevice,
                           stream_),
           "cudaMemcpyAsync");
+    planted_delay();
     check(cudaEventRecord(e1_, stream_), "cudaEventRecord");
     check(cudaEventSynchronize(e1_), "pinned memcpy");
     const double s = elapsed(e0_, e1_) / 1e3;
@@ -240,6 +247,7 @@ class CpuGatherMemcpy : public CudaMethod {
       check(cudaMemcpyAsync(out_ + r0 * rb, staging_ + r0 * rb, (r1 - r0) * rb, cudaMemcpyHostToDevice, stream_),
             "cudaMemcpyAsync");
     }
+    planted_delay();
     check(cudaEventRecord(e1_, stream_), "cudaEventRecord");
     check(cudaEventSynchronize(e1_), "gather + copy");
     Sample s{elapsed(e0_, e1_) / 1e3, gather, NAN};
@@ -319,6 +327,7 @@ class KernelGather : public CudaMethod {
     check(cudaStreamSynchronize(stream_), "uploading indices");
     check(cudaEventRecord(e0_, stream_), "cudaEventRecord");
     check(launch_gather(launch_, stream_), "gather kernel launch");
+    planted_delay();
     check(cudaEventRecord(e1_, stream_), "cudaEventRecord");
     check(cudaEventSynchronize(e1_), "gather kernel");
     const double s = elapsed(e0_, e1_) / 1e3;

@@ -8,6 +8,7 @@
 
 #include "errors.h"
 #include "method.h"
+#include "test_slowdown.h"
 
 namespace gb {
 namespace {
@@ -46,6 +47,7 @@ class HostGatherCopy : public Method {
     });
     auto t1 = Clock::now();
     parallel_copy(dest_.p, staging_.p, bytes_, pool_);
+    busy_wait_us(test_slowdown_us());
     auto t2 = Clock::now();
     return Sample{seconds(t0, t2), seconds(t0, t1), seconds(t1, t2)};
   }
@@ -75,6 +77,7 @@ class HostMemcpy : public Method {
     make_contiguous(idx, t_.rows());
     auto t0 = Clock::now();
     parallel_copy(dest_.p, t_.data() + uint64_t(idx[0]) * t_.row_bytes(), bytes_, pool_);
+    busy_wait_us(test_slowdown_us());
     auto t1 = Clock::now();
     return Sample{seconds(t0, t1), NAN, seconds(t0, t1)};
   }

@@ -1,0 +1,23 @@
+/** Markdown for a CI job summary ($GITHUB_STEP_SUMMARY) or a PR comment. */
+import type { RunComparison } from './verdict.js';
+import { change, ciText, sortForReading, summaryLine } from './print-table.js';
+
+const ICON = { regressed: '🔴', missing: '🟠', improved: '🟢', new: '🔵', unchanged: '⚪' } as const;
+
+export function toMarkdown(c: RunComparison): string {
+  const lines = [
+    `### gatherbench compare: ${c.counts.regressed ? `${c.counts.regressed} regression(s)` : 'no regressions'}`,
+    '',
+    `baseline **${c.baseline.label}** (${c.baseline.machine}) → candidate **${c.candidate.label}** (${c.candidate.machine})`,
+    '',
+    summaryLine(c),
+    '',
+    '| | point | time change | 95% CI of time ratio | GB/s (baseline → candidate) | p | note |',
+    '| --- | --- | ---: | --- | --- | ---: | --- |',
+  ];
+  for (const p of sortForReading(c.points)) {
+    const gbps = `${p.baselineGBps?.toFixed(2) ?? '–'} → ${p.candidateGBps?.toFixed(2) ?? '–'}`;
+    lines.push(`| ${ICON[p.verdict]} ${p.verdict} | \`${p.id}\` | ${change(p)} | ${ciText(p)} | ${gbps} | ${p.p !== undefined ? p.p.toExponential(1) : ''} | ${p.note ?? ''} |`);
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,36 @@
+/** The terminal table of a comparison: regressions first, then the rest. */
+import type { PointComparison, RunComparison, Verdict } from './verdict.js';
+
+export const VERDICT_ORDER: Verdict[] = ['regressed', 'missing', 'improved', 'new', 'unchanged'];
+
+export function sortForReading(points: PointComparison[]): PointComparison[] {
+  return [...points].sort((a, b) => VERDICT_ORDER.indexOf(a.verdict) - VERDICT_ORDER.indexOf(b.verdict) || a.id.localeCompare(b.id));
+}
+
+export function change(p: PointComparison): string {
+  if (p.timeRatio === undefined) return '';
+  const pct = (p.timeRatio - 1) * 100;
+  return `${pct >= 0 ? '+' : ''}${pct.toFixed(1)}% time`;
+}
+
+export function ciText(p: PointComparison): string {
+  return p.ratioCi ? `[${p.ratioCi[0].toFixed(3)}, ${p.ratioCi[1].toFixed(3)}]` : '';
+}
+
+export function summaryLine(c: RunComparison): string {
+  const n = c.counts;
+  return `${n.regressed} regressed, ${n.improved} improved, ${n.unchanged} unchanged, ${n.missing} missing, ${n.new} new (threshold ${(c.options.threshold * 100).toFixed(0)}%, alpha ${c.options.alpha})`;
+}
+
+export function toTable(c: RunComparison, all = false): string {
+  const rows = sortForReading(c.points).filter((p) => all || p.verdict !== 'unchanged');
+  const lines = [`baseline:  ${c.baseline.label} on ${c.baseline.machine}`, `candidate: ${c.candidate.label} on ${c.candidate.machine}`, ''];
+  const w = Math.min(90, Math.max(10, ...rows.map((p) => p.id.length)));
+  for (const p of rows) {
+    const gbps = p.baselineGBps !== undefined || p.candidateGBps !== undefined ? `${p.baselineGBps?.toFixed(2) ?? '-'} -> ${p.candidateGBps?.toFixed(2) ?? '-'} GB/s` : '';
+    lines.push(`${p.verdict.toUpperCase().padEnd(10)} ${p.id.slice(0, w).padEnd(w)} ${change(p).padStart(13)} ${ciText(p).padEnd(17)} ${gbps}${p.note ? `  (${p.note})` : ''}`);
+  }
+  if (!all && c.counts.unchanged) lines.push(`(${c.counts.unchanged} unchanged points not shown; --all shows them)`);
+  lines.push('', summaryLine(c));
+  return lines.join('\n');
+}

@@ -1,0 +1,171 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { mannWhitney, bootstrapRatioCi, normalCdf } from '../harness/compare/stats.js';
+import { DEFAULT_COMPARE, comparePoint, compareRunPoints } from '../harness/compare/verdict.js';
+import { compareCommand, parseThreshold } from '../harness/cli/compare.js';
+import { listBaselines, resolveBaseline, saveBaseline } from '../harness/compare/baselines.js';
+import { appendHistory, findSteps, readHistory } from '../harness/compare/history.js';
+import { renderHistory } from '../reports/history.js';
+import { UserError } from '../harness/errors.js';
+import { packageRoot } from '../harness/paths.js';
+import { fakeRun, point, samples, savedRun } from './fixtures.js';
+import { scenarioFile, tmpDir } from './helpers.js';
+
+const quiet = () => undefined;
+
+describe('statistics of the gate', () => {
+  it('Mann-Whitney matches hand-computed values', () => {
+    // a = [1,2,3], b = [4,5,6]: U = 0, the most extreme arrangement
+    const r = mannWhitney([1, 2, 3], [4, 5, 6]);
+    expect(r.u).toBe(0);
+    expect(r.p).toBeLessThan(0.1);
+    expect(mannWhitney([1, 2, 3, 4], [1, 2, 3, 4]).p).toBeCloseTo(1, 6);
+    expect(normalCdf(0)).toBeCloseTo(0.5, 7);
+    expect(normalCdf(1.959964)).toBeCloseTo(0.975, 5);
+  });
+
+  it('the bootstrap CI of the ratio of medians brackets the true ratio', () => {
+    const [lo, hi] = bootstrapRatioCi(samples(50, 1e-3, 0.02, 1), samples(50, 1.2e-3, 0.02, 2), { seed: 3 });
+    expect(lo).toBeLessThan(1.2);
+    expect(hi).toBeGreaterThan(1.2);
+    expect(hi - lo).toBeLessThan(0.05);
+  });
+});
+
+describe('verdicts', () => {
+  it('flags a planted 10% slowdown with low noise', () => {
+    const v = comparePoint(point('m a', samples(40, 1e-3, 0.01, 1)), point('m a', samples(40, 1.1e-3, 0.01, 2)), DEFAULT_COMPARE);
+    expect(v.verdict).toBe('regressed');
+    expect(v.timeRatio).toBeCloseTo(1.1, 1);
+    expect(v.ratioCi![0]).toBeGreaterThan(1);
+  });
+
+  it('does not flag two sample sets from one distribution in at least 95% of 200 seeds', () => {
+    let flagged = 0;
+    for (let s = 0; s < 200; s++) {
+      const v = comparePoint(point('m a', samples(30, 1e-3, 0.03, 2 * s + 1)), point('m a', samples(30, 1e-3, 0.03, 2 * s + 2)), { ...DEFAULT_COMPARE, resamples: 500 });
+      if (v.verdict !== 'unchanged') flagged++;
+    }
+    expect(flagged).toBeLessThanOrEqual(10);
+  });
+
+  it('calls a clear speed-up an improvement, and a small significant change unchanged', () => {
+    expect(comparePoint(point('m a', samples(40, 1e-3, 0.01, 1)), point('m a', samples(40, 0.8e-3, 0.01, 2)), DEFAULT_COMPARE).verdict).toBe('improved');
+    const small = comparePoint(point('m a', samples(200, 1e-3, 0.005, 1)), point('m a', samples(200, 1.02e-3, 0.005, 2)), DEFAULT_COMPARE);
+    expect(small.p).toBeLessThan(0.01); // real, but below the 5% threshold
+    expect(small.verdict).toBe('unchanged');
+  });
+
+  it('reports missing and new points, and failures in the candidate as regressions', () => {
+    const s = samples(20, 1e-3, 0.01, 1);
+    const base = fakeRun([point('a x', s), point('b x', s), point('c x', s)]);
+    const cand = fakeRun([point('a x', s), point('c x', s, { status: 'failed', reason: 'verification failed: output row 3 differs' }), point('d x', s)]);
+    const v = Object.fromEntries(compareRunPoints(base, cand, DEFAULT_COMPARE).map((p) => [p.id, p]));
+    expect(v['a x'].verdict).toBe('unchanged');
+    expect(v['b x'].verdict).toBe('missing');
+    expect(v['c x']).toMatchObject({ verdict: 'regressed', note: expect.stringContaining('output row 3 differs') });
+    expect(v['d x'].verdict).toBe('new');
+  });
+
+  it('parses thresholds', () => {
+    expect(parseThreshold('5')).toBe(0.05);
+    expect(parseThreshold('5%')).toBe(0.05);
+    expect(parseThreshold('0.1')).toBe(0.1);
+    expect(() => parseThreshold('lots')).toThrow(UserError);
+    expect(() => parseThreshold('150')).toThrow(UserError);
+  });
+});
+
+describe('compare command', () => {
+  const s = samples(30, 1e-3, 0.01, 1);
+  const slow = samples(30, 1.3e-3, 0.01, 2);
+
+  it('exits 0 when clean, 1 on a regression, and writes markdown, JUnit and JSON', () => {
+    const base = savedRun(fakeRun([point('a x', s), point('b x', s)], { gpu: 'H100' }));
+    const clean = savedRun(fakeRun([point('a x', s), point('b x', s)], { gpu: 'H100' }));
+    const bad = savedRun(fakeRun([point('a x', s), point('b x', slow)], { gpu: 'H100' }));
+    expect(compareCommand(base, clean, {}, quiet)).toBe(0);
+    const out = tmpDir();
+    const summary = path.join(out, 'step-summary.md');
+    writeFileSync(summary, '');
+    process.env.GITHUB_STEP_SUMMARY = summary;
+    try {
+      const lines: string[] = [];
+      const code = compareCommand(base, bad, { markdown: path.join(out, 'c.md'), junit: path.join(out, 'c.xml'), json: path.join(out, 'c.json') }, (l) => lines.push(l));
+      expect(code).toBe(1);
+      expect(lines.join('\n')).toMatch(/REGRESSED +b x +\+30\.\d% time/);
+    } finally {
+      delete process.env.GITHUB_STEP_SUMMARY;
+    }
+    expect(readFileSync(path.join(out, 'c.md'), 'utf8')).toMatch(/1 regression\(s\)/);
+    expect(readFileSync(summary, 'utf8')).toMatch(/gatherbench compare/);
+    const xml = readFileSync(path.join(out, 'c.xml'), 'utf8');
+    expect(xml).toMatch(/tests="2" failures="1"/);
+    expect(xml).toMatch(/<testcase name="b x" classname="gatherbench.b"><failure message="regressed: \+30/);
+    expect(JSON.parse(readFileSync(path.join(out, 'c.json'), 'utf8')).counts).toMatchObject({ regressed: 1, unchanged: 1 });
+  });
+
+  it('refuses to compare different GPU models unless forced', () => {
+    const a = savedRun(fakeRun([point('a x', s)], { gpu: 'NVIDIA H100 80GB HBM3' }));
+    const b = savedRun(fakeRun([point('a x', s)], { gpu: 'NVIDIA H200' }));
+    expect(() => compareCommand(a, b, {}, quiet)).toThrow(/refusing to compare runs from different machines: baseline NVIDIA H100 80GB HBM3 \(driver 580\.1\), candidate NVIDIA H200/);
+    expect(compareCommand(a, b, { force: true }, quiet)).toBe(0);
+  });
+
+  it('the CLI flags a planted slowdown end to end, and exits 2 on bad input', () => {
+    const bin = path.join(packageRoot, 'bin', 'gatherbench.js');
+    const file = scenarioFile('name: gate\nmethods: [host-gather-copy]\naxes: { width: [16], batch: [256, 1024], table: ["2000 rows"] }\nsampling: { minSamples: 10, budget: 300ms }\ntelemetry: { window: 0, idle: 0 }\n');
+    const run = (env: Record<string, string> = {}) => {
+      const out = tmpDir();
+      const r = spawnSync(process.execPath, [bin, 'run', file, '-o', out, '--no-report'], { encoding: 'utf8', env: { ...process.env, CI: 'true', ...env } });
+      expect(r.status).toBe(0);
+      return { dir: path.join(out, readdirSync(out)[0]), stdout: r.stdout };
+    };
+    const base = run();
+    const slowed = run({ GATHERBENCH_TEST_SLOWDOWN_US: '3000' });
+    expect(slowed.stdout).toMatch(/deliberately slowed by 3000 µs/);
+    const cmp = (a: string, b: string) => spawnSync(process.execPath, [bin, 'compare', a, b], { encoding: 'utf8' });
+    const [bd, sd] = [base.dir, slowed.dir];
+    expect(cmp(bd, bd).status).toBe(0);
+    const flagged = cmp(bd, sd);
+    expect(flagged.status).toBe(1);
+    expect(flagged.stdout).toMatch(/2 regressed/);
+    const bad = cmp(bd, '/nonexistent');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/^gatherbench: \/nonexistent: no results\.json there\n$/);
+  });
+});
+
+describe('baselines and history', () => {
+  const s = samples(20, 1e-3, 0.01, 1);
+
+  it('saves baselines keyed by GPU model and driver, and finds the right one', () => {
+    const store = tmpDir();
+    saveBaseline(savedRun(fakeRun([point('a x', s)], { gpu: 'NVIDIA H100', driver: '580.1' })), 'nightly', store);
+    saveBaseline(savedRun(fakeRun([point('a x', s)], { gpu: 'NVIDIA H200', driver: '580.1' })), 'nightly', store);
+    expect(listBaselines(store).map((b) => `${b.name} ${b.machine.model} ${b.machine.driver}`)).toEqual(['nightly NVIDIA H100 580.1', 'nightly NVIDIA H200 580.1']);
+    expect(existsSync(path.join(store, 'nvidia-h100', '580.1', 'nightly', 'results.json'))).toBe(true);
+    const cand = fakeRun([point('a x', s)], { gpu: 'NVIDIA H100', driver: '590.2' });
+    const r = resolveBaseline('nightly', cand, { store });
+    expect(r.run.environment.cuda!.devices[0].name).toBe('NVIDIA H100');
+    expect(r.note).toBe('baseline driver 580.1 differs from the candidate\'s 590.2');
+    expect(() => resolveBaseline('nightly', fakeRun([point('a x', s)], { gpu: 'NVIDIA A100' }), { store })).toThrow(/no baseline 'nightly' for NVIDIA A100/);
+    expect(compareCommand('@nightly', savedRun(cand), { store }, quiet)).toBe(0);
+  });
+
+  it('appends runs to a JSONL history and marks step changes', () => {
+    const file = path.join(tmpDir(), 'history.jsonl');
+    const nights = [1e-3, 1.001e-3, 0.999e-3, 1.2e-3, 1.2e-3].map((m, i) => fakeRun([point('a x', samples(30, m, 0.01, i + 1))], { gpu: 'H100', startedAt: `2026-01-0${i + 1}T00:00:00Z` }));
+    nights.forEach((r, i) => appendHistory(file, `/runs/night-${i + 1}`, r));
+    const records = readHistory(file);
+    expect(records).toHaveLength(5);
+    const steps = findSteps(records, 0.05);
+    expect(steps.map((x) => x.run)).toEqual(['night-4']);
+    expect(steps[0].ratio).toBeCloseTo(1.2, 1);
+    const html = renderHistory(records, steps, 0.05);
+    expect(html).toMatch(/night-4/);
+    expect(html).toMatch(/Step changes \(threshold 5%\)/);
+  });
+});
