@@ -8,6 +8,7 @@ import { runCommand } from './cli/run.js';
 import { infoCommand } from './cli/info.js';
 import { listCommand } from './cli/list.js';
 import { selftestCommand } from './cli/selftest.js';
+import { modelCommand } from './cli/model.js';
 import { compareCommand, parseThreshold } from './cli/compare.js';
 import { defaultStore, listBaselines, saveBaseline } from './compare/baselines.js';
 import { appendHistory, findSteps, readHistory } from './compare/history.js';
@@ -94,6 +95,25 @@ export async function main(argv: string[], log: (l: string) => void = (l) => pro
       const [{ dir, run }] = runs;
       log(`report: ${writeRunReport(dir, run)}`);
       for (const f of await exportRunCharts(dir, run, opts)) log(`chart:  ${f}`);
+    });
+
+  program
+    .command('model')
+    .description('the explanatory model: predicted requests, bytes on the wire and pages for a scenario (no GPU needed), or the constants fitted to a run')
+    .argument('<scenario-or-run>', 'scenario name or file, or a run directory')
+    .action((ref: string) => {
+      code = modelCommand(ref, log);
+    });
+
+  program
+    .command('merge')
+    .description('combine runs from several hosts (e.g. a Slurm array) into one comparison report')
+    .argument('<runs...>', 'run directories')
+    .option('-o, --out <dir>', 'output folder', 'results/merged')
+    .option('--svg', 'also export the charts as SVG')
+    .action(async (refs: string[], opts) => {
+      const runs = refs.map((r) => loadRun(r));
+      log(`merged ${runs.length} runs: ${await writeComparison(runs, opts.out, opts)}`);
     });
 
   program

@@ -6,6 +6,7 @@
  */
 import type { PointResult, RunResults } from '../harness/results/model.js';
 import { alignmentGains, baselineMethod, ceilingMethod, ok, variantOf, workloadKey } from './charts/data.js';
+import { FLAG_ERROR, modelRun } from '../harness/model/model.js';
 
 export interface Finding {
   title: string;
@@ -122,6 +123,19 @@ function savingsFinding(run: RunResults): Finding | undefined {
   return { title: 'CPU and energy savings', text: `At the largest common point (${point(b)}), ${base} vs zero-copy (aligned) — ${parts.join('; ')}.`, chart: 'cpu-cost' };
 }
 
+function modelFinding(run: RunResults): Finding | undefined {
+  const m = modelRun(run);
+  if (!m.fits.length) return undefined;
+  const fitted = m.points.filter((p) => p.predicted !== undefined);
+  const flagged = fitted.filter((p) => p.flagged);
+  const fits = m.fits.map((f) => `${f.family} ${(f.medianAbsError * 100).toFixed(1)}% (${Object.entries(f.constants).map(([k, v]) => `${k} ${Number.isFinite(v) ? +v.toPrecision(3) : 'n/a'}`).join(', ')})`);
+  return {
+    title: 'Model fit',
+    text: `Median prediction error per family: ${fits.join('; ')}. ${flagged.length} of ${fitted.length} points are off by more than ${FLAG_ERROR * 100}%${flagged.length ? `, e.g. ${flagged.slice(0, 3).map((p) => `${p.id} (${(p.error! * 100).toFixed(0)}%)`).join(', ')}` : ''}.`,
+    chart: 'model-fit',
+  };
+}
+
 export function findings(run: RunResults): Finding[] {
-  return [ceilingFinding, crossoverFinding, alignmentFinding, cliffFinding, savingsFinding].map((f) => f(run)).filter((x): x is Finding => x !== undefined);
+  return [ceilingFinding, crossoverFinding, alignmentFinding, cliffFinding, savingsFinding, modelFinding].map((f) => f(run)).filter((x): x is Finding => x !== undefined);
 }

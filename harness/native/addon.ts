@@ -41,10 +41,15 @@ export interface CudaInfo {
 }
 
 export interface DistributionSpec {
-  kind: 'uniform' | 'sorted' | 'sequential' | 'zipf' | 'hotset';
+  kind: 'uniform' | 'sorted' | 'sequential' | 'zipf' | 'hotset' | 'rmat';
   exponent?: number;
   hotFraction?: number;
   hotProbability?: number;
+  fanouts?: number[];
+  a?: number;
+  b?: number;
+  c?: number;
+  degree?: number;
 }
 
 export type HostAllocMode = 'malloc' | 'hostalloc' | 'register' | 'hugepage';

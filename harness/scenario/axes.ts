@@ -38,6 +38,15 @@ export const distribution = z.union([
     hotFraction: z.number().gt(0).max(1),
     hotProbability: z.number().min(0).max(1),
   }).strict(),
+  // GraphSAGE-style mini-batches: unique nodes of sampled neighbourhoods in an R-MAT power-law graph
+  z.object({
+    kind: z.literal('rmat'),
+    fanouts: z.array(z.number().int().min(1).max(100)).min(1).max(4).default([10, 5]),
+    a: z.number().gt(0).lt(1).default(0.57),
+    b: z.number().min(0).lt(1).default(0.19),
+    c: z.number().min(0).lt(1).default(0.19),
+    degree: z.number().min(1).default(4),
+  }).strict(),
 ]);
 
 export const AXES = {
@@ -45,7 +54,7 @@ export const AXES = {
   dtype: { schema: z.enum(Object.keys(DTYPES) as [Dtype, ...Dtype[]]), default: ['fp32'], doc: 'element type: fp32, fp16, bf16, fp64' },
   batch: { schema: positiveInt, default: [4096], doc: 'indices per gather (rows in the mini-batch)' },
   table: { schema: tableSize, default: ['256MiB'], doc: 'feature table size: bytes ("1GiB") or rows ("100000 rows")' },
-  distribution: { schema: distribution, default: ['uniform'], doc: 'index distribution: uniform, sorted, sequential, {kind: zipf, exponent}, {kind: hotset, hotFraction, hotProbability}' },
+  distribution: { schema: distribution, default: ['uniform'], doc: 'index distribution: uniform, sorted, sequential, {kind: zipf, exponent}, {kind: hotset, hotFraction, hotProbability}, {kind: rmat, fanouts: [10, 5]} (GraphSAGE neighbour sampling)' },
   threads: { schema: nonNegativeInt, default: [0], doc: 'CPU threads for CPU gathers (0 = all hardware threads)' },
   alloc: { schema: z.enum(['auto', 'malloc', 'hostalloc', 'register', 'hugepage']), default: ['auto'], doc: 'host table allocation (auto = hostalloc with a GPU, malloc without)' },
   device: { schema: nonNegativeInt, default: [0], doc: 'CUDA device index' },
@@ -92,6 +101,7 @@ export function axisLabel(name: AxisName, v: unknown): string {
     const d = v as DistributionValue;
     if (d.kind === 'zipf') return `zipf(${d.exponent})`;
     if (d.kind === 'hotset') return `hotset(${d.hotFraction},${d.hotProbability})`;
+    if (d.kind === 'rmat') return `rmat(${d.fanouts.join('x')})`;
     return d.kind;
   }
   return String(v);

@@ -62,9 +62,11 @@ function* cartesian(lists: unknown[][]): Generator<unknown[]> {
 function excluded(s: Scenario, method: string, labels: Partial<Record<AxisName, string>>): boolean {
   return s.exclude.some((rule) =>
     Object.entries(rule).every(([key, raw]) => {
-      const wanted = (Array.isArray(raw) ? raw : [raw]).map((v) =>
-        key === 'method' ? String(v) : axisLabel(key as AxisName, AXES[key as AxisName].schema.parse(v)),
-      );
+      const wanted = (Array.isArray(raw) ? raw : [raw]).map((v) => {
+        if (key === 'method') return String(v);
+        const parsed = AXES[key as AxisName].schema.safeParse(v);
+        return parsed.success ? axisLabel(key as AxisName, parsed.data) : String(v); // a label, e.g. "zipf(1.1)"
+      });
       const actual = key === 'method' ? method : labels[key as AxisName];
       return actual !== undefined && wanted.includes(actual);
     }),

@@ -9,7 +9,8 @@ import type { z } from 'zod';
 import { UserError } from '../errors.js';
 import { scenariosDir } from '../paths.js';
 import { scenarioSchema, type Scenario } from './schema.js';
-import { AXES, type AxisName } from './axes.js';
+import { AXES, axisLabel, type AxisName } from './axes.js';
+import { axisValues } from './expand.js';
 
 export interface LoadedScenario {
   file: string;
@@ -98,15 +99,17 @@ function deepest(issue: z.core.$ZodIssue): z.core.$ZodIssue {
   return deepest(best);
 }
 
-/** Exclude rules must name real axes with values those axes accept. */
+/** Exclude rules must name real axes, with values those axes accept or labels of the scenario's values ("zipf(1.1)"). */
 function validateExcludes(s: Scenario, shown: string): void {
   s.exclude.forEach((rule, i) => {
     for (const [key, raw] of Object.entries(rule)) {
       if (key === 'method') continue;
+      const labels = axisValues(s, key as AxisName).map((v) => axisLabel(key as AxisName, v));
       const values = Array.isArray(raw) ? raw : [raw];
       values.forEach((v) => {
+        if (typeof v === 'string' && labels.includes(v)) return;
         const r = AXES[key as AxisName].schema.safeParse(v);
-        if (!r.success) throw new UserError(`${shown}: exclude[${i}].${key}: ${r.error.issues[0].message}, got ${JSON.stringify(v)}`);
+        if (!r.success) throw new UserError(`${shown}: exclude[${i}].${key}: ${r.error.issues[0].message}, got ${JSON.stringify(v)} (values here: ${labels.join(', ')})`);
       });
     }
   });

@@ -105,6 +105,15 @@ Distribution parse_distribution(const Napi::Object& o) {
     if ((x = dist.Get("exponent")).IsNumber()) d.exponent = x.As<Napi::Number>().DoubleValue();
     if ((x = dist.Get("hotFraction")).IsNumber()) d.hot_fraction = x.As<Napi::Number>().DoubleValue();
     if ((x = dist.Get("hotProbability")).IsNumber()) d.hot_probability = x.As<Napi::Number>().DoubleValue();
+    if ((x = dist.Get("a")).IsNumber()) d.rmat_a = x.As<Napi::Number>().DoubleValue();
+    if ((x = dist.Get("b")).IsNumber()) d.rmat_b = x.As<Napi::Number>().DoubleValue();
+    if ((x = dist.Get("c")).IsNumber()) d.rmat_c = x.As<Napi::Number>().DoubleValue();
+    if ((x = dist.Get("degree")).IsNumber()) d.degree = x.As<Napi::Number>().DoubleValue();
+    if ((x = dist.Get("fanouts")).IsArray()) {
+      Napi::Array a = x.As<Napi::Array>();
+      d.fanouts.clear();
+      for (uint32_t i = 0; i < a.Length(); ++i) d.fanouts.push_back(a.Get(i).ToNumber().Int32Value());
+    }
   }
   try {
     validate(d);

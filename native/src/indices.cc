@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <unordered_set>
 
 #include "errors.h"
 #include "hash.h"
@@ -75,16 +76,85 @@ struct Scatter {
   uint64_t operator()(uint64_t r) const { return uint64_t(((unsigned __int128)r * mul + add) % rows); }
 };
 
+// An implicit power-law graph: node v has a Pareto-distributed degree and its
+// k-th neighbour is an R-MAT-skewed node fixed by (v, k), scattered over the
+// table. Nothing is stored, so any table size works.
+class RmatGraph {
+ public:
+  RmatGraph(const Distribution& d, uint64_t rows) : d_(d), rows_(rows), scatter_(rows, 0x6a09e667f3bcc908ull) {
+    while ((1ull << bits_) < rows) ++bits_;
+    p0_ = d.rmat_a + d.rmat_c;  // probability that a destination bit is 0
+  }
+  uint64_t degree(uint64_t v) const {
+    const double u = std::max(1e-12, double(mix64(v ^ 0xde6ee5ull) >> 11) * 0x1.0p-53);
+    return uint64_t(std::min(1e5, std::max(1.0, std::floor(d_.degree * std::pow(u, -1.0 / 1.5)))));
+  }
+  uint64_t neighbour(uint64_t v, uint64_t k) const {
+    for (uint64_t attempt = 0;; ++attempt) {
+      uint64_t s = mix64(v * 0x9E3779B97F4A7C15ull + k * 0xC2B2AE3D27D4EB4Full + attempt), node = 0;
+      for (int b = 0; b < bits_; ++b) {
+        s = mix64(s);
+        node = (node << 1) | (double(s >> 11) * 0x1.0p-53 >= p0_ ? 1u : 0u);
+      }
+      if (node < rows_) return scatter_(node);
+    }
+  }
+
+ private:
+  const Distribution& d_;
+  uint64_t rows_;
+  Scatter scatter_;
+  int bits_ = 0;
+  double p0_;
+};
+
+// Seeds drawn uniformly; for each, fanouts[l] neighbours of every frontier
+// node per layer; the batch is the unique nodes visited, as a GNN loader
+// gathers each node's features once.
+void sample_neighbourhoods(const Distribution& d, uint64_t rows, uint64_t seed, std::vector<int64_t>& out) {
+  const RmatGraph g(d, rows);
+  Rng rng(mix64(seed));
+  std::unordered_set<uint64_t> seen;
+  seen.reserve(out.size() * 2);
+  size_t count = 0;
+  auto add = [&](uint64_t v) {
+    if (count < out.size() && seen.insert(v).second) out[count++] = int64_t(v);
+  };
+  std::vector<uint64_t> frontier, next;
+  while (count < out.size()) {
+    const uint64_t s = rng.below(rows);
+    add(s);
+    frontier.assign(1, s);
+    for (int fan : d.fanouts) {
+      next.clear();
+      for (uint64_t v : frontier)
+        for (int j = 0; j < fan; ++j) {
+          const uint64_t u = g.neighbour(v, rng.below(g.degree(v)));
+          add(u);
+          next.push_back(u);
+        }
+      frontier.swap(next);
+    }
+  }
+}
+
 }  // namespace
 
 void validate(const Distribution& d) {
-  static const char* kinds[] = {"uniform", "sorted", "sequential", "zipf", "hotset"};
+  static const char* kinds[] = {"uniform", "sorted", "sequential", "zipf", "hotset", "rmat"};
   if (std::find(std::begin(kinds), std::end(kinds), d.kind) == std::end(kinds))
     throw Error("BAD_ARGUMENT", "unknown index distribution '" + d.kind + "'");
   if (d.kind == "zipf" && !(d.exponent > 0)) throw Error("BAD_ARGUMENT", "zipf exponent must be > 0");
   if (d.kind == "hotset" && !(d.hot_fraction > 0 && d.hot_fraction <= 1 && d.hot_probability >= 0 &&
                               d.hot_probability <= 1))
     throw Error("BAD_ARGUMENT", "hotset needs 0 < fraction <= 1 and 0 <= probability <= 1");
+  if (d.kind == "rmat") {
+    if (d.fanouts.empty() || d.fanouts.size() > 4 || std::any_of(d.fanouts.begin(), d.fanouts.end(), [](int f) { return f < 1 || f > 100; }))
+      throw Error("BAD_ARGUMENT", "rmat needs 1 to 4 fanouts, each 1 to 100");
+    if (!(d.rmat_a > 0 && d.rmat_b >= 0 && d.rmat_c >= 0 && d.rmat_a + d.rmat_b + d.rmat_c < 1))
+      throw Error("BAD_ARGUMENT", "rmat needs a > 0, b, c >= 0 and a + b + c < 1");
+    if (!(d.degree >= 1)) throw Error("BAD_ARGUMENT", "rmat degree must be >= 1");
+  }
 }
 
 void generate_indices(const Distribution& d, uint64_t rows, uint64_t seed, std::vector<int64_t>& out,
@@ -92,6 +162,13 @@ void generate_indices(const Distribution& d, uint64_t rows, uint64_t seed, std::
   validate(d);
   if (rows == 0) throw Error("BAD_ARGUMENT", "cannot draw indices from an empty table");
   const int64_t n = int64_t(out.size());
+  if (d.kind == "rmat") {
+    if (uint64_t(n) > rows / 2)
+      throw Error("BAD_ARGUMENT", "rmat batches are unique nodes: batch " + std::to_string(n) + " needs a table of at least " +
+                                      std::to_string(2 * n) + " rows (has " + std::to_string(rows) + ")");
+    sample_neighbourhoods(d, rows, seed, out);
+    return;
+  }
   if (d.kind == "sequential") {
     uint64_t start = mix64(seed) % rows;
     for (int64_t i = 0; i < n; ++i) out[i] = int64_t((start + uint64_t(i)) % rows);

@@ -11,10 +11,14 @@
 namespace gb {
 
 struct Distribution {
-  std::string kind = "uniform";  // uniform | sorted | sequential | zipf | hotset
+  std::string kind = "uniform";  // uniform | sorted | sequential | zipf | hotset | rmat
   double exponent = 1.0;         // zipf
   double hot_fraction = 0.01;    // hotset: share of rows that are hot
   double hot_probability = 0.9;  // hotset: share of accesses that go to them
+  // rmat: GraphSAGE-style neighbour sampling over an implicit R-MAT graph
+  std::vector<int> fanouts{10, 5};
+  double rmat_a = 0.57, rmat_b = 0.19, rmat_c = 0.19;
+  double degree = 4;  // scale of the Pareto degree distribution (shape 1.5)
 };
 
 void validate(const Distribution& d);

@@ -8,8 +8,9 @@ import { tableSizeSweep } from './table-size.js';
 import { contentionChart } from './contention.js';
 import { cpuCost, gpuEnergy } from './cpu-energy.js';
 import { latencyBoxes } from './latency-box.js';
+import { modelFit } from './model-fit.js';
 
-const BUILDERS: ((run: RunResults) => Chart | undefined)[] = [bandwidthByWidth, speedupHeatmap, alignmentGain, tableSizeSweep, contentionChart, cpuCost, gpuEnergy, latencyBoxes];
+const BUILDERS: ((run: RunResults) => Chart | undefined)[] = [bandwidthByWidth, speedupHeatmap, alignmentGain, tableSizeSweep, contentionChart, cpuCost, gpuEnergy, modelFit, latencyBoxes];
 
 export function runCharts(run: RunResults): Chart[] {
   return BUILDERS.map((b) => b(run)).filter((c): c is Chart => c !== undefined);

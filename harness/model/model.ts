@@ -1,0 +1,184 @@
+/**
+ * The explanatory model. For every point it predicts the PCIe read requests,
+ * bytes on the wire and distinct pages a gather touches (no GPU needed), and,
+ * from a run's own measurements, fits a few machine constants per family of
+ * methods (link bandwidth, per-request cost, translation cost and reach,
+ * CPU gather rate, HBM bandwidth) by non-negative least squares on relative
+ * error. Points the fitted model misses by more than 20% are flagged: there,
+ * something the model does not know about is going on.
+ */
+import type { PointResult, RunResults } from '../results/model.js';
+import { distinctPages, meanRowAccess } from './access.js';
+import { nnls } from './nnls.js';
+
+export const FLAG_ERROR = 0.2;
+
+export interface Counts {
+  /** PCIe read requests (zero-copy paths) or memory requests (device-resident) per gather */
+  requests?: number;
+  /** bytes fetched per gather (32-byte sector granularity) */
+  bytesOnWire?: number;
+  /** useful bytes / bytes on the wire */
+  wireEfficiency?: number;
+  /** expected distinct host pages touched per gather */
+  pagesTouched?: number;
+  pageBytes: number;
+}
+
+export interface Workload {
+  method: string;
+  rowBytes: number;
+  elemBytes: number;
+  batch: number;
+  tableBytes: number;
+  vectorBytes: number;
+  hugePages: boolean;
+  contiguous: boolean;
+}
+
+const ALIGNED = new Set(['zerocopy-aligned', 'device-resident']);
+const KERNEL = new Set(['zerocopy-naive', 'zerocopy-aligned', 'device-resident']);
+
+export function predictCounts(w: Workload): Counts {
+  const pageBytes = w.hugePages ? 2 ** 21 : 4096;
+  const useful = w.batch * w.rowBytes;
+  const tablePages = Math.ceil(w.tableBytes / pageBytes);
+  const pagesTouched = w.contiguous ? Math.ceil(useful / pageBytes) + 1 : distinctPages(w.batch, tablePages, Math.ceil(w.rowBytes / pageBytes) + (w.rowBytes % pageBytes ? 0.5 : 0));
+  if (!KERNEL.has(w.method)) return { pagesTouched, pageBytes, bytesOnWire: w.method.endsWith('memcpy') || w.method === 'cpu-gather-memcpy' ? useful : undefined, wireEfficiency: 1 };
+  const a = meanRowAccess(w.rowBytes, w.vectorBytes, ALIGNED.has(w.method));
+  const bytesOnWire = a.sectors * 32 * w.batch;
+  return { requests: a.requests * w.batch, bytesOnWire, wireEfficiency: useful / bytesOnWire, pagesTouched, pageBytes };
+}
+
+export function workloadOf(p: PointResult): Workload {
+  const vector = p.axes.vector && p.axes.vector !== 'elem' ? Number(p.axes.vector) : p.derived.elemBytes;
+  return {
+    method: p.method,
+    rowBytes: p.derived.rowBytes,
+    elemBytes: p.derived.elemBytes,
+    batch: Number(p.axes.batch),
+    tableBytes: p.derived.tableBytes,
+    vectorBytes: vector,
+    hugePages: /hugepage: \w+ [1-9]\d* of/.test(p.details.table ?? ''),
+    contiguous: p.method.endsWith('memcpy') && p.method !== 'cpu-gather-memcpy',
+  };
+}
+
+/** A family of methods explained by one set of constants. */
+interface Family {
+  name: string;
+  methods: string[];
+  /** feature vector of a point (seconds = features . beta); reach only matters for zero-copy */
+  features: (w: Workload, c: Counts, reach: number) => number[];
+  names: string[];
+  /** readable constants from the fitted coefficients */
+  describe: (beta: number[], reach: number) => Record<string, number>;
+  reaches?: number[];
+}
+
+const GB = 1e9;
+const REACHES = [2 ** 26, 2 ** 27, 2 ** 28, 2 ** 29, 2 ** 30, 2 ** 31, 2 ** 32, 2 ** 33, 2 ** 34, 2 ** 36];
+
+const FAMILIES: Family[] = [
+  {
+    name: 'copy',
+    methods: ['pinned-memcpy'],
+    features: (w) => [1, w.batch * w.rowBytes],
+    names: ['fixed', 'per byte'],
+    describe: (b) => ({ 'fixed cost (µs)': b[0] * 1e6, 'link bandwidth (GB/s)': b[1] > 0 ? 1 / b[1] / GB : Infinity }),
+  },
+  {
+    name: 'zero-copy',
+    methods: ['zerocopy-naive', 'zerocopy-aligned'],
+    features: (w, c, reach) => [1, c.bytesOnWire!, c.requests!, w.batch * Math.max(0, 1 - reach / w.tableBytes)],
+    names: ['fixed', 'per wire byte', 'per request', 'per translation miss'],
+    describe: (b, reach) => ({
+      'fixed cost (µs)': b[0] * 1e6,
+      'link bandwidth seen by zero-copy (GB/s)': b[1] > 0 ? 1 / b[1] / GB : Infinity,
+      'per-request cost (ns)': b[2] * 1e9,
+      ...(Number.isFinite(reach) ? { 'translation miss cost (ns)': b[3] * 1e9, 'translation reach (GiB)': reach / 2 ** 30 } : {}),
+    }),
+    reaches: REACHES,
+  },
+  {
+    name: 'device-resident',
+    methods: ['device-resident'],
+    features: (w, c) => [1, c.bytesOnWire!, w.batch],
+    names: ['fixed', 'per byte', 'per row'],
+    describe: (b) => ({ 'fixed cost (µs)': b[0] * 1e6, 'HBM gather bandwidth (GB/s)': b[1] > 0 ? 1 / b[1] / GB : Infinity, 'per-row cost (ns)': b[2] * 1e9 }),
+  },
+  {
+    name: 'cpu path',
+    methods: ['cpu-gather-memcpy'],
+    features: (w) => [1, w.batch, w.batch * w.rowBytes],
+    names: ['fixed', 'per row', 'per byte'],
+    describe: (b) => ({ 'fixed cost (µs)': b[0] * 1e6, 'per-row cost (ns)': b[1] * 1e9, 'gather + copy bandwidth (GB/s)': b[2] > 0 ? 1 / b[2] / GB : Infinity }),
+  },
+  {
+    name: 'host path',
+    methods: ['host-gather-copy', 'host-memcpy'],
+    features: (w) => [1, w.contiguous ? 0 : w.batch, w.batch * w.rowBytes],
+    names: ['fixed', 'per row', 'per byte'],
+    describe: (b) => ({ 'fixed cost (µs)': b[0] * 1e6, 'per-row cost (ns)': b[1] * 1e9, 'host copy bandwidth (GB/s)': b[2] > 0 ? 1 / b[2] / GB : Infinity }),
+  },
+];
+
+export interface FamilyFit {
+  family: string;
+  methods: string[];
+  points: number;
+  constants: Record<string, number>;
+  /** median |predicted - measured| / measured over the family's points */
+  medianAbsError: number;
+}
+
+export interface PointModel {
+  id: string;
+  method: string;
+  counts: Counts;
+  measured?: number;
+  predicted?: number;
+  error?: number;
+  flagged: boolean;
+}
+
+export interface RunModel {
+  fits: FamilyFit[];
+  points: PointModel[];
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
+};
+
+export function modelRun(run: RunResults): RunModel {
+  const measured = run.points.filter((p) => p.status === 'ok' && p.stats);
+  const points = new Map<string, PointModel>(run.points.map((p) => [p.id, { id: p.id, method: p.method, counts: predictCounts(workloadOf(p)), measured: p.stats?.median, flagged: false }]));
+  const fits: FamilyFit[] = [];
+  for (const f of FAMILIES) {
+    const ps = measured.filter((p) => f.methods.includes(p.method));
+    if (ps.length < f.names.length + 1) continue;
+    const ws = ps.map(workloadOf);
+    let best: { beta: number[]; sse: number; reach: number } | undefined;
+    // Translation reach is only identifiable when table sizes differ enough.
+    const sizes = ws.map((w) => w.tableBytes);
+    const reaches = f.reaches && Math.max(...sizes) >= 4 * Math.min(...sizes) ? f.reaches : [Infinity];
+    for (const reach of reaches) {
+      // relative error: divide each observation (and its features) by the measured time
+      const x = ps.map((p, i) => f.features(ws[i], points.get(p.id)!.counts, reach).map((v) => v / p.stats!.median));
+      const r = nnls(x, ps.map(() => 1));
+      if (!best || r.sse < best.sse - 1e-12) best = { ...r, reach };
+    }
+    const errors: number[] = [];
+    ps.forEach((p, i) => {
+      const pm = points.get(p.id)!;
+      pm.predicted = f.features(ws[i], pm.counts, best!.reach).reduce((s, v, j) => s + v * best!.beta[j], 0);
+      pm.error = (pm.predicted - p.stats!.median) / p.stats!.median;
+      pm.flagged = Math.abs(pm.error) > FLAG_ERROR;
+      errors.push(Math.abs(pm.error));
+    });
+    fits.push({ family: f.name, methods: f.methods, points: ps.length, constants: f.describe(best!.beta, best!.reach), medianAbsError: median(errors) });
+  }
+  return { fits, points: [...points.values()] };
+}
