@@ -45,7 +45,7 @@ describe('scenario schema errors', () => {
   });
 
   it('checks exclude rules against the axes', () => {
-    expect(errorOf(() => parseScenario({ name: 'x', exclude: [{ width: 'wide' }] }, 's.yaml'))).toMatch(/^s\.yaml: exclude\[0\]\.width: .*got "wide"$/);
+    expect(errorOf(() => parseScenario({ name: 'x', exclude: [{ width: 'wide' }] }, 's.yaml'))).toMatch(/^s\.yaml: exclude\[0\]\.width: .*got "wide" \(values here: 256\)$/);
     expect(errorOf(() => parseScenario({ name: 'x', exclude: [{ colour: 1 }] }, 's.yaml'))).toMatch(/^s\.yaml: exclude\[0\]/);
   });
 

@@ -5,6 +5,8 @@
  * Naive warps start at the row start, so a row that does not start on a
  * 128-byte boundary makes every instruction straddle two segments; aligned
  * warps start at the boundary below the row start, lanes before it idle.
+ * A sector that two instructions share is fetched by each: misalignment
+ * costs bytes on the wire as well as requests.
  */
 
 export interface AccessCounts {
