@@ -21,16 +21,16 @@ export interface MethodSpec {
 
 const TABLE: readonly AxisName[] = ['width', 'dtype', 'batch', 'table', 'contention'];
 const GATHER: readonly AxisName[] = [...TABLE, 'distribution'];
-const KERNEL: readonly AxisName[] = ['device', 'mapping', 'vector', 'block', 'grid'];
+const KERNEL: readonly AxisName[] = ['device', 'gpus', 'mapping', 'vector', 'block', 'grid'];
 
 export const METHODS: readonly MethodSpec[] = [
   { name: 'host-gather-copy', backend: 'host', role: 'baseline', contiguous: false, axes: [...GATHER, 'alloc', 'threads'],
     summary: 'CPU threads gather rows into a staging buffer, then copy it to a second host buffer (the host half of the baseline)' },
   { name: 'host-memcpy', backend: 'host', role: 'ceiling', contiguous: true, axes: [...TABLE, 'alloc', 'threads'],
     summary: 'contiguous host copy of the same bytes: the ceiling for host-side gathers' },
-  { name: 'pinned-memcpy', backend: 'cuda', role: 'ceiling', contiguous: true, axes: [...TABLE, 'alloc', 'device'],
+  { name: 'pinned-memcpy', backend: 'cuda', role: 'ceiling', contiguous: true, axes: [...TABLE, 'alloc', 'device', 'gpus'],
     summary: 'one contiguous cudaMemcpyAsync host-to-device of the same bytes: the PCIe ceiling' },
-  { name: 'cpu-gather-memcpy', backend: 'cuda', role: 'baseline', contiguous: false, axes: [...GATHER, 'alloc', 'device', 'threads', 'pipeline'],
+  { name: 'cpu-gather-memcpy', backend: 'cuda', role: 'baseline', contiguous: false, axes: [...GATHER, 'alloc', 'device', 'gpus', 'threads', 'pipeline'],
     summary: 'the usual path: CPU threads gather into pinned staging, then cudaMemcpyAsync to the GPU' },
   { name: 'zerocopy-naive', backend: 'cuda', role: 'candidate', contiguous: false, axes: [...GATHER, 'alloc', ...KERNEL],
     summary: 'GPU threads read rows from pinned, mapped host memory; lane i reads element i of its row' },

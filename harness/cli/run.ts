@@ -104,6 +104,12 @@ export async function runCommand(ref: string | undefined, o: RunOptions = {}): P
   const left = cases.filter((c) => !run.points.some((p) => p.id === c.id)).length;
   log(`  ${left} of ${cases.length} points to measure, at most ${run.scenario.sampling.budget}s of sampling each; results in ${dir}`);
 
+  const sameDevice = process.env.GATHERBENCH_TEST_SAME_DEVICE === '1';
+  if (sameDevice) {
+    const w = 'multi-GPU points ran every worker on one GPU (GATHERBENCH_TEST_SAME_DEVICE): a test of the orchestration, not a scaling measurement';
+    run.warnings = [...new Set([...(run.warnings ?? []), w])];
+    log(`warning: ${w}`);
+  }
   const planted = Number(process.env.GATHERBENCH_TEST_SLOWDOWN_US ?? 0);
   if (planted > 0) {
     const w = `deliberately slowed by ${planted} µs per sample (GATHERBENCH_TEST_SLOWDOWN_US): for testing regression gates, not a real measurement`;
@@ -143,8 +149,13 @@ export async function runCommand(ref: string | undefined, o: RunOptions = {}): P
       deviceOf: (c: Case) => (methodSpec(c.method)!.backend === 'host' ? 'host' : cuda?.devices[c.values.device]?.name ?? `cuda:${c.values.device}`),
       telemetry: tc.window > 0 ? telemetry : undefined,
       gpuUuidOf: (c: Case) => (methodSpec(c.method)!.backend === 'cuda' ? cuda?.devices[c.values.device]?.uuid : undefined),
-      precheck: (c: Case) =>
-        methodSpec(c.method)!.backend === 'cuda' && !cuda?.devices[c.values.device] ? `no CUDA device ${c.values.device} (this machine has ${cuda?.devices.length ?? 0})` : undefined,
+      precheck: (c: Case) => {
+        if (methodSpec(c.method)!.backend !== 'cuda') return undefined;
+        const have = cuda?.devices.length ?? 0;
+        const last = c.values.device + (sameDevice ? 0 : c.values.gpus - 1);
+        if (last < have) return undefined;
+        return c.values.gpus > 1 ? `needs GPUs ${c.values.device} to ${last}; this machine has ${have}` : `no CUDA device ${c.values.device} (this machine has ${have})`;
+      },
     });
   } finally {
     telemetry.stop();

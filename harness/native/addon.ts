@@ -83,6 +83,7 @@ export interface PrepareOptions {
   grid?: number;
   pipeline?: number;
   uvmAdvise?: 'none' | 'read-mostly' | 'prefer-host';
+  gpus?: number;
 }
 
 export interface ChunkResult {

@@ -28,6 +28,7 @@ export function prepareOptions(c: Case, seed: number): PrepareOptions {
     grid: v.grid,
     pipeline: v.pipeline,
     uvmAdvise: v.uvmAdvise,
+    gpus: v.gpus,
   };
 }
 
@@ -114,7 +115,8 @@ async function measureWith(
         if (o.telemetry && o.telemetry.config.windowSeconds > 0 && !o.signal.aborted) {
           const start = o.telemetry.begin();
           const soak = await bench.soak({ seconds: o.telemetry.config.windowSeconds });
-          telemetry = o.telemetry.end(start, { uuid: o.gpuUuid, soak, usefulBytes: c.derived.usefulBytes });
+          telemetry = o.telemetry.end(start, { uuid: c.values.gpus > 1 ? undefined : o.gpuUuid, soak, usefulBytes: c.derived.usefulBytes });
+          if (c.values.gpus > 1) telemetry.unavailable.gpu = 'several GPUs at once: per-GPU power is not summed yet';
         }
         return {
           ...point,

@@ -65,6 +65,7 @@ export const AXES = {
   pipeline: { schema: positiveInt, default: [1], doc: 'cpu-gather-memcpy: chunks overlapping gather and copy (1 = none)' },
   uvmAdvise: { schema: z.enum(['none', 'read-mostly', 'prefer-host']), default: ['none'], doc: 'uvm: cudaMemAdvise hint' },
   contention: { schema: nonNegativeInt, default: [0], doc: 'background CPU threads streaming through memory during the point (0 = none)' },
+  gpus: { schema: positiveInt, default: [1], doc: 'GPUs gathering at once from one shared host table (devices device .. device+gpus-1)' },
 } as const;
 
 export type AxisName = keyof typeof AXES;
@@ -89,6 +90,7 @@ export interface AxisValues {
   pipeline: number;
   uvmAdvise: 'none' | 'read-mostly' | 'prefer-host';
   contention: number;
+  gpus: number;
 }
 
 /** A short, stable text for an axis value: used in ids, CSV cells, labels. */

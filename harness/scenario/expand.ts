@@ -12,7 +12,7 @@ export interface Derived {
   rowBytes: number;
   tableRows: number;
   tableBytes: number;
-  /** bytes a gather delivers: batch x row bytes (bandwidth counts these) */
+  /** bytes a gather delivers: batch x row bytes, times the GPUs gathering at once (bandwidth counts these) */
   usefulBytes: number;
 }
 
@@ -37,11 +37,11 @@ export function axisValues(s: Scenario, name: AxisName): unknown[] {
   return (AXES[name].default as readonly unknown[]).map((v) => AXES[name].schema.parse(v));
 }
 
-export function derive(v: AxisValues): Derived {
+export function derive(v: AxisValues, gpus = 1): Derived {
   const elemBytes = DTYPES[v.dtype];
   const rowBytes = v.width * elemBytes;
   const tableRows = tableRowsOf(v.table, rowBytes);
-  return { elemBytes, rowBytes, tableRows, tableBytes: tableRows * rowBytes, usefulBytes: v.batch * rowBytes };
+  return { elemBytes, rowBytes, tableRows, tableBytes: tableRows * rowBytes, usefulBytes: v.batch * rowBytes * gpus };
 }
 
 export function tableRowsOf(t: TableSize, rowBytes: number): number {
@@ -87,7 +87,7 @@ export function expand(s: Scenario): Case[] {
       for (const a of m.axes) labels[a] = axisLabel(a, values[a]);
       if (excluded(s, m.name, labels)) continue;
       const id = caseId(m.name, labels);
-      if (!cases.has(id)) cases.set(id, { id, method: m.name, labels, values, derived: derive(values) });
+      if (!cases.has(id)) cases.set(id, { id, method: m.name, labels, values, derived: derive(values, m.axes.includes('gpus') ? values.gpus : 1) });
     }
   }
   return [...cases.values()];

@@ -365,6 +365,8 @@ Napi::Value Prepare(const Napi::CallbackInfo& info) {
   c.grid = int(num(o, "grid", 0));
   c.pipeline = int(num(o, "pipeline", 1));
   c.uvm_advise = str(o, "uvmAdvise", "none");
+  c.gpus = int(num(o, "gpus", 1));
+  if (c.gpus < 1 || c.gpus > 64) throw js_error(env, "BAD_ARGUMENT", "gpus must be 1 to 64");
   if (c.batch == 0) throw js_error(env, "BAD_ARGUMENT", "batch must be at least 1");
   if (c.elem_bytes != 2 && c.elem_bytes != 4 && c.elem_bytes != 8)
     throw js_error(env, "BAD_ARGUMENT", "element size must be 2, 4 or 8 bytes");
@@ -375,9 +377,13 @@ Napi::Value Prepare(const Napi::CallbackInfo& info) {
       env,
       [state] {
         BenchState& s = *state;
-        s.pool = std::make_unique<ThreadPool>(s.config.threads ? s.config.threads : hardware_threads());
-        s.method = make_host_method(s.config, *s.table, *s.pool);
+        const unsigned threads = s.config.threads ? s.config.threads : hardware_threads();
+        s.method = make_host_method(s.config, *s.table, *(s.pool = std::make_unique<ThreadPool>(threads)));
 #ifdef GATHERBENCH_HAVE_CUDA
+        if (!s.method && s.config.gpus > 1) {
+          s.pool = std::make_unique<ThreadPool>(1);  // the per-GPU pools live in the multi-GPU method
+          s.method = make_multi_gpu_method(s.config, *s.table, threads);
+        }
         if (!s.method) s.method = make_cuda_method(s.config, *s.table, *s.pool);
 #endif
         if (!s.method) throw Error("UNSUPPORTED", "method '" + s.config.method + "' is not in this build");

@@ -31,6 +31,7 @@ struct MethodConfig {
   int grid = 0;
   int pipeline = 1;               // cpu-gather-memcpy: chunks overlapping gather and copy
   std::string uvm_advise = "none";  // none | read-mostly | prefer-host
+  int gpus = 1;                      // GPUs gathering at once: devices device .. device+gpus-1
 };
 
 struct Sample {
@@ -60,6 +61,8 @@ class Method {
   virtual bool contiguous() const { return false; }
   // Called on the worker thread before a chunk of samples (selects the GPU).
   virtual void bind_thread() {}
+  // CPU time of threads the method owns itself (beyond the pool it was given).
+  virtual double own_threads_cpu_seconds() const { return 0; }
 };
 
 struct ChunkRequest {
@@ -91,6 +94,8 @@ SoakResult soak(Method& m, const HostTable& t, const MethodConfig& c, double sec
 std::unique_ptr<Method> make_host_method(const MethodConfig& c, const HostTable& t, ThreadPool& pool);
 #ifdef GATHERBENCH_HAVE_CUDA
 std::unique_ptr<Method> make_cuda_method(const MethodConfig& c, const HostTable& t, ThreadPool& pool);
+// The same method on c.gpus GPUs at once over one shared host table.
+std::unique_ptr<Method> make_multi_gpu_method(const MethodConfig& c, const HostTable& t, unsigned cpu_threads);
 #endif
 
 // Compares output rows [begin, end) of `out` with the table rows named by idx.

@@ -47,14 +47,14 @@ SoakResult soak(Method& m, const HostTable& t, const MethodConfig& c, double sec
   std::vector<std::vector<int64_t>> sets(kSets, std::vector<int64_t>(c.batch));
   for (int k = 0; k < kSets; ++k) generate_indices(c.dist, t.rows(), sample_seed(c.seed, uint64_t(k)), sets[k], pool);
   SoakResult r;
-  const double cpu0 = thread_cpu_seconds() + pool.worker_cpu_seconds();
+  const double cpu0 = thread_cpu_seconds() + pool.worker_cpu_seconds() + m.own_threads_cpu_seconds();
   const auto t0 = std::chrono::steady_clock::now();
   do {
     r.busy_seconds += m.run_once(sets[r.iterations % kSets]).total;
     ++r.iterations;
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   } while (r.seconds < seconds);
-  r.cpu_seconds = thread_cpu_seconds() + pool.worker_cpu_seconds() - cpu0;
+  r.cpu_seconds = thread_cpu_seconds() + pool.worker_cpu_seconds() + m.own_threads_cpu_seconds() - cpu0;
   return r;
 }
 
