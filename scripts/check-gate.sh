@@ -4,7 +4,7 @@
 # inside every timed region (GATHERBENCH_TEST_SLOWDOWN_US), must be flagged.
 #   scripts/check-gate.sh <gatherbench command> [out dir] [slowdown µs]
 set -uo pipefail
-gb=${1:?gatherbench command, e.g. "node bin/gatherbench.js" or a bundle's gatherbench}
+gb=${1:?usage: check-gate.sh GATHERBENCH-COMMAND [OUT] [MICROSECONDS]}
 out=${2:-gate-check}; us=${3:-500}
 mkdir -p "$out"
 $gb run nightly -o "$out/a" --no-report > "$out/run-a.txt" 2>&1 || { echo "run a failed"; exit 2; }
