@@ -119,8 +119,7 @@ export async function main(argv: string[], log: (l: string) => void = (l) => pro
   program
     .command('compare')
     .description('regression gate: compare a candidate run with a baseline (a run directory, results.json, or @name of a saved baseline)')
-    .argument('<baseline>', 'baseline run, or @name')
-    .argument('<candidate>', 'candidate run')
+    .argument('<runs...>', 'one or more baselines (run directories, or @name for the runs saved under that name), then the candidate')
     .option('--threshold <pct>', 'smallest change in median time that counts', '5%')
     .option('--alpha <p>', 'significance level of the Mann-Whitney test', '0.01')
     .option('--markdown <file>', 'write a markdown summary (also appended to $GITHUB_STEP_SUMMARY when set)')
@@ -130,9 +129,9 @@ export async function main(argv: string[], log: (l: string) => void = (l) => pro
     .option('--force', 'compare across GPU models')
     .option('--fail-on-missing', 'exit 1 when baseline points are missing from the candidate')
     .option('--store <dir>', 'baseline store for @name', defaultStore())
-    .addHelpText('after', '\nA point regresses when its median time grew by more than the threshold, the Mann-Whitney test rejects\n"same distribution" at alpha, and the 95% bootstrap CI of the time ratio excludes 1.\n' + EXIT_HELP)
-    .action((baseline: string, candidate: string, opts) => {
-      code = compareCommand(baseline, candidate, opts, log);
+    .addHelpText('after', '\nA point regresses when its median time grew by more than the threshold and by more than twice the spread\nits baseline runs show among themselves, the Mann-Whitney test rejects "same distribution" at alpha,\nand the 95% bootstrap CI of the time ratio excludes 1. Give several baseline runs for a robust gate.\n' + EXIT_HELP)
+    .action((runs: string[], opts) => {
+      code = compareCommand(runs, opts, log);
     });
 
   const baseline = program.command('baseline').description('save and list baselines, keyed by GPU model and driver');

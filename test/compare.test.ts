@@ -86,14 +86,14 @@ describe('compare command', () => {
     const base = savedRun(fakeRun([point('a x', s), point('b x', s)], { gpu: 'H100' }));
     const clean = savedRun(fakeRun([point('a x', s), point('b x', s)], { gpu: 'H100' }));
     const bad = savedRun(fakeRun([point('a x', s), point('b x', slow)], { gpu: 'H100' }));
-    expect(compareCommand(base, clean, {}, quiet)).toBe(0);
+    expect(compareCommand([base, clean], {}, quiet)).toBe(0);
     const out = tmpDir();
     const summary = path.join(out, 'step-summary.md');
     writeFileSync(summary, '');
     process.env.GITHUB_STEP_SUMMARY = summary;
     try {
       const lines: string[] = [];
-      const code = compareCommand(base, bad, { markdown: path.join(out, 'c.md'), junit: path.join(out, 'c.xml'), json: path.join(out, 'c.json') }, (l) => lines.push(l));
+      const code = compareCommand([base, bad], { markdown: path.join(out, 'c.md'), junit: path.join(out, 'c.xml'), json: path.join(out, 'c.json') }, (l) => lines.push(l));
       expect(code).toBe(1);
       expect(lines.join('\n')).toMatch(/REGRESSED +b x +\+30\.\d% time/);
     } finally {
@@ -110,8 +110,8 @@ describe('compare command', () => {
   it('refuses to compare different GPU models unless forced', () => {
     const a = savedRun(fakeRun([point('a x', s)], { gpu: 'NVIDIA H100 80GB HBM3' }));
     const b = savedRun(fakeRun([point('a x', s)], { gpu: 'NVIDIA H200' }));
-    expect(() => compareCommand(a, b, {}, quiet)).toThrow(/refusing to compare runs from different machines: baseline NVIDIA H100 80GB HBM3 \(driver 580\.1\), candidate NVIDIA H200/);
-    expect(compareCommand(a, b, { force: true }, quiet)).toBe(0);
+    expect(() => compareCommand([a, b], {}, quiet)).toThrow(/refusing to compare runs from different machines: baseline NVIDIA H100 80GB HBM3 \(driver 580\.1\), candidate NVIDIA H200/);
+    expect(compareCommand([a, b], { force: true }, quiet)).toBe(0);
   });
 
   it('the CLI flags a planted slowdown end to end, and exits 2 on bad input', () => {
@@ -126,7 +126,7 @@ describe('compare command', () => {
     const base = run();
     const slowed = run({ GATHERBENCH_TEST_SLOWDOWN_US: '3000' });
     expect(slowed.stdout).toMatch(/deliberately slowed by 3000 µs/);
-    const cmp = (a: string, b: string) => spawnSync(process.execPath, [bin, 'compare', a, b], { encoding: 'utf8' });
+    const cmp = (...runs: string[]) => spawnSync(process.execPath, [bin, 'compare', ...runs], { encoding: 'utf8' });
     const [bd, sd] = [base.dir, slowed.dir];
     expect(cmp(bd, bd).status).toBe(0);
     const flagged = cmp(bd, sd);
@@ -138,6 +138,32 @@ describe('compare command', () => {
   });
 });
 
+describe('several baseline runs', () => {
+  it('raise the bar to twice the spread the baseline runs show, so run-to-run noise is not a regression', () => {
+    // two baseline runs 8% apart, each tight; the candidate sits 8% above the faster one
+    const a = fakeRun([point('p x', samples(30, 1.0e-3, 0.005, 1))], { gpu: 'H100' });
+    const b = fakeRun([point('p x', samples(30, 1.08e-3, 0.005, 2))], { gpu: 'H100' });
+    const c = fakeRun([point('p x', samples(30, 1.08e-3, 0.005, 3))], { gpu: 'H100' });
+    expect(compareRunPoints([a], c, DEFAULT_COMPARE)[0].verdict).toBe('regressed'); // one baseline run: noise looks like a change
+    const v = compareRunPoints([a, b], c, DEFAULT_COMPARE)[0];
+    expect(v.verdict).toBe('unchanged');
+    expect(v.runSpread).toBeCloseTo(0.04, 2);
+    expect(v.needed).toBeCloseTo(0.08, 2);
+    // a real 30% slowdown still clears the raised bar
+    const slow = fakeRun([point('p x', samples(30, 1.35e-3, 0.005, 4))], { gpu: 'H100' });
+    expect(compareRunPoints([a, b], slow, DEFAULT_COMPARE)[0].verdict).toBe('regressed');
+  });
+
+  it('keeps the newest runs under a baseline name and compares against all of them', () => {
+    const store = tmpDir();
+    for (let i = 0; i < 7; i++) saveBaseline(savedRun(fakeRun([point('p x', samples(20, 1e-3, 0.01, i + 1))], { gpu: 'H100' })), 'nightly', store);
+    expect(listBaselines(store)).toHaveLength(5);
+    const lines: string[] = [];
+    expect(compareCommand(['@nightly', savedRun(fakeRun([point('p x', samples(20, 1e-3, 0.01, 99))], { gpu: 'H100' }))], { store }, (l) => lines.push(l))).toBe(0);
+    expect(lines.join('\n')).toMatch(/baseline: +5 runs/);
+  });
+});
+
 describe('baselines and history', () => {
   const s = samples(20, 1e-3, 0.01, 1);
 
@@ -146,13 +172,13 @@ describe('baselines and history', () => {
     saveBaseline(savedRun(fakeRun([point('a x', s)], { gpu: 'NVIDIA H100', driver: '580.1' })), 'nightly', store);
     saveBaseline(savedRun(fakeRun([point('a x', s)], { gpu: 'NVIDIA H200', driver: '580.1' })), 'nightly', store);
     expect(listBaselines(store).map((b) => `${b.name} ${b.machine.model} ${b.machine.driver}`)).toEqual(['nightly NVIDIA H100 580.1', 'nightly NVIDIA H200 580.1']);
-    expect(existsSync(path.join(store, 'nvidia-h100', '580.1', 'nightly', 'results.json'))).toBe(true);
+    expect(existsSync(path.join(store, 'nvidia-h100', '580.1', 'nightly'))).toBe(true);
     const cand = fakeRun([point('a x', s)], { gpu: 'NVIDIA H100', driver: '590.2' });
     const r = resolveBaseline('nightly', cand, { store });
-    expect(r.run.environment.cuda!.devices[0].name).toBe('NVIDIA H100');
+    expect(r.runs.map((x) => x.run.environment.cuda!.devices[0].name)).toEqual(['NVIDIA H100']);
     expect(r.note).toBe('baseline driver 580.1 differs from the candidate\'s 590.2');
     expect(() => resolveBaseline('nightly', fakeRun([point('a x', s)], { gpu: 'NVIDIA A100' }), { store })).toThrow(/no baseline 'nightly' for NVIDIA A100/);
-    expect(compareCommand('@nightly', savedRun(cand), { store }, quiet)).toBe(0);
+    expect(compareCommand(['@nightly', savedRun(cand)], { store }, quiet)).toBe(0);
   });
 
   it('appends runs to a JSONL history and marks step changes', () => {

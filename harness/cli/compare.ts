@@ -38,27 +38,40 @@ function label(dir: string, run: RunResults): string {
   return `${path.basename(dir)} (${run.scenario.name}, ${run.environment.gitCommit.slice(0, 12)})`;
 }
 
-export function compareCommand(baselineRef: string, candidateRef: string, o: CompareCliOptions, log: (l: string) => void): number {
-  const cand = loadRun(candidateRef);
-  let base: { dir: string; run: RunResults; note?: string };
-  if (baselineRef.startsWith('@')) base = resolveBaseline(baselineRef.slice(1), cand.run, { store: o.store, force: o.force });
-  else base = loadRun(baselineRef);
-  const [bm, cm] = [machineOf(base.run), machineOf(cand.run)];
-  if (bm.model !== cm.model && !o.force)
-    throw new UserError(`refusing to compare runs from different machines: baseline ${describeMachine(bm)}, candidate ${describeMachine(cm)} (--force to compare anyway)`);
+/** `refs`: one or more baselines (run directories, or @name for the saved runs of that name), then the candidate. */
+export function compareCommand(refs: string[], o: CompareCliOptions, log: (l: string) => void): number {
+  if (refs.length < 2) throw new UserError('compare needs a baseline and a candidate');
+  const cand = loadRun(refs[refs.length - 1]);
+  const bases: { dir: string; run: RunResults }[] = [];
+  let note: string | undefined;
+  for (const ref of refs.slice(0, -1)) {
+    if (ref.startsWith('@')) {
+      const r = resolveBaseline(ref.slice(1), cand.run, { store: o.store, force: o.force });
+      bases.push(...r.runs);
+      note ??= r.note;
+    } else bases.push(loadRun(ref));
+  }
+  const cm = machineOf(cand.run);
+  for (const b of bases) {
+    const bm = machineOf(b.run);
+    if (bm.model !== cm.model && !o.force)
+      throw new UserError(`refusing to compare runs from different machines: baseline ${describeMachine(bm)}, candidate ${describeMachine(cm)} (--force to compare anyway)`);
+  }
+  const bm = machineOf(bases[0].run);
   const alpha = o.alpha === undefined ? DEFAULT_COMPARE.alpha : Number(o.alpha);
   if (!(alpha > 0 && alpha < 1)) throw new UserError(`--alpha: expected a number between 0 and 1, got '${o.alpha}'`);
   const options = { ...DEFAULT_COMPARE, threshold: parseThreshold(o.threshold), alpha };
-  const points = compareRunPoints(base.run, cand.run, options);
+  const points = compareRunPoints(bases.map((b) => b.run), cand.run, options);
   const c: RunComparison = {
-    baseline: { label: label(base.dir, base.run), machine: describeMachine(bm) },
+    baseline: { label: bases.length === 1 ? label(bases[0].dir, bases[0].run) : `${bases.length} runs (${bases.map((b) => path.basename(b.dir)).join(', ')})`, machine: describeMachine(bm), runs: bases.length },
     candidate: { label: label(cand.dir, cand.run), machine: describeMachine(cm) },
     options,
     points,
     counts: countVerdicts(points),
   };
-  if (base.note) log(`note: ${base.note}`);
-  if (bm.driver !== cm.driver && !base.note) log(`note: drivers differ (baseline ${bm.driver}, candidate ${cm.driver})`);
+  if (note) log(`note: ${note}`);
+  if (bm.driver !== cm.driver && !note) log(`note: drivers differ (baseline ${bm.driver}, candidate ${cm.driver})`);
+  if (bases.length === 1) log('note: one baseline run: how much points move between runs is unknown, so only the threshold guards against run-to-run noise; compare against several baseline runs (or save several under one name) for a robust gate');
   log(toTable(c, o.all));
   const md = toMarkdown(c);
   if (o.markdown) writeFileSync(o.markdown, md);

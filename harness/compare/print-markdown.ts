@@ -1,6 +1,6 @@
 /** Markdown for a CI job summary ($GITHUB_STEP_SUMMARY) or a PR comment. */
 import type { RunComparison } from './verdict.js';
-import { change, ciText, sortForReading, summaryLine } from './print-table.js';
+import { change, ciText, neededText, sortForReading, summaryLine } from './print-table.js';
 
 const ICON = { regressed: '🔴', missing: '🟠', improved: '🟢', new: '🔵', unchanged: '⚪' } as const;
 
@@ -17,7 +17,7 @@ export function toMarkdown(c: RunComparison): string {
   ];
   for (const p of sortForReading(c.points)) {
     const gbps = `${p.baselineGBps?.toFixed(2) ?? '–'} → ${p.candidateGBps?.toFixed(2) ?? '–'}`;
-    lines.push(`| ${ICON[p.verdict]} ${p.verdict} | \`${p.id}\` | ${change(p)} | ${ciText(p)} | ${gbps} | ${p.p !== undefined ? p.p.toExponential(1) : ''} | ${p.note ?? ''} |`);
+    lines.push(`| ${ICON[p.verdict]} ${p.verdict} | \`${p.id}\` | ${change(p)} | ${ciText(p)} | ${gbps} | ${p.p !== undefined ? p.p.toExponential(1) : ''} | ${[p.note, neededText(p, c.options.threshold)].filter(Boolean).join('; ')} |`);
   }
   return lines.join('\n') + '\n';
 }

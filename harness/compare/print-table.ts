@@ -19,7 +19,12 @@ export function ciText(p: PointComparison): string {
 
 export function summaryLine(c: RunComparison): string {
   const n = c.counts;
-  return `${n.regressed} regressed, ${n.improved} improved, ${n.unchanged} unchanged, ${n.missing} missing, ${n.new} new (threshold ${(c.options.threshold * 100).toFixed(0)}%, alpha ${c.options.alpha})`;
+  return `${n.regressed} regressed, ${n.improved} improved, ${n.unchanged} unchanged, ${n.missing} missing, ${n.new} new (threshold ${(c.options.threshold * 100).toFixed(0)}% or twice the run-to-run spread of ${c.baseline.runs} baseline run(s), alpha ${c.options.alpha})`;
+}
+
+/** The bar a point had to clear, where run-to-run spread raised it above the threshold. */
+export function neededText(p: PointComparison, threshold: number): string {
+  return p.needed !== undefined && p.needed > threshold + 1e-12 ? `needs ±${(p.needed * 100).toFixed(1)}%: baseline runs spread ±${(p.runSpread! * 100).toFixed(1)}%` : '';
 }
 
 export function toTable(c: RunComparison, all = false): string {
@@ -28,7 +33,8 @@ export function toTable(c: RunComparison, all = false): string {
   const w = Math.min(90, Math.max(10, ...rows.map((p) => p.id.length)));
   for (const p of rows) {
     const gbps = p.baselineGBps !== undefined || p.candidateGBps !== undefined ? `${p.baselineGBps?.toFixed(2) ?? '-'} -> ${p.candidateGBps?.toFixed(2) ?? '-'} GB/s` : '';
-    lines.push(`${p.verdict.toUpperCase().padEnd(10)} ${p.id.slice(0, w).padEnd(w)} ${change(p).padStart(13)} ${ciText(p).padEnd(17)} ${gbps}${p.note ? `  (${p.note})` : ''}`);
+    const notes = [p.note, neededText(p, c.options.threshold)].filter(Boolean).join('; ');
+    lines.push(`${p.verdict.toUpperCase().padEnd(10)} ${p.id.slice(0, w).padEnd(w)} ${change(p).padStart(13)} ${ciText(p).padEnd(17)} ${gbps}${notes ? `  (${notes})` : ''}`);
   }
   if (!all && c.counts.unchanged) lines.push(`(${c.counts.unchanged} unchanged points not shown; --all shows them)`);
   lines.push('', summaryLine(c));

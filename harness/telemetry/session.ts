@@ -58,6 +58,7 @@ export class Telemetry {
     private readonly gpu: GpuSource | undefined,
     private readonly rapl: RaplZone[],
     private readonly uuids: string[],
+    private readonly pcie: { wanted: boolean },
   ) {}
 
   static async open(addon: Addon | undefined, cuda: CudaInfo | undefined, config: TelemetryConfig): Promise<Telemetry> {
@@ -78,14 +79,18 @@ export class Telemetry {
     const rapl = findRaplZones();
     sources['CPU package / DRAM energy (RAPL)'] = rapl.state.ok ? `ok (${rapl.state.detail})` : `unavailable: ${rapl.state.reason}`;
     const gpus: GpuStatic[] = (cuda?.devices ?? []).map((d) => ({ uuid: d.uuid, cudaIndex: d.index, name: d.name, ...(gpu?.name === 'nvml' ? addon!.nvmlStatic(d.uuid) ?? {} : {}) }));
+    // NVML's PCIe throughput query costs CPU (~20 ms per direction): only inside measurement windows.
+    const pcie = { wanted: false };
     const collect: Collect = async () => {
-      const [load, readings] = await Promise.all([si.currentLoad(), gpu ? gpu.sample(uuids, true) : Promise.resolve(undefined)]);
+      const [load, readings] = await Promise.all([si.currentLoad(), gpu ? gpu.sample(uuids, pcie.wanted) : Promise.resolve(undefined)]);
       return { cpuLoad: load.currentLoad, perCore: load.cpus.map((c) => c.load), gpus: readings };
     };
     const info: RunTelemetry = { intervalMs: config.intervalMs, windowSeconds: config.windowSeconds, sources, gpus };
-    const t = new Telemetry(config, info, new Sampler(collect, config.intervalMs), gpu, rapl.zones, uuids);
+    const t = new Telemetry(config, info, new Sampler(collect, config.intervalMs), gpu, rapl.zones, uuids, pcie);
     if (config.windowSeconds > 0 || config.idleSeconds > 0) {
+      pcie.wanted = true; // cost as in a window, the dearest case
       const cost = await tickCost(collect);
+      pcie.wanted = false;
       if (cost !== undefined) {
         info.tickLatencyMs = cost.latencyMs;
         info.tickCpuMs = cost.cpuMs;
@@ -115,6 +120,7 @@ export class Telemetry {
     const start = this.begin();
     await new Promise((r) => setTimeout(r, s * 1e3));
     const t1 = performance.now();
+    this.pcie.wanted = false;
     const ticks = ticksIn(this.sampler.ticks, start.t, t1, this.config.intervalMs);
     const seconds = (t1 - start.t) / 1e3;
     const gpuPowerW: Record<string, number> = {};
@@ -128,6 +134,7 @@ export class Telemetry {
   }
 
   begin(): WindowStart {
+    this.pcie.wanted = true;
     const energy: Record<string, number | undefined> = {};
     for (const u of this.uuids) energy[u] = this.gpu?.energyJ(u);
     return { t: performance.now(), cpu: process.cpuUsage(), rapl: readRapl(this.rapl), energy };
@@ -135,6 +142,7 @@ export class Telemetry {
 
   end(start: WindowStart, o: { uuid?: string; soak: SoakResult; usefulBytes: number }): PointTelemetry {
     const t1 = performance.now();
+    this.pcie.wanted = false;
     const seconds = o.soak.seconds;
     const gatheredGB = (o.soak.iterations * o.usefulBytes) / 1e9;
     const cpu = process.cpuUsage(start.cpu);
