@@ -90,13 +90,14 @@ const FAMILIES: Family[] = [
   {
     name: 'zero-copy',
     methods: ['zerocopy-naive', 'zerocopy-aligned'],
-    features: (w, c, reach) => [1, c.bytesOnWire!, c.requests!, w.batch * Math.max(0, 1 - reach / w.tableBytes)],
-    names: ['fixed', 'per wire byte', 'per request', 'per translation miss'],
+    features: (w, c, reach) => [1, c.bytesOnWire!, c.requests!, w.batch, w.batch * Math.max(0, 1 - reach / w.tableBytes)],
+    names: ['fixed', 'per wire byte', 'per request', 'per row', 'per translation miss'],
     describe: (b, reach) => ({
       'fixed cost (µs)': b[0] * 1e6,
       'link bandwidth seen by zero-copy (GB/s)': b[1] > 0 ? 1 / b[1] / GB : Infinity,
       'per-request cost (ns)': b[2] * 1e9,
-      ...(Number.isFinite(reach) ? { 'translation miss cost (ns)': b[3] * 1e9, 'translation reach (GiB)': reach / 2 ** 30 } : {}),
+      'per-row cost (ns)': b[3] * 1e9,
+      ...(Number.isFinite(reach) ? { 'translation miss cost (ns)': b[4] * 1e9, 'translation reach (GiB)': reach / 2 ** 30 } : {}),
     }),
     reaches: REACHES,
   },

@@ -37,7 +37,7 @@ export function variantOf(p: PointResult): string {
 }
 
 function isDefault(a: AxisName, v: string): boolean {
-  const defaults: Partial<Record<AxisName, string[]>> = { mapping: ['warp'], vector: ['elem'], block: ['256'], grid: ['0'], pipeline: ['1'], uvmAdvise: ['none'], threads: ['0'], alloc: ['hostalloc', 'malloc'] };
+  const defaults: Partial<Record<AxisName, string[]>> = { mapping: ['warp'], vector: ['elem'], block: ['256'], grid: ['0'], pipeline: ['1'], uvmAdvise: ['none'], threads: ['0'], alloc: ['hostalloc', 'malloc'], gpus: ['1'] };
   return defaults[a]?.includes(v) ?? false;
 }
 
