@@ -42,8 +42,9 @@ describe('telemetry windows', () => {
   });
 
   it('reads system load and throttle reasons', () => {
-    expect(systemLoad(ticks.slice(8, 12))).toEqual({ meanPct: 30, maxPct: 50 });
-    expect(systemLoad([])).toEqual({ meanPct: undefined, maxPct: undefined });
+    expect(systemLoad(ticks.slice(8, 12))).toEqual({ meanPct: 30, maxPct: 50, perCoreMeanPct: undefined });
+    expect(systemLoad([{ t: 0, cpuLoad: 50, perCore: [100, 0] }, { t: 1, cpuLoad: 25, perCore: [50, 0] }]).perCoreMeanPct).toEqual([75, 0]);
+    expect(systemLoad([])).toEqual({ meanPct: undefined, maxPct: undefined, perCoreMeanPct: undefined });
     expect(throttleNames(0x1 | 0x2)).toEqual([]); // idle, application clocks: not throttling
     expect(throttleNames(0x8 | 0x40)).toEqual(['hardware slowdown', 'hardware thermal slowdown']);
   });

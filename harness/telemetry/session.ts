@@ -159,6 +159,7 @@ export class Telemetry {
       processCpuSeconds: (cpu.user + cpu.system) / 1e6,
       systemLoadMeanPct: load.meanPct,
       systemLoadMaxPct: load.maxPct,
+      perCoreMeanPct: load.perCoreMeanPct,
       unavailable,
     };
     if (load.meanPct === undefined) unavailable['system CPU load'] = `no sampler tick fell in a ${seconds.toFixed(2)} s window (interval ${this.config.intervalMs} ms)`;

@@ -60,6 +60,8 @@ export interface PointTelemetry {
   processCpuSeconds: number;
   systemLoadMeanPct?: number;
   systemLoadMaxPct?: number;
+  /** mean load of each core over the window, percent */
+  perCoreMeanPct?: number[];
   gpu?: GpuWindow;
   cpuPackage?: { energyJ: number; energyPerGBJ: number; idlePowerW?: number; energyAboveIdleJ?: number; energyAboveIdlePerGBJ?: number };
   dram?: { energyJ: number; energyPerGBJ: number };

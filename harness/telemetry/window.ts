@@ -34,9 +34,11 @@ export function throttleNames(mask: number): string[] {
   return THROTTLE_BITS.filter(([bit]) => (mask & bit) !== 0).map(([, name]) => name);
 }
 
-export function systemLoad(ticks: Tick[]): { meanPct?: number; maxPct?: number } {
+export function systemLoad(ticks: Tick[]): { meanPct?: number; maxPct?: number; perCoreMeanPct?: number[] } {
   const loads = ticks.map((k) => k.cpuLoad).filter((x): x is number => x !== undefined);
-  return { meanPct: mean(loads), maxPct: max(loads) };
+  const cores = ticks.map((k) => k.perCore).filter((x): x is number[] => !!x?.length);
+  const perCoreMeanPct = cores.length ? cores[0].map((_, i) => mean(cores.map((c) => c[i] ?? 0))!) : undefined;
+  return { meanPct: mean(loads), maxPct: max(loads), perCoreMeanPct };
 }
 
 export function gpuWindow(
