@@ -1,6 +1,6 @@
 /** Flat rows for charts, and the pairings (speedup over the baseline, aligned over naive) derived from a run. */
 import type { PointResult, RunResults } from '../../harness/results/model.js';
-import type { AxisName } from '../../harness/scenario/axes.js';
+import { AXES, axisLabel, type AxisName } from '../../harness/scenario/axes.js';
 
 export interface ChartRow {
   id: string;
@@ -36,9 +36,10 @@ export function variantOf(p: PointResult): string {
     .join(' ');
 }
 
+/** An axis at its default value; alloc 'auto' resolves to hostalloc (with a GPU) or malloc. */
 function isDefault(a: AxisName, v: string): boolean {
-  const defaults: Partial<Record<AxisName, string[]>> = { mapping: ['warp'], vector: ['elem'], block: ['256'], grid: ['0'], pipeline: ['1'], uvmAdvise: ['none'], threads: ['0'], alloc: ['hostalloc', 'malloc'], gpus: ['1'] };
-  return defaults[a]?.includes(v) ?? false;
+  if (a === 'alloc') return v === 'hostalloc' || v === 'malloc';
+  return (AXES[a].default as readonly unknown[]).some((d) => axisLabel(a, AXES[a].schema.parse(d)) === v);
 }
 
 export function ok(run: RunResults): PointResult[] {
