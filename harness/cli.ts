@@ -9,16 +9,11 @@ import { infoCommand } from './cli/info.js';
 import { listCommand } from './cli/list.js';
 import { selftestCommand } from './cli/selftest.js';
 import { modelCommand } from './cli/model.js';
-import { compareCommand, parseThreshold } from './cli/compare.js';
-import { defaultStore, listBaselines, saveBaseline } from './compare/baselines.js';
-import { appendHistory, findSteps, readHistory } from './compare/history.js';
-import { describeMachine } from './compare/machine.js';
-import { renderHistory } from '../reports/history.js';
-import { writeAtomic } from './results/store.js';
-import { mkdirSync } from 'node:fs';
-import { loadRun } from './results/store.js';
-import path from 'node:path';
-import { exportRunCharts, writeComparison, writeRunReport } from '../reports/write-report.js';
+import { compareCommand } from './cli/compare.js';
+import { mergeCommand, reportCommand } from './cli/report.js';
+import { baselineListCommand, baselineSaveCommand } from './cli/baseline.js';
+import { historyAppendCommand, historyReportCommand } from './cli/history.js';
+import { defaultStore } from './compare/baselines.js';
 import { version } from './version.js';
 
 const EXIT_HELP = `
@@ -85,16 +80,7 @@ export async function main(argv: string[], log: (l: string) => void = (l) => pro
     .option('--svg', 'also export every chart as SVG (charts/<id>.svg)')
     .option('--png', 'also export every chart as PNG through headless Chromium')
     .action(async (refs: string[], opts) => {
-      const runs = refs.map((r) => loadRun(r));
-      if (opts.compare) {
-        const out = opts.out ?? path.join('results', `compare-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`);
-        log(`comparison: ${await writeComparison(runs, out, opts)}`);
-        return;
-      }
-      if (runs.length > 1) throw new UserError('several runs given: add --compare to compare them');
-      const [{ dir, run }] = runs;
-      log(`report: ${writeRunReport(dir, run)}`);
-      for (const f of await exportRunCharts(dir, run, opts)) log(`chart:  ${f}`);
+      code = await reportCommand(refs, opts, log);
     });
 
   program
@@ -112,8 +98,7 @@ export async function main(argv: string[], log: (l: string) => void = (l) => pro
     .option('-o, --out <dir>', 'output folder', 'results/merged')
     .option('--svg', 'also export the charts as SVG')
     .action(async (refs: string[], opts) => {
-      const runs = refs.map((r) => loadRun(r));
-      log(`merged ${runs.length} runs: ${await writeComparison(runs, opts.out, opts)}`);
+      code = await mergeCommand(refs, opts, log);
     });
 
   program
@@ -141,16 +126,13 @@ export async function main(argv: string[], log: (l: string) => void = (l) => pro
     .option('--name <name>', 'baseline name', 'default')
     .option('--store <dir>', 'baseline store', defaultStore())
     .action((run: string, opts) => {
-      const e = saveBaseline(run, opts.name, opts.store);
-      log(`saved baseline '${e.name}' for ${describeMachine(e.machine)} in ${e.dir}`);
+      code = baselineSaveCommand(run, opts, log);
     });
   baseline
     .command('list')
     .option('--store <dir>', 'baseline store', defaultStore())
     .action((opts) => {
-      const all = listBaselines(opts.store);
-      if (!all.length) log(`no baselines in ${opts.store}`);
-      for (const b of all) log(`${b.name.padEnd(16)} ${describeMachine(b.machine).padEnd(48)} ${b.scenario.padEnd(14)} saved ${b.savedAt}  ${b.dir}`);
+      code = baselineListCommand(opts, log);
     });
 
   const history = program.command('history').description('the nightly history: append runs, draw trends with step changes marked');
@@ -159,8 +141,7 @@ export async function main(argv: string[], log: (l: string) => void = (l) => pro
     .argument('<run>', 'a complete run directory')
     .option('--file <file>', 'JSONL history file', 'history.jsonl')
     .action((run: string, opts) => {
-      const { dir, run: r } = loadRun(run);
-      log(`appended ${appendHistory(opts.file, dir, r)} points to ${opts.file}`);
+      code = historyAppendCommand(run, opts, log);
     });
   history
     .command('report')
@@ -168,13 +149,7 @@ export async function main(argv: string[], log: (l: string) => void = (l) => pro
     .option('-o, --out <dir>', 'output folder', '.')
     .option('--threshold <pct>', 'smallest step that is marked', '5%')
     .action((opts) => {
-      const records = readHistory(opts.file);
-      const threshold = parseThreshold(opts.threshold);
-      const steps = findSteps(records, threshold);
-      mkdirSync(opts.out, { recursive: true });
-      const file = path.join(opts.out, 'history.html');
-      writeAtomic(file, renderHistory(records, steps, threshold));
-      log(`history: ${file} (${steps.length} step change(s))`);
+      code = historyReportCommand(opts, log);
     });
 
   try {

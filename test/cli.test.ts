@@ -30,6 +30,16 @@ describe('gatherbench CLI', () => {
     expect(cli('report', tmpDir()).code).toBe(2);
   });
 
+  it('baseline and history commands answer bad input with exit 2 and one line', () => {
+    const store = tmpDir();
+    expect(cli('baseline', 'list', '--store', store).out).toMatch(/^no baselines in /);
+    const h = cli('history', 'report', '--file', '/nonexistent/history.jsonl');
+    expect(h.code).toBe(2);
+    expect(h.err).toBe('gatherbench: /nonexistent/history.jsonl: no such history file\n');
+    expect(cli('baseline', 'save', tmpDir(), '--store', store).code).toBe(2);
+    expect(cli('model', 'small-rows').out).toMatch(/requests +bytes useful\/wire +pages/);
+  });
+
   it('prints help and version with exit 0, and documents exit codes', () => {
     const h = cli('--help');
     expect(h.code).toBe(0);
