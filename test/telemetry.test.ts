@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync, chmodSync } from 'node:fs';
 import path from 'node:path';
-import { gpuWindow, integratePowerJ, systemLoad, throttleNames, ticksIn } from '../harness/telemetry/window.js';
+import { gpuWindow, integratePowerJ, sumGpuWindows, systemLoad, throttleNames, ticksIn } from '../harness/telemetry/window.js';
 import { findRaplZones, raplDeltaJ, readRapl } from '../harness/telemetry/rapl.js';
 import { Sampler } from '../harness/telemetry/sampler.js';
 import { parseSmi } from '../harness/telemetry/gpu-source.js';
@@ -32,6 +32,13 @@ describe('telemetry windows', () => {
     const w = gpuWindow(U, ticksIn(ticks, 2000, 2900, 100), { seconds: 1, gatheredGB: 50, energyJ: 300, idlePowerW: 200 });
     expect(w).toMatchObject({ powerMeanW: 300, powerMaxW: 300, energyJ: 300, energyPerGBJ: 6, idlePowerW: 200, energyAboveIdleJ: 100, energyAboveIdlePerGBJ: 2, smClockMeanMHz: 1980, utilMeanPct: 90, tempMaxC: 59, pcieRxGBps: 50, pcieGenMin: 4, pcieWidthMin: 16 });
     expect(w.throttle).toEqual(['software power cap']);
+  });
+
+  it('adds up several GPUs working on one point', () => {
+    const one = gpuWindow(U, ticksIn(ticks, 2000, 2900, 100), { seconds: 1, gatheredGB: 25, energyJ: 300, idlePowerW: 200 });
+    const two = sumGpuWindows([one, { ...one, uuid: 'GPU-b', pcieGenMin: 5 }], 50);
+    expect(two).toMatchObject({ uuid: 'GPU-test+GPU-b', powerMeanW: 600, energyJ: 600, energyPerGBJ: 12, idlePowerW: 400, energyAboveIdleJ: 200, energyAboveIdlePerGBJ: 4, smClockMeanMHz: 1980, pcieRxGBps: 100, pcieGenMin: 4 });
+    expect(sumGpuWindows([one], 25)).toBe(one);
   });
 
   it('integrates power where there is no energy counter', () => {

@@ -148,7 +148,11 @@ export async function runCommand(ref: string | undefined, o: RunOptions = {}): P
       signal,
       deviceOf: (c: Case) => (methodSpec(c.method)!.backend === 'host' ? 'host' : cuda?.devices[c.values.device]?.name ?? `cuda:${c.values.device}`),
       telemetry: tc.window > 0 ? telemetry : undefined,
-      gpuUuidOf: (c: Case) => (methodSpec(c.method)!.backend === 'cuda' ? cuda?.devices[c.values.device]?.uuid : undefined),
+      gpuUuidsOf: (c: Case) => {
+        if (methodSpec(c.method)!.backend !== 'cuda' || !cuda) return undefined;
+        const n = sameDevice ? 1 : c.values.gpus;
+        return cuda.devices.slice(c.values.device, c.values.device + n).map((d) => d.uuid);
+      },
       precheck: (c: Case) => {
         if (methodSpec(c.method)!.backend !== 'cuda') return undefined;
         const have = cuda?.devices.length ?? 0;

@@ -42,7 +42,7 @@ export async function measureCase(
   addon: Addon,
   table: NativeTable,
   c: Case,
-  o: { seed: number; sampling: Sampling; device: string; signal: AbortSignal; telemetry?: Telemetry; gpuUuid?: string },
+  o: { seed: number; sampling: Sampling; device: string; signal: AbortSignal; telemetry?: Telemetry; gpuUuids?: string[] },
 ): Promise<PointResult | undefined> {
   const contention = c.values.contention > 0 ? new addon.Contention({ threads: c.values.contention }) : undefined;
   let stopped = false;
@@ -69,7 +69,7 @@ async function measureWith(
   addon: Addon,
   table: NativeTable,
   c: Case,
-  o: { seed: number; sampling: Sampling; device: string; signal: AbortSignal; telemetry?: Telemetry; gpuUuid?: string },
+  o: { seed: number; sampling: Sampling; device: string; signal: AbortSignal; telemetry?: Telemetry; gpuUuids?: string[] },
 ): Promise<PointResult | undefined> {
   const point = basePoint(c, o.device);
   point.details.table = table.info().obtained;
@@ -115,8 +115,7 @@ async function measureWith(
         if (o.telemetry && o.telemetry.config.windowSeconds > 0 && !o.signal.aborted) {
           const start = o.telemetry.begin();
           const soak = await bench.soak({ seconds: o.telemetry.config.windowSeconds });
-          telemetry = o.telemetry.end(start, { uuid: c.values.gpus > 1 ? undefined : o.gpuUuid, soak, usefulBytes: c.derived.usefulBytes });
-          if (c.values.gpus > 1) telemetry.unavailable.gpu = 'several GPUs at once: per-GPU power is not summed yet';
+          telemetry = o.telemetry.end(start, { uuids: o.gpuUuids, soak, usefulBytes: c.derived.usefulBytes });
         }
         return {
           ...point,

@@ -23,8 +23,8 @@ export interface RunnerContext {
   /** why this machine cannot run a case (e.g. no such GPU); undefined if it can */
   precheck?: (c: Case) => string | undefined;
   telemetry?: Telemetry;
-  /** the GPU whose power a case's telemetry reads */
-  gpuUuidOf?: (c: Case) => string | undefined;
+  /** the GPUs whose power a case's telemetry reads (summed) */
+  gpuUuidsOf?: (c: Case) => string[] | undefined;
 }
 
 /** Cases left to do, ordered so that cases sharing a table are adjacent. */
@@ -95,7 +95,7 @@ export async function runCases(cases: Case[], ctx: RunnerContext): Promise<void>
         device: ctx.deviceOf(c),
         signal: ctx.signal,
         telemetry: ctx.telemetry,
-        gpuUuid: ctx.gpuUuidOf?.(c),
+        gpuUuids: ctx.gpuUuidsOf?.(c),
       });
       if (!p) return; // aborted mid-point: not recorded, redone on resume
       record(c, p);

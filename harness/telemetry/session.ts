@@ -11,7 +11,7 @@ import { findRaplZones, raplDeltaJ, readRapl, type RaplReading, type RaplZone } 
 import { nvidiaSmiSource, nvmlSource, type GpuSource } from './gpu-source.js';
 import { Sampler, type Collect } from './sampler.js';
 import { tickCost } from './overhead.js';
-import { gpuWindow, systemLoad, ticksIn } from './window.js';
+import { gpuWindow, sumGpuWindows, systemLoad, ticksIn } from './window.js';
 import type { PointTelemetry } from './types.js';
 
 export interface TelemetryConfig {
@@ -140,7 +140,7 @@ export class Telemetry {
     return { t: performance.now(), cpu: process.cpuUsage(), rapl: readRapl(this.rapl), energy };
   }
 
-  end(start: WindowStart, o: { uuid?: string; soak: SoakResult; usefulBytes: number }): PointTelemetry {
+  end(start: WindowStart, o: { uuids?: string[]; soak: SoakResult; usefulBytes: number }): PointTelemetry {
     const t1 = performance.now();
     this.pcie.wanted = false;
     const seconds = o.soak.seconds;
@@ -163,9 +163,10 @@ export class Telemetry {
       unavailable,
     };
     if (load.meanPct === undefined) unavailable['system CPU load'] = `no sampler tick fell in a ${seconds.toFixed(2)} s window (interval ${this.config.intervalMs} ms)`;
-    if (o.uuid && this.gpu) {
-      out.gpu = gpuWindow(o.uuid, ticks, { seconds, gatheredGB, energyJ: this.energyDelta(start, o.uuid), idlePowerW: this.info.idle?.gpuPowerW[o.uuid] });
-    } else if (o.uuid) {
+    if (o.uuids?.length && this.gpu) {
+      const each = o.uuids.map((u) => gpuWindow(u, ticks, { seconds, gatheredGB: gatheredGB / o.uuids!.length, energyJ: this.energyDelta(start, u), idlePowerW: this.info.idle?.gpuPowerW[u] }));
+      out.gpu = sumGpuWindows(each, gatheredGB);
+    } else if (o.uuids?.length) {
       unavailable.gpu = this.info.sources['GPU power, clocks, PCIe'];
     }
     const now = readRapl(this.rapl);
@@ -203,7 +204,7 @@ export function telemetryWarnings(info: RunTelemetry | undefined, points: { id: 
   const out: string[] = [];
   if (!info) return out;
   for (const g of info.gpus) {
-    const windows = points.map((p) => ({ id: p.id, w: p.telemetry?.gpu })).filter((x) => x.w?.uuid === g.uuid);
+    const windows = points.map((p) => ({ id: p.id, w: p.telemetry?.gpu })).filter((x) => x.w?.uuid.split('+').includes(g.uuid));
     const slow = windows.filter((x) => (g.pcieGenMax !== undefined && g.pcieGenMax > 0 && x.w!.pcieGenMin !== undefined && x.w!.pcieGenMin < g.pcieGenMax) ||
       (g.pcieWidthMax !== undefined && g.pcieWidthMax > 0 && x.w!.pcieWidthMin !== undefined && x.w!.pcieWidthMin < g.pcieWidthMax));
     if (slow.length) {

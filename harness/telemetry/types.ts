@@ -28,6 +28,7 @@ export interface Tick {
 export type SourceState = { ok: true; detail?: string } | { ok: false; reason: string };
 
 export interface GpuWindow {
+  /** the GPU, or several joined with '+' where a point used several (figures summed) */
   uuid: string;
   powerMeanW?: number;
   powerMaxW?: number;

@@ -41,6 +41,33 @@ export function systemLoad(ticks: Tick[]): { meanPct?: number; maxPct?: number; 
   return { meanPct: mean(loads), maxPct: max(loads), perCoreMeanPct };
 }
 
+/** Several GPUs working on one point: energy, power and PCIe traffic add up; clocks and utilisation average. */
+export function sumGpuWindows(ws: GpuWindow[], gatheredGB: number): GpuWindow {
+  if (ws.length === 1) return ws[0];
+  const sum = (f: (w: GpuWindow) => number | undefined) => (ws.every((w) => f(w) !== undefined) ? ws.reduce((a, w) => a + f(w)!, 0) : undefined);
+  const avg = (f: (w: GpuWindow) => number | undefined) => (sum(f) !== undefined ? sum(f)! / ws.length : undefined);
+  const energyJ = sum((w) => w.energyJ), aboveIdle = sum((w) => w.energyAboveIdleJ);
+  return {
+    uuid: ws.map((w) => w.uuid).join('+'),
+    powerMeanW: sum((w) => w.powerMeanW),
+    powerMaxW: sum((w) => w.powerMaxW),
+    energyJ,
+    energyPerGBJ: energyJ !== undefined && gatheredGB > 0 ? energyJ / gatheredGB : undefined,
+    idlePowerW: sum((w) => w.idlePowerW),
+    energyAboveIdleJ: aboveIdle,
+    energyAboveIdlePerGBJ: aboveIdle !== undefined && gatheredGB > 0 ? aboveIdle / gatheredGB : undefined,
+    smClockMeanMHz: avg((w) => w.smClockMeanMHz),
+    memClockMeanMHz: avg((w) => w.memClockMeanMHz),
+    utilMeanPct: avg((w) => w.utilMeanPct),
+    tempMaxC: Math.max(...ws.map((w) => w.tempMaxC ?? -Infinity)),
+    pcieRxGBps: sum((w) => w.pcieRxGBps),
+    pcieTxGBps: sum((w) => w.pcieTxGBps),
+    pcieGenMin: Math.min(...ws.map((w) => w.pcieGenMin ?? Infinity)),
+    pcieWidthMin: Math.min(...ws.map((w) => w.pcieWidthMin ?? Infinity)),
+    throttle: [...new Set(ws.flatMap((w) => w.throttle))],
+  };
+}
+
 export function gpuWindow(
   uuid: string,
   ticks: Tick[],
