@@ -4,7 +4,7 @@
  * measured once per GPU block size.
  */
 import type { AxisName } from './scenario/axes.js';
-import type { Addon } from './native/addon.js';
+import type { Addon, CudaInfo } from './native/addon.js';
 
 export type Backend = 'host' | 'cuda';
 export type Role = 'baseline' | 'candidate' | 'ceiling' | 'upper-bound';
@@ -54,11 +54,11 @@ export interface Availability {
   reason?: string;
 }
 
-/** Which methods this machine can run, and why not where it cannot. */
-export function availability(addon: Addon | undefined, loadError?: string): Availability[] {
+/** Which methods this machine can run, and why not where it cannot (pass `cuda` where the caller already asked the runtime). */
+export function availability(addon: Addon | undefined, loadError?: string, known?: CudaInfo): Availability[] {
   if (!addon) return METHODS.map((m) => ({ method: m.name, available: false, reason: loadError ?? 'native addon not loaded' }));
   const build = addon.buildInfo();
-  const cuda = build.cuda ? addon.cudaInfo() : undefined;
+  const cuda = build.cuda ? known ?? addon.cudaInfo() : undefined;
   return METHODS.map((m) => {
     if (m.backend === 'host') return { method: m.name, available: true };
     if (!build.cuda) return { method: m.name, available: false, reason: 'addon built without CUDA (no nvcc at install time)' };

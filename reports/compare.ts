@@ -6,8 +6,8 @@
 import path from 'node:path';
 import type { PointResult, RunResults } from '../harness/results/model.js';
 import type { Chart } from './charts/types.js';
-import { WORKLOAD_AXES, variantOf } from './charts/data.js';
-import { STYLE, chartSection, escapeHtml, inlineVega } from './html.js';
+import { variantOf, varyingWorkloadAxes } from './charts/data.js';
+import { chartSection, escapeHtml, htmlPage } from './html.js';
 
 export interface ComparedRun {
   label: string;
@@ -38,7 +38,7 @@ export function labelRuns(runs: { dir: string; run: RunResults }[]): ComparedRun
 
 /** A point's workload axes that differ somewhere in the comparison, as "width=100 batch=2048". */
 function pointLabeller(points: PointResult[]): (p: PointResult) => string {
-  const varying = WORKLOAD_AXES.filter((a) => new Set(points.map((p) => p.axes[a])).size > 1);
+  const varying = varyingWorkloadAxes(points);
   return (p) => varying.filter((a) => p.axes[a] !== undefined).map((a) => `${a}=${p.axes[a]}`).join(' ') || p.method;
 }
 
@@ -105,18 +105,12 @@ export function renderComparison(c: Comparison): string {
   const table = c.matched
     .map((m) => `<tr><td>${escapeHtml(m.series)}</td><td>${escapeHtml(m.point)}</td>${m.bandwidth.map((b, i) => `<td>${b?.toFixed(2) ?? '–'}${i > 0 && m.ratio[i] !== undefined ? ` (${m.ratio[i]!.toFixed(3)}x)` : ''}</td>`).join('')}</tr>`)
     .join('\n');
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>gatherbench comparison</title><style>${STYLE}</style>
-${inlineVega()}
-</head><body>
-<h1>gatherbench comparison of ${c.runs.length} runs</h1>
+  const body = `<h1>gatherbench comparison of ${c.runs.length} runs</h1>
 <table class="env"><tr><th>run</th><th>scenario</th><th>backend</th><th>GPU</th><th>driver</th><th>commit</th><th>started</th></tr>${runsTable}</table>
 ${section.html}
 <h2>Points not in every run</h2>
 ${only || '<p>None: every point is in every run.</p>'}
 <h2>Matched points (GB/s)</h2>
-<table class="points"><thead><tr><th>method</th><th>point</th>${c.runs.map((r) => `<th>${escapeHtml(r.label)}</th>`).join('')}</tr></thead><tbody>${table}</tbody></table>
-<script>${section.embed}</script>
-</body></html>
-`;
+<table class="points"><thead><tr><th>method</th><th>point</th>${c.runs.map((r) => `<th>${escapeHtml(r.label)}</th>`).join('')}</tr></thead><tbody>${table}</tbody></table>`;
+  return htmlPage('gatherbench comparison', body, section.embed);
 }

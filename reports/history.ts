@@ -1,6 +1,6 @@
 /** history.html: bandwidth per point across nightly runs, step changes marked. */
 import type { HistoryRecord, Step } from '../harness/compare/history.js';
-import { STYLE, chartSection, escapeHtml, inlineVega } from './html.js';
+import { chartSection, escapeHtml, htmlPage } from './html.js';
 import type { Chart } from './charts/types.js';
 
 export function historyChart(records: HistoryRecord[], steps: Step[]): Chart {
@@ -32,15 +32,9 @@ export function renderHistory(records: HistoryRecord[], steps: Step[], threshold
   const section = chartSection([historyChart(records, steps)]);
   const runs = new Set(records.map((r) => r.run)).size;
   const stepRows = steps.map((s) => `<tr><td>${escapeHtml(s.date)}</td><td>${escapeHtml(s.run)}</td><td>${escapeHtml(s.id)}</td><td>${((s.ratio - 1) * 100).toFixed(1)}% time</td></tr>`).join('');
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>gatherbench history</title><style>${STYLE}</style>
-${inlineVega()}
-</head><body>
-<h1>gatherbench history: ${runs} runs, ${new Set(records.map((r) => r.id)).size} points</h1>
+  const body = `<h1>gatherbench history: ${runs} runs, ${new Set(records.map((r) => r.id)).size} points</h1>
 ${section.html}
 <h2>Step changes (threshold ${(threshold * 100).toFixed(0)}%)</h2>
-${steps.length ? `<table class="points"><thead><tr><th>date</th><th>run</th><th>point</th><th>change</th></tr></thead><tbody>${stepRows}</tbody></table>` : '<p>None.</p>'}
-<script>${section.embed}</script>
-</body></html>
-`;
+${steps.length ? `<table class="points"><thead><tr><th>date</th><th>run</th><th>point</th><th>change</th></tr></thead><tbody>${stepRows}</tbody></table>` : '<p>None.</p>'}`;
+  return htmlPage('gatherbench history', body, section.embed);
 }

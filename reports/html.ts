@@ -88,7 +88,7 @@ function pointRow(p: PointResult): string {
 
 const HEAD = ['method', 'axes', 'status', 'GB/s', '95% CI (GB/s)', 'median time', '± CI', 'p5', 'p95', 'samples', 'gather', 'copy', 'verified', 'CPU s/GB', 'GPU J/GB', 'notes'];
 
-export const STYLE = `body{font:14px system-ui,sans-serif;margin:24px;color:#222;max-width:1400px}
+const STYLE = `body{font:14px system-ui,sans-serif;margin:24px;color:#222;max-width:1400px}
 h1{font-size:22px}h2{font-size:17px;margin-top:32px}.banner{background:#fff4d6;border:1px solid #e0b44c;padding:8px 12px;margin:6px 0}
 table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:3px 6px;text-align:left;vertical-align:top}
 table.points th{cursor:pointer;background:#f4f4f4;position:sticky;top:0}tr.failed{background:#fde2e2}tr.skipped{color:#888}
@@ -102,7 +102,7 @@ document.getElementById('filter').addEventListener('input',e=>{const q=e.target.
 [...body.rows].forEach(r=>r.style.display=r.textContent.toLowerCase().includes(q)?'':'none')})})();`;
 
 /** The vega libraries as inline script elements. */
-export function inlineVega(): string {
+function inlineVega(): string {
   return vegaScripts().map((s) => `<script>${s.replace(/<\/script/gi, '<\\/script')}</script>`).join('\n');
 }
 
@@ -120,18 +120,24 @@ function findingsSection(run: RunResults, charts: Chart[]): string {
   return `<h2>Findings</h2><ul class="findings">${fs.map((f) => `<li><b>${escapeHtml(f.title)}.</b> ${escapeHtml(f.text)}${ids.has(f.chart) ? ` <a href="#${f.chart}">(chart)</a>` : ''}</li>`).join('')}</ul>`;
 }
 
+/** Every report's page: one offline file, vega inlined, the charts embedded by `script` at the end. */
+export function htmlPage(title: string, body: string, script: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
+<style>${STYLE}</style>
+${inlineVega()}
+</head><body>
+${body}
+<script>${script}</script>
+</body></html>
+`;
+}
+
 export function renderRunReport(run: RunResults): string {
   const charts = runCharts(run);
-  const scripts = inlineVega();
   const section = chartSection(charts);
   const chartHtml = charts.length ? section.html : '<p>No successful points to chart.</p>';
-  const embed = section.embed;
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>gatherbench: ${escapeHtml(run.scenario.name)}</title>
-<style>${STYLE}</style>
-${scripts}
-</head><body>
-<h1>gatherbench: ${escapeHtml(run.scenario.name)}</h1>
+  const body = `<h1>gatherbench: ${escapeHtml(run.scenario.name)}</h1>
 <p>${escapeHtml(run.scenario.description)}</p>
 ${warnings(run).map((w) => `<div class="banner">${escapeHtml(w)}</div>`).join('\n')}
 ${findingsSection(run, charts)}
@@ -142,9 +148,6 @@ ${chartHtml}
 <p>Data: <a href="results.csv">results.csv</a>, <a href="results.json">results.json</a> (raw samples included). Click a header to sort.</p>
 <input id="filter" placeholder="filter rows (e.g. zerocopy width=1000)">
 <table class="points"><thead><tr>${HEAD.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>
-<tbody>${run.points.map(pointRow).join('\n')}</tbody></table>
-<script>${embed}
-${TABLE_SCRIPT}</script>
-</body></html>
-`;
+<tbody>${run.points.map(pointRow).join('\n')}</tbody></table>`;
+  return htmlPage(`gatherbench: ${run.scenario.name}`, body, `${section.embed}\n${TABLE_SCRIPT}`);
 }

@@ -11,7 +11,7 @@ export async function infoCommand(o: { json?: boolean }, log: (l: string) => voi
   const build = addon ? addon.buildInfo() : { error: loadError! };
   const cuda = addon && 'cuda' in build && build.cuda ? addon.cudaInfo() : undefined;
   const env = await captureEnvironment(build, cuda);
-  const methods = availability(addon, loadError);
+  const methods = availability(addon, loadError, cuda);
   const telemetry = (await Telemetry.open(addon, cuda, { intervalMs: 100, windowSeconds: 0, idleSeconds: 0 })).info;
   if (o.json) {
     log(JSON.stringify({ environment: env, methods, telemetry }, null, 2));

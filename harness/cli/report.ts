@@ -1,15 +1,14 @@
 /** `gatherbench report` and `merge`: rebuild a run's report, compare runs, combine hosts. */
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import { loadRun } from '../results/store.js';
+import { loadRun, utcStamp } from '../results/store.js';
 import { exportRunCharts, writeComparison, writeRunReport } from '../../reports/write-report.js';
 
-const stamp = () => new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 
 export async function reportCommand(refs: string[], o: { compare?: boolean; out?: string; svg?: boolean; png?: boolean }, log: (l: string) => void): Promise<number> {
   const runs = refs.map((r) => loadRun(r));
   if (o.compare) {
-    log(`comparison: ${await writeComparison(runs, o.out ?? path.join('results', `compare-${stamp()}`), o)}`);
+    log(`comparison: ${await writeComparison(runs, o.out ?? path.join('results', `compare-${utcStamp()}`), o)}`);
     return 0;
   }
   if (runs.length > 1) throw new UserError('several runs given: add --compare to compare them');

@@ -59,7 +59,7 @@ export async function runCommand(ref: string | undefined, o: RunOptions = {}): P
   const addon = requireAddon();
   const build = addon.buildInfo();
   const cuda = build.cuda ? addon.cudaInfo() : undefined;
-  const avail = availability(addon);
+  const avail = availability(addon, undefined, cuda);
 
   let dir: string;
   let run: RunResults;

@@ -9,7 +9,7 @@
  * test on within-run samples alone calls that difference significant.
  */
 import type { PointResult, RunResults } from '../results/model.js';
-import { quantileSorted } from '../stats/quantile.js';
+import { median as medianOf } from '../stats/quantile.js';
 import { bootstrapRatioCi, mannWhitney } from './stats.js';
 
 export type Verdict = 'regressed' | 'improved' | 'unchanged' | 'missing' | 'new';
@@ -41,7 +41,6 @@ export interface PointComparison {
   note?: string;
 }
 
-const medianOf = (xs: number[]) => quantileSorted([...xs].sort((a, b) => a - b), 0.5);
 
 function seedOf(id: string): number {
   let h = 2166136261;

@@ -37,16 +37,22 @@ function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);
 }
 
+/** The start offsets modulo 128 bytes that rows of this size take in a table (row r starts at r x rowBytes). */
+export function rowStartOffsets(rowBytes: number): number[] {
+  const step = gcd(rowBytes, 128);
+  return Array.from({ length: 128 / step }, (_, i) => i * step);
+}
+
 /** Averaged over the row start offsets a random row of this width can have. */
 export function meanRowAccess(rowBytes: number, vectorBytes: number, aligned: boolean): AccessCounts {
-  const step = gcd(rowBytes, 128);
-  let requests = 0, sectors = 0, n = 0;
-  for (let o = 0; o < 128; o += step, n++) {
+  const offsets = rowStartOffsets(rowBytes);
+  let requests = 0, sectors = 0;
+  for (const o of offsets) {
     const a = rowAccess(rowBytes, o, vectorBytes, aligned);
     requests += a.requests;
     sectors += a.sectors;
   }
-  return { requests: requests / n, sectors: sectors / n };
+  return { requests: requests / offsets.length, sectors: sectors / offsets.length };
 }
 
 /** Expected distinct pages touched by `rows` random rows of a table of `tablePages` pages, each row spanning `pagesPerRow`. */

@@ -10,6 +10,7 @@
 import type { PointResult, RunResults } from '../results/model.js';
 import { distinctPages, meanRowAccess } from './access.js';
 import { nnls } from './nnls.js';
+import { median } from '../stats/quantile.js';
 
 export const FLAG_ERROR = 0.2;
 
@@ -148,10 +149,6 @@ export interface RunModel {
   points: PointModel[];
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
-};
 
 export function modelRun(run: RunResults): RunModel {
   const measured = run.points.filter((p) => p.status === 'ok' && p.stats);

@@ -16,8 +16,13 @@ export function writeAtomic(file: string, text: string): void {
   renameSync(tmp, file);
 }
 
+/** 2026-11-22T17:11:41.123Z -> 20261122T171141Z: sortable, and safe in a file name. */
+export function utcStamp(now = new Date()): string {
+  return now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
 export function newRunDir(root: string, scenarioName: string, now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = utcStamp(now);
   let dir = path.join(root, `${stamp}-${scenarioName}`);
   for (let i = 2; existsSync(dir); i++) dir = path.join(root, `${stamp}-${scenarioName}-${i}`);
   mkdirSync(dir, { recursive: true });

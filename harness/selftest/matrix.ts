@@ -6,6 +6,7 @@
  */
 import { DTYPES, type Dtype } from '../scenario/axes.js';
 import { methodSpec } from '../methods.js';
+import { rowStartOffsets } from '../model/access.js';
 
 export const WIDTHS = [1, 3, 31, 32, 33, 100, 128, 1000, 1024];
 export const BATCHES = [1, 7, 4096];
@@ -63,10 +64,5 @@ export function expectedUnsupported(c: SelftestCase): string | undefined {
 export function offsetsCovered(rowBytes: number): { seen: number; possible: number } {
   const seen = new Set<number>();
   for (let r = 0; r < TABLE_ROWS; r++) seen.add((r * rowBytes) % 128);
-  const g = gcd(rowBytes, 128);
-  return { seen: seen.size, possible: 128 / g };
-}
-
-function gcd(a: number, b: number): number {
-  return b === 0 ? a : gcd(b, a % b);
+  return { seen: seen.size, possible: rowStartOffsets(rowBytes).length };
 }

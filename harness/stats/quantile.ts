@@ -7,3 +7,8 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
   const hi = Math.min(n - 1, lo + 1);
   return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
 }
+
+/** Median of samples in any order (the input is not changed). */
+export function median(xs: readonly number[]): number {
+  return quantileSorted([...xs].sort((a, b) => a - b), 0.5);
+}

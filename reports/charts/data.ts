@@ -24,6 +24,11 @@ export interface ChartRow {
 /** Axes every method shares: points that agree on these are the same workload. */
 export const WORKLOAD_AXES: AxisName[] = ['width', 'dtype', 'batch', 'table', 'distribution', 'contention'];
 
+/** The workload axes whose value differs somewhere among these points. */
+export function varyingWorkloadAxes(points: PointResult[]): AxisName[] {
+  return WORKLOAD_AXES.filter((a) => new Set(points.map((p) => p.axes[a])).size > 1);
+}
+
 export function workloadKey(p: PointResult): string {
   return WORKLOAD_AXES.map((a) => `${a}=${p.axes[a] ?? (a === 'distribution' ? 'contiguous' : '')}`).join(' ');
 }
@@ -119,7 +124,7 @@ export function alignmentGains(run: RunResults): AlignmentRow[] {
 /** Raw samples for box plots, at most `per` per point (evenly spaced in sorted order, so quartiles survive). */
 export function sampleRows(run: RunResults, per = 60): { series: string; point: string; us: number }[] {
   const points = ok(run);
-  const varying = WORKLOAD_AXES.filter((a) => new Set(points.map((p) => p.axes[a])).size > 1);
+  const varying = varyingWorkloadAxes(points);
   return points.flatMap((p) => {
     const xs = [...p.samples.total].sort((a, b) => a - b);
     const step = Math.max(1, xs.length / per);
