@@ -35,16 +35,17 @@ export async function main(argv: string[], log: (l: string) => void = (l) => pro
   program
     .command('run')
     .description('run a scenario (a name from scenarios/ or a path to a YAML file); writes results/<UTC time>-<name>/')
-    .argument('[scenario]', 'scenario name or file', 'default')
+    .argument('[scenario]', 'scenario name or file (default: default)')
     .option('-o, --out <dir>', 'root folder for run directories', 'results')
     .option('--resume <dir>', 'finish an interrupted run in <dir> (its own scenario is used)')
     .option('--methods <list>', 'comma-separated methods to run instead of the scenario\'s')
     .option('--budget <duration>', "override the scenario's time budget per point, e.g. 500ms")
+    .option('--no-flush', 'warm samples: no GPU cache and translation flush between samples (sampling.flush: false)')
     .option('--no-report', 'skip writing report.html')
     .option('--history <file>', 'append the finished run to this JSONL history (see gatherbench history)')
     .addHelpText('after', EXIT_HELP)
-    .action(async (scenario: string, opts) => {
-      code = await runCommand(opts.resume ? undefined : scenario, { ...opts, log });
+    .action(async (scenario: string | undefined, opts) => {
+      code = await runCommand(scenario, { ...opts, log });
     });
 
   program

@@ -113,7 +113,31 @@ __global__ void delay_kernel(uint64_t ns) {
   } while (t - t0 < ns);
 }
 
+__global__ void hold_kernel(volatile int* flags, uint64_t timeout_ns) {
+  uint64_t t0, t;
+  asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t0));
+  while (flags[0] == 0) {
+    asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
+    if (t - t0 > timeout_ns) {
+      flags[1] = 1;
+      return;
+    }
+  }
+}
+
+__global__ void empty_kernel() {}
+
 }  // namespace
+
+cudaError_t launch_hold(int* flags, uint64_t timeout_ns, cudaStream_t stream) {
+  hold_kernel<<<1, 1, 0, stream>>>(flags, timeout_ns);
+  return cudaGetLastError();
+}
+
+cudaError_t launch_empty(cudaStream_t stream) {
+  empty_kernel<<<1, 1, 0, stream>>>();
+  return cudaGetLastError();
+}
 
 cudaError_t launch_delay(uint64_t ns, cudaStream_t stream) {
   delay_kernel<<<1, 1, 0, stream>>>(ns);

@@ -34,5 +34,10 @@ cudaError_t launch_gather(const GatherLaunch& l, cudaStream_t stream);
 cudaError_t launch_checksum(const uint8_t* out, int64_t bytes, unsigned long long* result, cudaStream_t stream);
 // One thread spinning on the global timer for ns nanoseconds (test slowdowns only).
 cudaError_t launch_delay(uint64_t ns, cudaStream_t stream);
+// The launch gate: one thread spins until flags[0] (host-mapped) becomes
+// non-zero, or sets flags[1] and gives up after timeout_ns.
+cudaError_t launch_hold(int* flags, uint64_t timeout_ns, cudaStream_t stream);
+// A kernel that does nothing: what a launch costs.
+cudaError_t launch_empty(cudaStream_t stream);
 
 }  // namespace gb

@@ -3,6 +3,7 @@
  * no network), with a caption under every chart and a table of all points.
  */
 import type { RunResults, PointResult } from '../harness/results/model.js';
+import { ciLabel } from '../harness/stats/ci-label.js';
 import { formatBytes, formatSeconds } from '../harness/units.js';
 import { vegaScripts } from './assets.js';
 import type { Chart } from './charts/types.js';
@@ -71,7 +72,7 @@ function pointRow(p: PointResult): string {
     p.bandwidth ? p.bandwidth.median.toFixed(2) : '',
     p.bandwidth ? `${p.bandwidth.ciLow.toFixed(2)} – ${p.bandwidth.ciHigh.toFixed(2)}` : '',
     s ? formatSeconds(s.median) : '',
-    s ? `${(s.relCi * 100).toFixed(1)}%` : '',
+    ciLabel(s),
     s ? formatSeconds(s.p5) : '',
     s ? formatSeconds(s.p95) : '',
     s ? String(s.n) : '',

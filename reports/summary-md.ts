@@ -1,5 +1,6 @@
 /** summary.md: the headline numbers of a run, for PR comments and CI job summaries. */
 import type { RunResults } from '../harness/results/model.js';
+import { ciLabel } from '../harness/stats/ci-label.js';
 import { findings } from './findings.js';
 import { ok, variantOf } from './charts/data.js';
 import { warnings } from './html.js';
@@ -21,6 +22,6 @@ export function summaryMarkdown(run: RunResults): string {
     const k = [p.method, variantOf(p)].filter(Boolean).join(' ');
     if (!best.has(k) || p.bandwidth!.median > best.get(k)!.bandwidth!.median) best.set(k, p);
   }
-  for (const [k, p] of best) lines.push(`| ${k} | ${p.bandwidth!.median.toFixed(2)} | ${(p.stats!.relCi * 100).toFixed(1)}% | width ${p.axes.width}, batch ${p.axes.batch}${p.axes.table ? `, ${p.axes.table}` : ''} |`);
+  for (const [k, p] of best) lines.push(`| ${k} | ${p.bandwidth!.median.toFixed(2)} | ${ciLabel(p.stats)} | width ${p.axes.width}, batch ${p.axes.batch}${p.axes.table ? `, ${p.axes.table}` : ''} |`);
   return lines.join('\n') + '\n';
 }

@@ -138,15 +138,19 @@ describe('telemetry on this machine', () => {
     const t = await Telemetry.open(addon, cuda, { intervalMs: 20, windowSeconds: 0.2, idleSeconds: 0.1 });
     expect(t.info.sources['system CPU load']).toMatch(/^ok/);
     if (!cuda?.available) expect(t.info.sources['GPU power, clocks, PCIe']).toMatch(/^unavailable: /);
-    t.start();
+    expect(t.sampling).toBe(false);
     await t.measureIdle();
+    expect(t.sampling).toBe(false);
     expect(t.info.idle!.seconds).toBeGreaterThanOrEqual(0.09);
     const table = await addon!.createTable({ rows: 10000, rowBytes: 256, alloc: 'malloc', seed: 1 });
     const bench = await addon!.prepare(table, { method: 'host-gather-copy', batch: 2048, elemBytes: 4, distribution: { kind: 'uniform' }, seed: 1 });
+    await expect(bench.soak({ seconds: 0.1 })).rejects.toThrow(/verified/); // soaks only on verified index sets
+    await bench.run({ firstSample: 0, samples: 2, warmup: 1 });
     const start = t.begin();
+    expect(t.sampling).toBe(true);
     const soak = await bench.soak({ seconds: 0.2 });
-    const w = t.end(start, { soak, usefulBytes: 2048 * 256 });
-    t.stop();
+    const w = await t.end(start, { soak, usefulBytes: 2048 * 256 });
+    expect(t.sampling).toBe(false);
     bench.close();
     table.release();
     expect(soak.iterations).toBeGreaterThan(1);

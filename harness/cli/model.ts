@@ -1,5 +1,6 @@
 /** `gatherbench model`: the model's counts for a scenario (no GPU needed), or its fit to a run. */
 import { existsSync, statSync } from 'node:fs';
+import { isContiguous } from '../native/facts.js';
 import path from 'node:path';
 import { loadScenario } from '../scenario/load.js';
 import { expand } from '../scenario/expand.js';
@@ -26,7 +27,7 @@ export function modelCommand(ref: string, log: (l: string) => void): number {
   log('predicted per gather (requests: PCIe read requests for zero-copy, memory requests on the GPU; bytes: fetched in 32-byte sectors):');
   log(`${'case'.padEnd(90)} ${'requests'.padStart(10)} ${'bytes'.padStart(10)} ${'useful/wire'.padStart(11)} ${'pages'.padStart(10)}`);
   for (const c of expand(scenario)) {
-    const w: Workload = { method: c.method, rowBytes: c.derived.rowBytes, elemBytes: c.derived.elemBytes, batch: c.values.batch, tableBytes: c.derived.tableBytes, vectorBytes: c.values.vector === 'elem' ? c.derived.elemBytes : c.values.vector, hugePages: c.values.alloc === 'hugepage', contiguous: methodSpec(c.method)!.contiguous };
+    const w: Workload = { method: c.method, rowBytes: c.derived.rowBytes, elemBytes: c.derived.elemBytes, batch: c.values.batch, tableBytes: c.derived.tableBytes, vectorBytes: c.values.vector === 'elem' ? c.derived.elemBytes : c.values.vector, hugePages: c.values.alloc === 'hugepage', contiguous: isContiguous(c.method) };
     const k = predictCounts(w);
     log(`${c.id.slice(0, 90).padEnd(90)} ${fmt(k.requests).padStart(10)} ${fmt(k.bytesOnWire).padStart(10)} ${fmt(k.wireEfficiency, 3).padStart(11)} ${fmt(k.pagesTouched).padStart(10)}`);
   }

@@ -19,15 +19,21 @@ import { parseSeconds } from '../units.js';
 import { version } from '../version.js';
 import { Telemetry, telemetryWarnings } from '../telemetry/session.js';
 import { appendHistory } from '../compare/history.js';
+import { addTiming, closeTiming, emptyTiming, timingLine } from '../results/timing.js';
+import { testSwitchWarnings } from '../native/facts.js';
+import { performance } from 'node:perf_hooks';
 
 export interface RunOptions {
   out?: string;
   resume?: string;
   methods?: string;
   budget?: string;
+  /** false: warm samples (no cache flush between samples) */
+  flush?: boolean;
   report?: boolean;
   history?: string;
-  /** for tests: a progress sink and an abort signal instead of SIGINT */
+  /** for tests: the addon (e.g. one whose calls are watched), a progress sink and an abort signal instead of SIGINT */
+  addon?: Addon;
   progress?: Progress;
   signal?: AbortSignal;
   log?: (line: string) => void;
@@ -49,14 +55,21 @@ function resolveScenario(s: Scenario, o: RunOptions, cudaUsable: boolean): Scena
     out.methods = names;
   }
   if (o.budget) out.sampling.budget = parseSeconds(o.budget);
+  if (o.flush === false) out.sampling.flush = false;
   if (out.axes.alloc) out.axes.alloc = [...new Set(out.axes.alloc.map((a) => (a === 'auto' ? (cudaUsable ? 'hostalloc' : 'malloc') : a)))];
   else out.axes.alloc = [cudaUsable ? 'hostalloc' : 'malloc'];
   return out;
 }
 
 export async function runCommand(ref: string | undefined, o: RunOptions = {}): Promise<number> {
+  const tStart = performance.now();
   const log = o.log ?? ((l: string) => process.stdout.write(l + '\n'));
-  const addon = requireAddon();
+  if (o.resume) {
+    // A resumed run finishes with the settings it started with, so its points stay comparable.
+    const changed = [o.methods && '--methods', o.budget && '--budget', o.flush === false && '--no-flush', ref && 'a scenario'].filter(Boolean);
+    if (changed.length) throw new UserError(`--resume finishes a run with the settings it started with; ${changed.join(', ')} cannot be given with it`);
+  }
+  const addon = o.addon ?? requireAddon();
   const build = addon.buildInfo();
   const cuda = build.cuda ? addon.cudaInfo() : undefined;
   const avail = availability(addon, undefined, cuda);
@@ -104,26 +117,28 @@ export async function runCommand(ref: string | undefined, o: RunOptions = {}): P
   const left = cases.filter((c) => !run.points.some((p) => p.id === c.id)).length;
   log(`  ${left} of ${cases.length} points to measure, at most ${run.scenario.sampling.budget}s of sampling each; results in ${dir}`);
 
-  const sameDevice = process.env.GATHERBENCH_TEST_SAME_DEVICE === '1';
-  if (sameDevice) {
-    const w = 'multi-GPU points ran every worker on one GPU (GATHERBENCH_TEST_SAME_DEVICE): a test of the orchestration, not a scaling measurement';
+  const facts = addon.facts();
+  const sameDevice = facts.testSwitches.sameDevice;
+  for (const w of testSwitchWarnings(facts)) {
     run.warnings = [...new Set([...(run.warnings ?? []), w])];
     log(`warning: ${w}`);
   }
-  const planted = Number(process.env.GATHERBENCH_TEST_SLOWDOWN_US ?? 0);
-  if (planted > 0) {
-    const w = `deliberately slowed by ${planted} µs per sample (GATHERBENCH_TEST_SLOWDOWN_US): for testing regression gates, not a real measurement`;
+  if (run.scenario.sampling.flush === false) {
+    const w = 'warm samples (sampling.flush: false): each sample finds the caches and address translation the previous one left';
     run.warnings = [...new Set([...(run.warnings ?? []), w])];
-    log(`warning: ${w}`);
+    log(`note: ${w}`);
   }
+  const timing = emptyTiming();
   const tc = run.scenario.telemetry;
   const telemetry = await Telemetry.open(addon, cuda, { intervalMs: tc.interval * 1e3, windowSeconds: tc.window, idleSeconds: tc.idle });
-  telemetry.start();
   if (!run.telemetry) {
     run.telemetry = telemetry.info;
-    if (tc.idle > 0 && left > 0) {
+    // Idle power is what the window is for: without a power source it would only wait.
+    if (tc.idle > 0 && left > 0 && telemetry.measuresPower) {
       log(`  measuring idle power and load for ${tc.idle}s...`);
+      const t0 = performance.now();
       await telemetry.measureIdle();
+      timing.idleSeconds += (performance.now() - t0) / 1e3;
     }
   }
   for (const line of Telemetry.describe(run.telemetry)) if (line.includes('unavailable')) log(`  ${line}`);
@@ -148,6 +163,7 @@ export async function runCommand(ref: string | undefined, o: RunOptions = {}): P
       signal,
       deviceOf: (c: Case) => (methodSpec(c.method)!.backend === 'host' ? 'host' : cuda?.devices[c.values.device]?.name ?? `cuda:${c.values.device}`),
       telemetry: tc.window > 0 ? telemetry : undefined,
+      timing,
       gpuUuidsOf: (c: Case) => {
         if (methodSpec(c.method)!.backend !== 'cuda' || !cuda) return undefined;
         const n = sameDevice ? 1 : c.values.gpus;
@@ -162,7 +178,7 @@ export async function runCommand(ref: string | undefined, o: RunOptions = {}): P
       },
     });
   } finally {
-    telemetry.stop();
+    await telemetry.stop();
     progress.stop();
     if (!o.signal) process.off('SIGINT', onSigint);
   }
@@ -172,11 +188,26 @@ export async function runCommand(ref: string | undefined, o: RunOptions = {}): P
   run.warnings = [...new Set([...(run.warnings ?? []), ...telemetryW])];
   for (const w of telemetryW) log(`warning: ${w}`);
   run.finishedAt = new Date().toISOString();
+  // This session's accounting, added to what earlier sessions of a resumed run spent.
+  const previous = run.timing;
+  const total = () => {
+    const t = closeTiming(structuredClone(timing), (performance.now() - tStart) / 1e3);
+    if (!previous) return t;
+    return closeTiming(addTiming(structuredClone(t), previous), t.wallSeconds + previous.wallSeconds);
+  };
+  run.timing = total();
+  let t0 = performance.now();
   saveRun(dir, run);
   const report = o.report === false ? undefined : writeRunReport(dir, run);
+  timing.reportSeconds += (performance.now() - t0) / 1e3;
+  run.timing = total();
+  t0 = performance.now();
+  saveRun(dir, run);
+  timing.reportSeconds += (performance.now() - t0) / 1e3;
   if (run.points.length <= 60) log('\n' + toMarkdown(run));
   log(`results: ${path.join(dir, 'results.csv')}, ${path.join(dir, 'results.json')}`);
   if (report) log(`report:  ${report}`);
+  log(timingLine(run.timing));
   if (o.history && run.status === 'complete') log(`history: appended ${appendHistory(o.history, dir, run)} points to ${o.history}`);
   if (signal.aborted) {
     log(`interrupted with ${run.points.length} of ${run.plannedPoints} points saved; finish with: gatherbench run --resume ${dir}`);

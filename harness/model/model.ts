@@ -8,6 +8,7 @@
  * something the model does not know about is going on.
  */
 import type { PointResult, RunResults } from '../results/model.js';
+import { isContiguous } from '../native/facts.js';
 import { distinctPages, meanRowAccess } from './access.js';
 import { nnls } from './nnls.js';
 import { median } from '../stats/quantile.js';
@@ -61,7 +62,7 @@ export function workloadOf(p: PointResult): Workload {
     tableBytes: p.derived.tableBytes,
     vectorBytes: vector,
     hugePages: /hugepage: \w+ [1-9]\d* of/.test(p.details.table ?? ''),
-    contiguous: p.method.endsWith('memcpy') && p.method !== 'cpu-gather-memcpy',
+    contiguous: isContiguous(p.method),
   };
 }
 

@@ -67,6 +67,8 @@ export interface TableInfo {
 export interface NativeTable {
   info(): TableInfo;
   release(): void;
+  /** frees the table copies methods kept across points (device-resident, managed) */
+  dropCopies(): void;
 }
 
 export interface PrepareOptions {
@@ -84,6 +86,18 @@ export interface PrepareOptions {
   pipeline?: number;
   uvmAdvise?: 'none' | 'read-mostly' | 'prefer-host';
   gpus?: number;
+  /** evict GPU caches and translation state before each timed sample (default true) */
+  flush?: boolean;
+}
+
+/** Where a chunk's wall time went, seconds (native/src/method.h ChunkTime). */
+export interface ChunkTime {
+  timed: number;
+  setup: number;
+  warmup: number;
+  verify: number;
+  flush: number;
+  launch: number;
 }
 
 export interface ChunkResult {
@@ -91,6 +105,9 @@ export interface ChunkResult {
   gather: Float64Array;
   copy: Float64Array;
   verification: { ok: boolean; mode: string; rowsVerified: number; badRow?: number; detail?: string };
+  time: ChunkTime;
+  /** timed samples whose whole output was checked by checksum */
+  checksums: number;
 }
 
 export interface SoakResult {
@@ -134,15 +151,39 @@ export interface NativeContention {
 
 export interface NativeBench {
   run(o: { firstSample: number; samples: number; warmup: number }): Promise<ChunkResult>;
-  /** runs back to back, unverified, on the index sets of samples 0..3 */
+  /** runs back to back, unverified, on the index sets already verified */
   soak(o: { seconds: number }): Promise<SoakResult>;
+  /** empty-kernel launch latency on the method's stream; null for methods timed end to end */
+  launchLatency(): Promise<{ ungatedUs: number; gatedUs: number } | null>;
   details(): Record<string, string | boolean>;
   close(): void;
+}
+
+/** What only the addon knows, exported so the harness keeps no second copy. */
+export interface NativeFacts {
+  methods: { name: string; backend: 'host' | 'cuda'; contiguous: boolean; kernel: boolean }[];
+  vectorBytes: number[];
+  fullVerifyBytes: number;
+  sampledRows: number;
+  tablePadBytes: number;
+  testSwitches: {
+    slowdownUs: number;
+    slowdownPct: number;
+    sameDevice: boolean;
+    /** -2 off, -1 after each set's first run, n: after timed sample n */
+    corrupt: number;
+    cudaErrorGpu: number;
+    throwInPool: boolean;
+    fullVerifyBytesLowered: boolean;
+  };
 }
 
 export interface Addon {
   buildInfo(): BuildInfo;
   cudaInfo(): CudaInfo;
+  facts(): NativeFacts;
+  /** frees the buffers GPU methods keep across points */
+  releaseBuffers(): void;
   generateIndices(o: { rows: number; count: number; seed: number; distribution: DistributionSpec }): BigInt64Array;
   createTable(o: { rows: number; rowBytes: number; alloc: HostAllocMode; seed: number }): Promise<NativeTable>;
   prepare(table: NativeTable, o: PrepareOptions): Promise<NativeBench>;

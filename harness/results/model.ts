@@ -10,6 +10,7 @@ import type { StopReason } from '../runner/stopping.js';
 import type { Environment } from '../env/environment.js';
 import type { PointTelemetry } from '../telemetry/types.js';
 import type { RunTelemetry } from '../telemetry/session.js';
+import type { Timing } from './timing.js';
 
 export const RESULTS_SCHEMA = 'gatherbench/results@1';
 export const HOST_ONLY_LABEL = 'host-only (no CUDA device)';
@@ -33,12 +34,19 @@ export interface PointResult {
   bandwidth?: { median: number; ciLow: number; ciHigh: number };
   rowsPerSecond?: number;
   samples: { total: number[]; gather?: number[]; copy?: number[] };
-  verification?: { mode: string; rowsVerified: number; badRow?: number };
+  /** rowsVerified: rows compared with the table (each index set once); checkedSamples: timed samples
+   * whose whole output matched its set's reference checksum */
+  verification?: { mode: string; rowsVerified: number; badRow?: number; checkedSamples?: number };
   stop?: { reason: StopReason; samples: number; seconds: number };
   /** settings the backend resolved (grid, pinned or not, huge pages obtained, ...) */
   details: Record<string, string>;
   /** CPU, power and energy over the point's telemetry window */
   telemetry?: PointTelemetry;
+  /** empty-kernel launch latency on the point's stream: ungated (what an event pair around a launch
+   * includes, and what the gated sample times no longer contain) and gated (the floor of a gated time) */
+  launch?: { ungatedUs: number; gatedUs: number };
+  /** where the point's wall time went (wallSeconds: from preparing to closing the method) */
+  timing?: Timing;
 }
 
 export interface RunResults {
@@ -58,5 +66,7 @@ export interface RunResults {
   unavailable: { method: string; reason: string }[];
   /** cases expanded, for progress and resume */
   plannedPoints: number;
+  /** where the run's wall time went; the parts add up to wallSeconds (summed over resumed sessions) */
+  timing?: Timing;
   points: PointResult[];
 }

@@ -1,18 +1,21 @@
 /**
- * Measures one case on a prepared table: warm-up, then verified samples in
- * chunks until the stopping rule says enough. Returns undefined when aborted
- * mid-point, so the point is redone on --resume rather than kept half-done.
+ * Measures one case on a prepared table: verified index sets, then timed
+ * samples in chunks until the stopping rule says enough, then a telemetry
+ * window. Returns undefined when aborted mid-point, so the point is redone on
+ * --resume rather than kept half-done. Every part of the point's wall time is
+ * accounted for in point.timing.
  */
 import { performance } from 'node:perf_hooks';
-import { nativeErrorCode, type Addon, type NativeTable, type PrepareOptions } from '../native/addon.js';
+import { nativeErrorCode, type Addon, type NativeBench, type NativeTable, type PrepareOptions } from '../native/addon.js';
 import type { Case } from '../scenario/expand.js';
 import type { Sampling } from '../scenario/schema.js';
 import type { PointResult } from '../results/model.js';
+import { emptyTiming, type Timing } from '../results/timing.js';
 import { summarize } from '../stats/summary.js';
 import { nextChunk, stopReason } from './stopping.js';
 import type { Telemetry } from '../telemetry/session.js';
 
-export function prepareOptions(c: Case, seed: number): PrepareOptions {
+export function prepareOptions(c: Case, seed: number, flush = true): PrepareOptions {
   const v = c.values;
   return {
     method: c.method,
@@ -29,6 +32,7 @@ export function prepareOptions(c: Case, seed: number): PrepareOptions {
     pipeline: v.pipeline,
     uvmAdvise: v.uvmAdvise,
     gpus: v.gpus,
+    flush,
   };
 }
 
@@ -38,12 +42,27 @@ export function basePoint(c: Case, device: string): PointResult {
 
 const SKIP_CODES = new Set(['OOM', 'UNSUPPORTED', 'BAD_ARGUMENT']);
 
-export async function measureCase(
-  addon: Addon,
-  table: NativeTable,
-  c: Case,
-  o: { seed: number; sampling: Sampling; device: string; signal: AbortSignal; telemetry?: Telemetry; gpuUuids?: string[] },
-): Promise<PointResult | undefined> {
+/**
+ * The telemetry window of a point: a quarter of its timed seconds, at least
+ * MIN_WINDOW_S and at most the scenario's window, so telemetry costs in
+ * proportion to the point rather than a fixed extra per point.
+ */
+export const MIN_WINDOW_S = 0.01;
+export function windowSeconds(timedSeconds: number, configured: number): number {
+  if (configured <= 0) return 0;
+  return Math.min(configured, Math.max(MIN_WINDOW_S, timedSeconds / 4));
+}
+
+export interface MeasureOptions {
+  seed: number;
+  sampling: Sampling;
+  device: string;
+  signal: AbortSignal;
+  telemetry?: Telemetry;
+  gpuUuids?: string[];
+}
+
+export async function measureCase(addon: Addon, table: NativeTable, c: Case, o: MeasureOptions): Promise<PointResult | undefined> {
   const contention = c.values.contention > 0 ? new addon.Contention({ threads: c.values.contention }) : undefined;
   let stopped = false;
   const stopContention = () => {
@@ -65,76 +84,97 @@ export async function measureCase(
   }
 }
 
-async function measureWith(
-  addon: Addon,
-  table: NativeTable,
-  c: Case,
-  o: { seed: number; sampling: Sampling; device: string; signal: AbortSignal; telemetry?: Telemetry; gpuUuids?: string[] },
-): Promise<PointResult | undefined> {
+async function measureWith(addon: Addon, table: NativeTable, c: Case, o: MeasureOptions): Promise<PointResult | undefined> {
+  const t0 = performance.now();
+  const timing = emptyTiming();
+  const since = (t: number) => (performance.now() - t) / 1e3;
   const point = basePoint(c, o.device);
   point.details.table = table.info().obtained;
-  let bench;
+  let bench: NativeBench;
   try {
-    bench = await addon.prepare(table, prepareOptions(c, o.seed));
+    bench = await addon.prepare(table, prepareOptions(c, o.seed, o.sampling.flush));
   } catch (e) {
     const code = nativeErrorCode(e);
     if (code === undefined) throw e;
     return { ...point, status: SKIP_CODES.has(code) ? 'skipped' : 'failed', reason: (e as Error).message };
   }
+  timing.setupSeconds += since(t0);
+  const finish = (p: PointResult): PointResult => {
+    timing.wallSeconds = since(t0);
+    const known = timing.timedSeconds + timing.setupSeconds + timing.warmupSeconds + timing.verifySeconds + timing.flushSeconds + timing.launchSeconds + timing.telemetrySeconds;
+    timing.otherSeconds = Math.max(0, timing.wallSeconds - known);
+    return { ...p, timing };
+  };
   try {
     const total: number[] = [], gather: number[] = [], copy: number[] = [];
-    let rowsVerified = 0;
+    let rowsVerified = 0, checksums = 0;
     let mode = '';
-    const t0 = performance.now();
+    const tSampling = performance.now();
     for (;;) {
       if (o.signal.aborted) return undefined;
-      const elapsed = (performance.now() - t0) / 1e3;
+      const elapsed = since(tSampling);
       const chunk = await bench.run({ firstSample: total.length, samples: nextChunk(total.length, elapsed, o.sampling), warmup: total.length === 0 ? o.sampling.warmup : 0 });
+      const ct = chunk.time;
+      timing.timedSeconds += ct.timed;
+      timing.setupSeconds += ct.setup;
+      timing.warmupSeconds += ct.warmup;
+      timing.verifySeconds += ct.verify;
+      timing.flushSeconds += ct.flush;
+      timing.launchSeconds += ct.launch;
       rowsVerified += chunk.verification.rowsVerified;
-      mode = chunk.verification.mode;
+      checksums += chunk.checksums;
+      mode = chunk.verification.mode || mode;
       if (!chunk.verification.ok) {
-        return {
+        return finish({
           ...point,
           status: 'failed',
           reason: `verification failed: ${chunk.verification.detail}`,
-          verification: { mode, rowsVerified, badRow: chunk.verification.badRow },
-        };
+          verification: { mode, rowsVerified, badRow: chunk.verification.badRow, checkedSamples: checksums },
+        });
       }
       total.push(...chunk.total);
       gather.push(...chunk.gather);
       copy.push(...chunk.copy);
-      const reason = stopReason(total, (performance.now() - t0) / 1e3, o.sampling);
-      if (reason) {
-        const stats = summarize(total);
-        const gb = c.derived.usefulBytes / 1e9;
-        const phases: PointResult['phases'] = {};
-        if (gather.some(Number.isFinite)) phases.gather = summarize(gather);
-        if (copy.some(Number.isFinite)) phases.copy = summarize(copy);
-        const details = Object.fromEntries(Object.entries(bench.details()).filter(([k]) => k !== 'contiguous').map(([k, v]) => [k, String(v)]));
-        let telemetry;
-        if (o.telemetry && o.telemetry.config.windowSeconds > 0 && !o.signal.aborted) {
-          const start = o.telemetry.begin();
-          const soak = await bench.soak({ seconds: o.telemetry.config.windowSeconds });
-          telemetry = o.telemetry.end(start, { uuids: o.gpuUuids, soak, usefulBytes: c.derived.usefulBytes });
-        }
-        return {
-          ...point,
-          status: 'ok',
-          stats,
-          phases,
-          bandwidth: { median: gb / stats.median, ciLow: gb / stats.ciHigh, ciHigh: gb / stats.ciLow },
-          rowsPerSecond: c.values.batch / stats.median,
-          samples: { total, ...(phases.gather ? { gather } : {}), ...(phases.copy ? { copy } : {}) },
-          verification: { mode, rowsVerified },
-          stop: { reason, samples: total.length, seconds: (performance.now() - t0) / 1e3 },
-          details: { ...point.details, ...details },
-          ...(telemetry ? { telemetry } : {}),
-        };
+      const reason = stopReason(total, since(tSampling), o.sampling);
+      if (!reason) continue;
+      const samplingSeconds = since(tSampling);
+      let t = performance.now();
+      const launch = (await bench.launchLatency()) ?? undefined;
+      timing.setupSeconds += since(t);
+      const stats = summarize(total);
+      const gb = c.derived.usefulBytes / 1e9;
+      const phases: PointResult['phases'] = {};
+      if (gather.some(Number.isFinite)) phases.gather = summarize(gather);
+      if (copy.some(Number.isFinite)) phases.copy = summarize(copy);
+      const details = Object.fromEntries(Object.entries(bench.details()).filter(([k]) => k !== 'contiguous').map(([k, v]) => [k, String(v)]));
+      let telemetry;
+      const window = o.telemetry ? windowSeconds(timing.timedSeconds, o.telemetry.config.windowSeconds) : 0;
+      if (o.telemetry && window > 0 && !o.signal.aborted) {
+        t = performance.now();
+        const start = await o.telemetry.begin();
+        const soak = await bench.soak({ seconds: window });
+        telemetry = await o.telemetry.end(start, { uuids: o.gpuUuids, soak, usefulBytes: c.derived.usefulBytes });
+        timing.telemetrySeconds += since(t);
       }
+      return finish({
+        ...point,
+        status: 'ok',
+        stats,
+        phases,
+        bandwidth: { median: gb / stats.median, ciLow: gb / stats.ciHigh, ciHigh: gb / stats.ciLow },
+        // every GPU of a multi-GPU point gathers a batch
+        rowsPerSecond: (c.values.batch * (c.derived.usefulBytes / (c.values.batch * c.derived.rowBytes))) / stats.median,
+        samples: { total, ...(phases.gather ? { gather } : {}), ...(phases.copy ? { copy } : {}) },
+        verification: { mode, rowsVerified, checkedSamples: checksums },
+        stop: { reason, samples: total.length, seconds: samplingSeconds },
+        details: { ...point.details, ...details, flush: o.sampling.flush ? 'cold: GPU caches and translation flushed before each sample' : 'warm: no flush between samples (sampling.flush: false)' },
+        ...(launch ? { launch } : {}),
+        ...(telemetry ? { telemetry } : {}),
+      });
     }
   } catch (e) {
     if (nativeErrorCode(e) === undefined) throw e;
-    return { ...point, status: 'failed', reason: (e as Error).message };
+    return finish({ ...point, status: 'failed', reason: (e as Error).message });
   } finally {
     bench.close();
   }

@@ -2,6 +2,7 @@
 import cliProgress from 'cli-progress';
 import type { Case } from '../scenario/expand.js';
 import type { PointResult } from '../results/model.js';
+import { ciLabel } from '../stats/ci-label.js';
 
 export interface Progress {
   start(total: number): void;
@@ -12,7 +13,7 @@ export interface Progress {
 export function describePoint(p: PointResult): string {
   if (p.status !== 'ok') return `${p.status}: ${p.reason ?? ''}`;
   const bw = p.bandwidth!.median;
-  return `${bw.toFixed(2)} GB/s ±${(p.stats!.relCi * 100).toFixed(1)}% (${p.stats!.n} samples, stopped on ${p.stop!.reason})`;
+  return `${bw.toFixed(2)} GB/s ${ciLabel(p.stats)} (${p.stats!.n} samples, stopped on ${p.stop!.reason})`;
 }
 
 export class PlainProgress implements Progress {

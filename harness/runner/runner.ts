@@ -9,6 +9,8 @@ import { impossibleReason } from '../scenario/feasibility.js';
 import type { PointResult, RunResults } from '../results/model.js';
 import { saveRun } from '../results/store.js';
 import { basePoint, measureCase } from './measure.js';
+import { addTiming, type Timing } from '../results/timing.js';
+import { performance } from 'node:perf_hooks';
 import type { Progress } from './progress.js';
 import type { Telemetry } from '../telemetry/session.js';
 
@@ -25,6 +27,8 @@ export interface RunnerContext {
   telemetry?: Telemetry;
   /** the GPUs whose power a case's telemetry reads (summed) */
   gpuUuidsOf?: (c: Case) => string[] | undefined;
+  /** where the time goes: points' parts and table setup are added here */
+  timing: Timing;
 }
 
 /** Cases left to do, ordered so that cases sharing a table are adjacent. */
@@ -36,11 +40,14 @@ export function pendingCases(cases: Case[], done: ReadonlySet<string>): Case[] {
     groups.set(k, [...(groups.get(k) ?? []), c]);
   }
   // Within a table shape, cases that do not care how the host table was
-  // allocated ride along with the first allocation used.
+  // allocated ride along with the first allocation used; within that, the
+  // cases of one method are adjacent, so a table copy a method keeps (the
+  // device-resident copy) is made once and dropped when its cases are done.
   return [...groups.values()].flatMap((g) => {
     const byAlloc = [...new Set(g.map(tableKey).filter((k) => !k.endsWith('/any')))];
     const rank = (c: Case) => (tableKey(c).endsWith('/any') ? 0.5 : byAlloc.indexOf(tableKey(c)));
-    return [...g].sort((a, b) => rank(a) - rank(b));
+    const methods = [...new Set(g.map((c) => c.method))];
+    return [...g].sort((a, b) => rank(a) - rank(b) || methods.indexOf(a.method) - methods.indexOf(b.method));
   });
 }
 
@@ -53,15 +60,20 @@ export async function runCases(cases: Case[], ctx: RunnerContext): Promise<void>
   const { addon, run } = ctx;
   const record = (c: Case, p: PointResult) => {
     run.points.push(p);
+    const t0 = performance.now();
     saveRun(ctx.dir, run);
+    ctx.timing.reportSeconds += (performance.now() - t0) / 1e3;
     ctx.progress.caseDone(c, p);
   };
   let table: NativeTable | undefined;
   let tableShape = '';
   let tableAlloc: HostAllocMode = 'malloc';
   let tableFailure: string | undefined;
+  let lastMethod = '';
   try {
     for (const c of pendingCases(cases, new Set(run.points.map((p) => p.id)))) {
+      if (c.method !== lastMethod) table?.dropCopies();
+      lastMethod = c.method;
       if (ctx.signal.aborted) return;
       const impossible = impossibleReason(c) ?? ctx.precheck?.(c);
       if (impossible) {
@@ -78,11 +90,14 @@ export async function runCases(cases: Case[], ctx: RunnerContext): Promise<void>
         tableShape = shape;
         tableAlloc = alloc;
         tableFailure = undefined;
+        const t0 = performance.now();
         try {
           table = await addon.createTable({ rows: c.derived.tableRows, rowBytes: c.derived.rowBytes, alloc, seed: run.scenario.seed });
         } catch (e) {
           if (nativeErrorCode(e) === undefined) throw e;
           tableFailure = `could not allocate the ${alloc} table: ${(e as Error).message}`;
+        } finally {
+          ctx.timing.setupSeconds += (performance.now() - t0) / 1e3;
         }
       }
       if (!table) {
@@ -98,9 +113,11 @@ export async function runCases(cases: Case[], ctx: RunnerContext): Promise<void>
         gpuUuids: ctx.gpuUuidsOf?.(c),
       });
       if (!p) return; // aborted mid-point: not recorded, redone on resume
+      if (p.timing) addTiming(ctx.timing, { ...p.timing, otherSeconds: 0 });
       record(c, p);
     }
   } finally {
     table?.release();
+    addon.releaseBuffers();
   }
 }

@@ -1,12 +1,18 @@
 /**
  * When to stop sampling a point: once the 95% CI of the median is within the
  * target precision (after minSamples), or at maxSamples, or when the point's
- * time budget is spent. Kept apart from the runner so each rule is testable.
+ * time budget is spent. The budget never cuts a point below minSamples: a
+ * point whose samples are so slow that minSamples would take more than ten
+ * budgets stops there instead, and says so with "CI n/a" where it has too few
+ * samples for an interval. Kept apart from the runner so each rule is testable.
  */
 import { medianCi } from '../stats/median-ci.js';
 import type { Sampling } from '../scenario/schema.js';
 
 export type StopReason = 'precision' | 'max-samples' | 'budget';
+
+/** How far past its budget a point may run to reach minSamples. */
+export const BUDGET_OVERRUN = 10;
 
 export function stopReason(samples: readonly number[], elapsedSeconds: number, s: Sampling): StopReason | undefined {
   const n = samples.length;
@@ -15,7 +21,8 @@ export function stopReason(samples: readonly number[], elapsedSeconds: number, s
     if (medianCi(sorted).relHalfWidth <= s.precision) return 'precision';
   }
   if (n >= s.maxSamples) return 'max-samples';
-  if (elapsedSeconds >= s.budget && n >= Math.min(3, s.minSamples)) return 'budget';
+  if (elapsedSeconds >= s.budget && n >= s.minSamples) return 'budget';
+  if (elapsedSeconds >= BUDGET_OVERRUN * s.budget && n >= 1) return 'budget';
   return undefined;
 }
 
@@ -28,7 +35,8 @@ export function nextChunk(have: number, elapsedSeconds: number, s: Sampling): nu
   // A first small chunk tells how long a sample takes.
   if (have === 0) return Math.min(3, s.minSamples);
   const perSample = elapsedSeconds / have;
-  const byBudget = perSample > 0 ? Math.floor((s.budget - elapsedSeconds) / perSample) : Infinity;
+  const limit = have < s.minSamples ? BUDGET_OVERRUN * s.budget : s.budget;
+  const byBudget = perSample > 0 ? Math.floor((limit - elapsedSeconds) / perSample) : Infinity;
   const want = have < s.minSamples ? s.minSamples - have : Math.max(1, Math.ceil(have / 4));
   return Math.max(1, Math.min(want, s.maxSamples - have, Math.max(1, byBudget)));
 }

@@ -5,7 +5,7 @@
  */
 import { UserError } from '../errors.js';
 import { formatBytes } from '../units.js';
-import { methodSpec } from '../methods.js';
+import { isContiguous, nativeFacts } from '../native/facts.js';
 import type { Case } from './expand.js';
 import { axisValues } from './expand.js';
 import { axisLabel } from './axes.js';
@@ -17,8 +17,8 @@ export function hostBufferBytes(c: Case): number {
   switch (c.method) {
     case 'host-gather-copy': return 2 * u;
     case 'host-memcpy': return u;
-    case 'cpu-gather-memcpy': return u + Math.min(u, 64 * 2 ** 20);
-    default: return Math.min(u, 64 * 2 ** 20) + c.values.batch * 8;
+    case 'cpu-gather-memcpy': return u + Math.min(u, nativeFacts().fullVerifyBytes);
+    default: return Math.min(u, nativeFacts().fullVerifyBytes) + c.values.batch * 8;
   }
 }
 
@@ -41,7 +41,7 @@ export function checkFeasible(s: Scenario, cases: Case[], shown: string, availab
 
 /** Why a case cannot run at all, regardless of the machine; undefined if it can. */
 export function impossibleReason(c: Case): string | undefined {
-  if (methodSpec(c.method)!.contiguous && c.values.batch > c.derived.tableRows) {
+  if (isContiguous(c.method) && c.values.batch > c.derived.tableRows) {
     return `a contiguous copy of ${c.values.batch} rows does not fit in a table of ${c.derived.tableRows} rows`;
   }
   return undefined;

@@ -42,6 +42,8 @@ export const samplingSchema = z
     budget: duration.default(2),
     /** stop once the 95% CI of the median is within +-precision of it */
     precision: z.number().gt(0).lt(1).default(0.02),
+    /** evict GPU caches and translation state before each timed sample (cold); false: warm samples */
+    flush: z.boolean().default(true),
   })
   .strict()
   .refine((s) => s.maxSamples >= s.minSamples, { message: 'maxSamples must be >= minSamples' });
@@ -59,7 +61,7 @@ export const scenarioSchema = z
     seed: z.number().int().nonnegative().default(1),
     axes: z.object(axisLists).strict().default({}),
     exclude: z.array(excludeRule).default([]),
-    sampling: samplingSchema.default({ warmup: 3, minSamples: 10, maxSamples: 500, budget: 2, precision: 0.02 }),
+    sampling: samplingSchema.default({ warmup: 3, minSamples: 10, maxSamples: 500, budget: 2, precision: 0.02, flush: true }),
     telemetry: telemetrySchema.default({ interval: 0.1, window: 0.5, idle: 1 }),
   })
   .strict();

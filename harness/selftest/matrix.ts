@@ -5,7 +5,7 @@
  * and last row, and so every row start offset modulo 128 bytes).
  */
 import { DTYPES, type Dtype } from '../scenario/axes.js';
-import { methodSpec } from '../methods.js';
+import { nativeFacts } from '../native/facts.js';
 import { rowStartOffsets } from '../model/access.js';
 
 export const WIDTHS = [1, 3, 31, 32, 33, 100, 128, 1000, 1024];
@@ -26,13 +26,15 @@ export interface SelftestCase {
   uvmAdvise: 'none' | 'read-mostly' | 'prefer-host';
 }
 
-const KERNEL_METHODS = new Set(['zerocopy-naive', 'zerocopy-aligned', 'device-resident', 'uvm']);
+/** Methods that run the gather kernel (vector and mapping variants apply), from the addon. */
+const kernelMethods = () => new Set(nativeFacts().methods.filter((m) => m.kernel).map((m) => m.name));
 
 export function selftestCases(methods: string[]): SelftestCase[] {
   const out: SelftestCase[] = [];
+  const facts = nativeFacts();
   for (const method of methods) {
-    const kernel = KERNEL_METHODS.has(method);
-    const contiguous = methodSpec(method)!.contiguous;
+    const kernel = kernelMethods().has(method);
+    const contiguous = facts.methods.find((m) => m.name === method)?.contiguous ?? false;
     const dists = contiguous ? (['sequential'] as const) : (['uniform', 'sequential'] as const);
     // A contiguous copy cannot run past the table: its largest batch is the whole table.
     const batches = contiguous ? BATCHES.map((b) => Math.min(b, TABLE_ROWS)) : BATCHES;
@@ -53,7 +55,7 @@ export function selftestCases(methods: string[]): SelftestCase[] {
 
 /** Why the kernel cannot run a case (the native layer must agree), or undefined. */
 export function expectedUnsupported(c: SelftestCase): string | undefined {
-  if (!KERNEL_METHODS.has(c.method) || c.vector === 'elem') return undefined;
+  if (!kernelMethods().has(c.method) || c.vector === 'elem') return undefined;
   const elem = DTYPES[c.dtype];
   if (c.vector < elem || c.vector % elem !== 0) return 'vector narrower than an element';
   if (c.method === 'zerocopy-naive' && (c.width * elem) % c.vector !== 0) return 'row not a multiple of the vector';

@@ -14,7 +14,7 @@ export interface Summary {
   /** 95% confidence interval of the median */
   ciLow: number;
   ciHigh: number;
-  /** its half-width relative to the median */
+  /** its half-width relative to the median; null when too few samples give no interval */
   relCi: number;
 }
 
@@ -37,6 +37,7 @@ export function summarize(samples: ArrayLike<number>): Summary {
     p95: quantileSorted(sorted, 0.95),
     ciLow: ci.low,
     ciHigh: ci.high,
-    relCi: ci.relHalfWidth,
+    // JSON cannot hold Infinity: null says "no interval" explicitly.
+    relCi: Number.isFinite(ci.relHalfWidth) ? ci.relHalfWidth : (null as unknown as number),
   };
 }

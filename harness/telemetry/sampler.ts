@@ -11,20 +11,26 @@ export type Collect = () => Promise<Omit<Tick, 't'>>;
 export class Sampler {
   readonly ticks: Tick[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private busy = false;
+  private busy: Promise<void> | undefined;
   skipped = 0;
 
   constructor(private readonly collect: Collect, readonly intervalMs: number) {}
 
   start(): void {
-    this.stop();
+    if (this.timer) clearInterval(this.timer);
     this.timer = setInterval(() => void this.tick(), this.intervalMs);
     this.timer.unref();
   }
 
-  stop(): void {
+  /** Stops ticking; resolves once a tick in flight has finished. */
+  async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    await this.busy;
+  }
+
+  get running(): boolean {
+    return this.timer !== undefined;
   }
 
   /** Forgets ticks older than t (ms): a long sweep should not keep them all. */
@@ -38,14 +44,17 @@ export class Sampler {
       this.skipped++;
       return;
     }
-    this.busy = true;
-    try {
-      const r = await this.collect();
-      this.ticks.push({ t: performance.now(), ...r });
-    } catch {
-      // a failing source loses this tick, not the run
-    } finally {
-      this.busy = false;
-    }
+    const run = async () => {
+      try {
+        const r = await this.collect();
+        this.ticks.push({ t: performance.now(), ...r });
+      } catch {
+        // a failing source loses this tick, not the run
+      } finally {
+        this.busy = undefined;
+      }
+    };
+    this.busy = run();
+    await this.busy;
   }
 }

@@ -4,8 +4,8 @@
  * (back-to-back runs on already verified index sets) that yields CPU load,
  * CPU-seconds per GB, GPU power and energy per GB, raw and above idle.
  */
+import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import si from 'systeminformation';
 import type { Addon, CudaInfo, NvmlStatic, SoakResult } from '../native/addon.js';
 import { findRaplZones, raplDeltaJ, readRapl, type RaplReading, type RaplZone } from './rapl.js';
 import { nvidiaSmiSource, nvmlSource, type GpuSource } from './gpu-source.js';
@@ -46,9 +46,32 @@ export interface RunTelemetry {
 interface WindowStart {
   t: number;
   cpu: NodeJS.CpuUsage;
+  cores: os.CpuInfo['times'][];
   rapl: RaplReading;
   energy: Record<string, number | undefined>;
 }
+
+/** System load over a window from per-core CPU times at its ends: exact, whatever the window's length. */
+export function loadBetween(a: os.CpuInfo['times'][], b: os.CpuInfo['times'][]): { meanPct?: number; perCoreMeanPct?: number[] } {
+  const perCore = b.map((t, i) => {
+    const s = a[i];
+    if (!s) return undefined;
+    const busy = t.user + t.nice + t.sys + t.irq - (s.user + s.nice + s.sys + s.irq);
+    const all = busy + t.idle - s.idle;
+    return all > 0 ? (100 * busy) / all : undefined;
+  });
+  if (!perCore.length || perCore.some((x) => x === undefined)) return {};
+  const pcts = perCore as number[];
+  return { meanPct: pcts.reduce((x, y) => x + y, 0) / pcts.length, perCoreMeanPct: pcts };
+}
+
+/**
+ * Energy counters (NVML, RAPL) update every few to tens of milliseconds:
+ * a shorter window gives no figure rather than a wrong one.
+ */
+export const ENERGY_WINDOW_S = 0.1;
+
+const coreTimes = () => os.cpus().map((c) => c.times);
 
 export class Telemetry {
   private constructor(
@@ -62,7 +85,7 @@ export class Telemetry {
   ) {}
 
   static async open(addon: Addon | undefined, cuda: CudaInfo | undefined, config: TelemetryConfig): Promise<Telemetry> {
-    const sources: Record<string, string> = { 'system CPU load': 'ok (systeminformation currentLoad)', 'process CPU time': 'ok (per-thread CPU clocks of the method, process.cpuUsage)' };
+    const sources: Record<string, string> = { 'system CPU load': 'ok (per-core CPU times, os.cpus)', 'process CPU time': 'ok (per-thread CPU clocks of the method, process.cpuUsage)' };
     const uuids = cuda?.available ? cuda.devices.map((d) => d.uuid) : [];
     let gpu: GpuSource | undefined;
     if (!cuda?.available) {
@@ -81,9 +104,15 @@ export class Telemetry {
     const gpus: GpuStatic[] = (cuda?.devices ?? []).map((d) => ({ uuid: d.uuid, cudaIndex: d.index, name: d.name, ...(gpu?.name === 'nvml' ? addon!.nvmlStatic(d.uuid) ?? {} : {}) }));
     // NVML's PCIe throughput query costs CPU (~20 ms per direction): only inside measurement windows.
     const pcie = { wanted: false };
+    // Load per tick from per-core CPU time deltas (systeminformation's first
+    // currentLoad call alone blocks for half a second).
+    let lastCores = coreTimes();
     const collect: Collect = async () => {
-      const [load, readings] = await Promise.all([si.currentLoad(), gpu ? gpu.sample(uuids, pcie.wanted) : Promise.resolve(undefined)]);
-      return { cpuLoad: load.currentLoad, perCore: load.cpus.map((c) => c.load), gpus: readings };
+      const readings = gpu ? await gpu.sample(uuids, pcie.wanted) : undefined;
+      const cores = coreTimes();
+      const load = loadBetween(lastCores, cores);
+      lastCores = cores;
+      return { cpuLoad: load.meanPct, perCore: load.perCoreMeanPct, gpus: readings };
     };
     const info: RunTelemetry = { intervalMs: config.intervalMs, windowSeconds: config.windowSeconds, sources, gpus };
     const t = new Telemetry(config, info, new Sampler(collect, config.intervalMs), gpu, rapl.zones, uuids, pcie);
@@ -105,12 +134,19 @@ export class Telemetry {
     return Object.entries(info.sources).map(([k, v]) => `${k}: ${v}`);
   }
 
-  start(): void {
-    this.sampler.start();
+  /** Whether the sampler is polling now (only inside a window). */
+  get sampling(): boolean {
+    return this.sampler.running;
   }
 
-  stop(): void {
-    this.sampler.stop();
+  /** Whether an idle window has anything to measure: GPU power or RAPL energy. */
+  get measuresPower(): boolean {
+    return this.gpu !== undefined || this.rapl.length > 0;
+  }
+
+  /** Stops the sampler, waiting for a tick in flight: no poll may overlap a timed sample. */
+  async stop(): Promise<void> {
+    await this.sampler.stop();
   }
 
   /** Samples with nothing running, to subtract idle power from each point's energy. */
@@ -120,6 +156,7 @@ export class Telemetry {
     const start = this.begin();
     await new Promise((r) => setTimeout(r, s * 1e3));
     const t1 = performance.now();
+    await this.sampler.stop();
     this.pcie.wanted = false;
     const ticks = ticksIn(this.sampler.ticks, start.t, t1, this.config.intervalMs);
     const seconds = (t1 - start.t) / 1e3;
@@ -130,24 +167,34 @@ export class Telemetry {
       if (p !== undefined) gpuPowerW[u] = p;
     }
     const pkg = raplDeltaJ(start.rapl.package, readRapl(this.rapl).package, this.maxUj('package'));
-    this.info.idle = { seconds, cpuLoadPct: systemLoad(ticks).meanPct, gpuPowerW, cpuPackageW: pkg !== undefined ? pkg / seconds : undefined };
+    this.info.idle = { seconds, cpuLoadPct: loadBetween(start.cores, coreTimes()).meanPct ?? systemLoad(ticks).meanPct, gpuPowerW, cpuPackageW: pkg !== undefined ? pkg / seconds : undefined };
   }
 
+  /**
+   * Opens a measurement window: the sampler polls only between begin() and
+   * end(), never while timed samples run (a poll on the JS thread, on libuv
+   * threads or in nvidia-smi would be a straggler inside a timed CPU gather).
+   */
   begin(): WindowStart {
     this.pcie.wanted = true;
     const energy: Record<string, number | undefined> = {};
     for (const u of this.uuids) energy[u] = this.gpu?.energyJ(u);
-    return { t: performance.now(), cpu: process.cpuUsage(), rapl: readRapl(this.rapl), energy };
+    const start = { t: performance.now(), cpu: process.cpuUsage(), cores: coreTimes(), rapl: readRapl(this.rapl), energy };
+    this.sampler.start();
+    return start;
   }
 
-  end(start: WindowStart, o: { uuids?: string[]; soak: SoakResult; usefulBytes: number }): PointTelemetry {
+  async end(start: WindowStart, o: { uuids?: string[]; soak: SoakResult; usefulBytes: number }): Promise<PointTelemetry> {
     const t1 = performance.now();
+    const cores = coreTimes();
+    await this.sampler.stop();
     this.pcie.wanted = false;
     const seconds = o.soak.seconds;
     const gatheredGB = (o.soak.iterations * o.usefulBytes) / 1e9;
     const cpu = process.cpuUsage(start.cpu);
     const ticks = ticksIn(this.sampler.ticks, start.t, t1, this.config.intervalMs);
-    const load = systemLoad(ticks);
+    const exact = loadBetween(start.cores, cores);
+    const load = { ...systemLoad(ticks), ...(exact.meanPct !== undefined ? exact : {}) };
     const unavailable: Record<string, string> = {};
     const out: PointTelemetry = {
       windowSeconds: seconds,
@@ -162,15 +209,17 @@ export class Telemetry {
       perCoreMeanPct: load.perCoreMeanPct,
       unavailable,
     };
-    if (load.meanPct === undefined) unavailable['system CPU load'] = `no sampler tick fell in a ${seconds.toFixed(2)} s window (interval ${this.config.intervalMs} ms)`;
-    if (o.uuids?.length && this.gpu) {
+    if (load.meanPct === undefined) unavailable['system CPU load'] = 'per-core CPU times not readable on this system';
+    if (o.uuids?.length && this.gpu && seconds < ENERGY_WINDOW_S) {
+      unavailable.gpu = `a ${(seconds * 1e3).toFixed(0)} ms window is too short for a GPU power or energy reading (needs ${ENERGY_WINDOW_S * 1e3} ms)`;
+    } else if (o.uuids?.length && this.gpu) {
       const each = o.uuids.map((u) => gpuWindow(u, ticks, { seconds, gatheredGB: gatheredGB / o.uuids!.length, energyJ: this.energyDelta(start, u), idlePowerW: this.info.idle?.gpuPowerW[u] }));
       out.gpu = sumGpuWindows(each, gatheredGB);
     } else if (o.uuids?.length) {
       unavailable.gpu = this.info.sources['GPU power, clocks, PCIe'];
     }
     const now = readRapl(this.rapl);
-    const pkg = raplDeltaJ(start.rapl.package, now.package, this.maxUj('package'));
+    const pkg = seconds < ENERGY_WINDOW_S ? undefined : raplDeltaJ(start.rapl.package, now.package, this.maxUj('package'));
     if (pkg !== undefined) {
       const idleW = this.info.idle?.cpuPackageW;
       out.cpuPackage = { energyJ: pkg, energyPerGBJ: pkg / gatheredGB, idlePowerW: idleW };
@@ -181,7 +230,7 @@ export class Telemetry {
       const dram = raplDeltaJ(start.rapl.dram, now.dram, this.maxUj('dram'));
       if (dram !== undefined) out.dram = { energyJ: dram, energyPerGBJ: dram / gatheredGB };
     } else {
-      unavailable['CPU package energy'] = this.info.sources['CPU package / DRAM energy (RAPL)'];
+      unavailable['CPU package energy'] = this.rapl.length && seconds < ENERGY_WINDOW_S ? `window too short (needs ${ENERGY_WINDOW_S * 1e3} ms)` : this.info.sources['CPU package / DRAM energy (RAPL)'];
     }
     this.sampler.forgetBefore(t1 - 60_000);
     return out;

@@ -14,6 +14,7 @@
 #include "indices.h"
 #include "method.h"
 #include "nvml.h"
+#include "test_switches.h"
 #include "thread_pool.h"
 
 namespace gb {
@@ -128,7 +129,8 @@ class Table : public Napi::ObjectWrap<Table> {
  public:
   static Napi::FunctionReference* ctor;
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "Table", {InstanceMethod("info", &Table::Info), InstanceMethod("release", &Table::Release)});
+    return DefineClass(env, "Table", {InstanceMethod("info", &Table::Info), InstanceMethod("release", &Table::Release),
+                                      InstanceMethod("dropCopies", &Table::DropCopies)});
   }
   explicit Table(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Table>(info) {
     if (info.Length() != 1 || !info[0].IsExternal())
@@ -155,6 +157,11 @@ class Table : public Napi::ObjectWrap<Table> {
     table.reset();
     return info.Env().Undefined();
   }
+  // Frees the copies methods kept (device-resident, managed) once no point needs them.
+  Napi::Value DropCopies(const Napi::CallbackInfo& info) {
+    if (table) table->drop_copies();
+    return info.Env().Undefined();
+  }
 };
 Napi::FunctionReference* Table::ctor = nullptr;
 
@@ -164,6 +171,7 @@ struct BenchState {
   std::unique_ptr<ThreadPool> pool;
   std::unique_ptr<Method> method;
   MethodConfig config;
+  IndexSets sets;
   std::atomic<bool> busy{false};
 };
 
@@ -172,7 +180,9 @@ class Bench : public Napi::ObjectWrap<Bench> {
   static Napi::FunctionReference* ctor;
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "Bench", {InstanceMethod("run", &Bench::Run), InstanceMethod("soak", &Bench::Soak),
-                                      InstanceMethod("details", &Bench::Details), InstanceMethod("close", &Bench::Close)});
+                                      InstanceMethod("details", &Bench::Details),
+                                      InstanceMethod("launchLatency", &Bench::LaunchLatency),
+                                      InstanceMethod("close", &Bench::Close)});
   }
   explicit Bench(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Bench>(info) {
     if (info.Length() != 1 || !info[0].IsExternal())
@@ -198,7 +208,7 @@ class Bench : public Napi::ObjectWrap<Bench> {
         info.Env(),
         [s, r] {
           struct Idle { BenchState& s; ~Idle() { s.busy = false; } } idle{*s};
-          return std::make_shared<ChunkResult>(run_chunk(*s->method, *s->table, s->config, r, *s->pool));
+          return std::make_shared<ChunkResult>(run_chunk(*s->method, *s->table, s->config, s->sets, r, *s->pool));
         },
         [](Napi::Env env, std::shared_ptr<ChunkResult>& c) -> Napi::Value {
           Napi::Object o = Napi::Object::New(env);
@@ -222,6 +232,15 @@ class Bench : public Napi::ObjectWrap<Bench> {
             v.Set("detail", c->verdict.detail);
           }
           o.Set("verification", v);
+          Napi::Object t = Napi::Object::New(env);
+          t.Set("timed", c->time.timed);
+          t.Set("setup", c->time.setup);
+          t.Set("warmup", c->time.warmup);
+          t.Set("verify", c->time.verify);
+          t.Set("flush", c->time.flush);
+          t.Set("launch", c->time.launch);
+          o.Set("time", t);
+          o.Set("checksums", double(c->checksums));
           return o;
         });
   }
@@ -237,7 +256,7 @@ class Bench : public Napi::ObjectWrap<Bench> {
         info.Env(),
         [s, seconds] {
           struct Idle { BenchState& s; ~Idle() { s.busy = false; } } idle{*s};
-          return soak(*s->method, *s->table, s->config, seconds, *s->pool);
+          return soak(*s->method, *s->table, s->config, s->sets, seconds, *s->pool);
         },
         [](Napi::Env env, SoakResult& r) -> Napi::Value {
           Napi::Object o = Napi::Object::New(env);
@@ -254,6 +273,25 @@ class Bench : public Napi::ObjectWrap<Bench> {
     for (auto& kv : s->method->details()) o.Set(kv.first, kv.second);
     o.Set("contiguous", s->method->contiguous());
     return o;
+  }
+  // Launch latency of an empty kernel on the method's stream, ungated and gated.
+  Napi::Value LaunchLatency(const Napi::CallbackInfo& info) {
+    auto s = live(info.Env());
+    if (s->busy.exchange(true)) throw js_error(info.Env(), "BAD_ARGUMENT", "bench is already running");
+    return start<std::pair<double, double>>(
+        info.Env(),
+        [s] {
+          struct Idle { BenchState& s; ~Idle() { s.busy = false; } } idle{*s};
+          s->method->bind_thread();
+          return s->method->launch_latency_us();
+        },
+        [](Napi::Env env, std::pair<double, double>& us) -> Napi::Value {
+          if (std::isnan(us.first)) return env.Null();
+          Napi::Object o = Napi::Object::New(env);
+          o.Set("ungatedUs", us.first);
+          o.Set("gatedUs", us.second);
+          return o;
+        });
   }
   Napi::Value Close(const Napi::CallbackInfo& info) {
     if (state && state->busy) throw js_error(info.Env(), "BAD_ARGUMENT", "cannot close a bench while it runs");
@@ -275,6 +313,51 @@ Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
 #endif
   o.Set("hardwareThreads", double(hardware_threads()));
   return o;
+}
+
+// Facts the harness must not keep a second copy of: the methods this addon
+// implements and how, its verification limits, the test switches in force.
+Napi::Value Facts(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  struct M { const char* name; const char* backend; bool contiguous; bool kernel; };
+  const M methods[] = {{"host-gather-copy", "host", false, false}, {"host-memcpy", "host", true, false},
+                       {"pinned-memcpy", "cuda", true, false},     {"cpu-gather-memcpy", "cuda", false, false},
+                       {"zerocopy-naive", "cuda", false, true},    {"zerocopy-aligned", "cuda", false, true},
+                       {"device-resident", "cuda", false, true},   {"uvm", "cuda", false, true}};
+  Napi::Array ms = Napi::Array::New(env);
+  for (const M& m : methods) {
+    Napi::Object x = Napi::Object::New(env);
+    x.Set("name", m.name);
+    x.Set("backend", m.backend);
+    x.Set("contiguous", m.contiguous);
+    x.Set("kernel", m.kernel);
+    ms[ms.Length()] = x;
+  }
+  o.Set("methods", ms);
+  Napi::Array vb = Napi::Array::New(env);
+  for (int v : {2, 4, 8, 16}) vb[vb.Length()] = v;
+  o.Set("vectorBytes", vb);
+  o.Set("fullVerifyBytes", double(full_verify_bytes()));
+  o.Set("sampledRows", kSampledRows);
+  o.Set("tablePadBytes", double(HostTable::kPadBytes));
+  Napi::Object sw = Napi::Object::New(env);
+  sw.Set("slowdownUs", test_slowdown_us());
+  sw.Set("slowdownPct", test_slowdown_pct());
+  sw.Set("sameDevice", test_same_device());
+  sw.Set("corrupt", double(test_corrupt_sample()));
+  sw.Set("cudaErrorGpu", test_cuda_error_gpu());
+  sw.Set("throwInPool", test_throw_in_pool());
+  sw.Set("fullVerifyBytesLowered", test_env("GATHERBENCH_TEST_FULL_VERIFY_BYTES") != nullptr);
+  o.Set("testSwitches", sw);
+  return o;
+}
+
+Napi::Value ReleaseBuffers(const Napi::CallbackInfo& info) {
+#ifdef GATHERBENCH_HAVE_CUDA
+  release_arena();
+#endif
+  return info.Env().Undefined();
 }
 
 Napi::Value CudaInfoJs(const Napi::CallbackInfo& info) {
@@ -366,6 +449,9 @@ Napi::Value Prepare(const Napi::CallbackInfo& info) {
   c.pipeline = int(num(o, "pipeline", 1));
   c.uvm_advise = str(o, "uvmAdvise", "none");
   c.gpus = int(num(o, "gpus", 1));
+  Napi::Value flush = o.Get("flush");
+  if (!flush.IsUndefined() && !flush.IsBoolean()) throw js_error(env, "BAD_ARGUMENT", "option 'flush' must be a boolean");
+  c.flush = flush.IsUndefined() || flush.As<Napi::Boolean>().Value();
   if (c.gpus < 1 || c.gpus > 64) throw js_error(env, "BAD_ARGUMENT", "gpus must be 1 to 64");
   if (c.batch == 0) throw js_error(env, "BAD_ARGUMENT", "batch must be at least 1");
   if (c.elem_bytes != 2 && c.elem_bytes != 4 && c.elem_bytes != 8)
@@ -380,10 +466,7 @@ Napi::Value Prepare(const Napi::CallbackInfo& info) {
         const unsigned threads = s.config.threads ? s.config.threads : hardware_threads();
         s.method = make_host_method(s.config, *s.table, *(s.pool = std::make_unique<ThreadPool>(threads)));
 #ifdef GATHERBENCH_HAVE_CUDA
-        if (!s.method && s.config.gpus > 1) {
-          s.pool = std::make_unique<ThreadPool>(1);  // the per-GPU pools live in the multi-GPU method
-          s.method = make_multi_gpu_method(s.config, *s.table, threads);
-        }
+        if (!s.method && s.config.gpus > 1) s.method = make_multi_gpu_method(s.config, *s.table, *s.pool, threads);
         if (!s.method) s.method = make_cuda_method(s.config, *s.table, *s.pool);
 #endif
         if (!s.method) throw Error("UNSUPPORTED", "method '" + s.config.method + "' is not in this build");
@@ -487,6 +570,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Bench::ctor = new Napi::FunctionReference(Napi::Persistent(Bench::Define(env)));
   exports.Set("buildInfo", Napi::Function::New(env, BuildInfo));
   exports.Set("cudaInfo", Napi::Function::New(env, CudaInfoJs));
+  exports.Set("facts", Napi::Function::New(env, Facts));
+  exports.Set("releaseBuffers", Napi::Function::New(env, ReleaseBuffers));
   exports.Set("generateIndices", Napi::Function::New(env, GenerateIndices));
   exports.Set("createTable", Napi::Function::New(env, CreateTable));
   exports.Set("prepare", Napi::Function::New(env, Prepare));

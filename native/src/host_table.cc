@@ -58,9 +58,31 @@ HostTable::HostTable(uint64_t rows, uint64_t row_bytes, HostAlloc mode, uint64_t
     : rows_(rows), row_bytes_(row_bytes), mode_(mode), seed_(seed) {
   if (rows == 0 || row_bytes == 0) throw Error("BAD_ARGUMENT", "table needs at least one row of at least one byte");
   alloc_bytes_ = round_up(rows * row_bytes + kPadBytes, 4096);
-  allocate();
-  fill(pool);
-  pin();
+  try {
+    allocate();
+    fill(pool);
+    pin();
+  } catch (...) {
+    release();  // a throwing constructor runs no destructor
+    throw;
+  }
+}
+
+std::shared_ptr<void> HostTable::copy(const std::string& key) const {
+  std::lock_guard<std::mutex> lock(copies_mu_);
+  auto it = copies_.find(key);
+  return it == copies_.end() ? nullptr : it->second;
+}
+
+void HostTable::keep_copy(const std::string& key, std::shared_ptr<void> p) const {
+  std::lock_guard<std::mutex> lock(copies_mu_);
+  copies_[key] = std::move(p);
+}
+
+void HostTable::drop_copies() const {
+  std::map<std::string, std::shared_ptr<void>> gone;
+  std::lock_guard<std::mutex> lock(copies_mu_);
+  gone.swap(copies_);
 }
 
 void HostTable::allocate() {
@@ -134,8 +156,6 @@ void HostTable::pin() {
     } else {
       cudaGetLastError();
       if (mode_ == HostAlloc::Register) {
-        std::free(data_);
-        data_ = nullptr;
         throw Error("OOM", "cudaHostRegister could not pin " + human_bytes(double(alloc_bytes_)));
       }
       obtained_ += " (not pinned: cudaHostRegister failed)";
@@ -152,16 +172,23 @@ void HostTable::pin() {
 }
 
 HostTable::~HostTable() {
+  drop_copies();
+  release();
+}
+
+void HostTable::release() {
   if (!data_) return;
 #ifdef GATHERBENCH_HAVE_CUDA
   if (registered_) cudaHostUnregister(data_);
   if (cuda_host_alloc_) {
     cudaFreeHost(data_);
+    data_ = nullptr;
     return;
   }
 #endif
   if (mmapped_) munmap(data_, alloc_bytes_);
   else std::free(data_);
+  data_ = nullptr;
 }
 
 }  // namespace gb

@@ -3,6 +3,9 @@
 // with the pattern from hash.h. Records what the OS actually granted.
 #pragma once
 #include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 
 #include "thread_pool.h"
@@ -36,7 +39,15 @@ class HostTable {
   const std::string& obtained() const { return obtained_; }
   double fill_seconds() const { return fill_seconds_; }
 
+  // Copies of the table that methods keep across the points sharing this
+  // table (the device-resident copy, the managed copy), by key. The runner
+  // drops them when the points that use them are done.
+  std::shared_ptr<void> copy(const std::string& key) const;
+  void keep_copy(const std::string& key, std::shared_ptr<void> p) const;
+  void drop_copies() const;
+
  private:
+  void release();
   void allocate();
   void fill(ThreadPool& pool);
   void pin();
@@ -48,6 +59,8 @@ class HostTable {
   bool pinned_ = false, mmapped_ = false, cuda_host_alloc_ = false, registered_ = false;
   std::string obtained_;
   double fill_seconds_ = 0;
+  mutable std::mutex copies_mu_;
+  mutable std::map<std::string, std::shared_ptr<void>> copies_;
 };
 
 }  // namespace gb

@@ -1,7 +1,9 @@
 // One access path ("method") measured over a HostTable. The sampling loop in
-// sampler.cc is shared: generate indices, poison the output, run once (timed
-// by the method itself: CUDA events on the GPU, steady_clock on the host),
-// verify against the host table, and only then keep the time.
+// sampler.cc is shared: a small pool of index sets per point, each verified in
+// full once; timed samples rotate through the pool, each preceded (outside the
+// timed region) by a cache flush and an output poison, and followed by a
+// checksum of the whole output against the set's reference checksum before
+// the time counts.
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -23,6 +25,7 @@ struct MethodConfig {
   unsigned threads = 0;  // 0: all hardware threads
   Distribution dist;
   uint64_t seed = 1;
+  bool flush = true;  // evict caches and translation state before each timed sample
   // GPU knobs (ignored by host methods)
   int device = 0;
   std::string mapping = "warp";  // warp | block
@@ -48,13 +51,36 @@ struct Verdict {
   std::string detail;
 };
 
-class Method {
+// The output of a method as verification sees it: rows copied (or pointed)
+// into host memory, and a checksum of every byte computed where it lives.
+class OutputView {
  public:
-  virtual ~Method() = default;
-  // May rewrite idx (the contiguous-copy references pick their own rows).
-  virtual Sample run_once(std::vector<int64_t>& idx) = 0;
-  virtual Verdict verify(const std::vector<int64_t>& idx) = 0;
+  virtual ~OutputView() = default;
+  // Host-readable bytes of output rows [r0, r1), starting at row r0; valid
+  // until the next call.
+  virtual const uint8_t* rows(int64_t r0, int64_t r1) = 0;
+  // checksum_term summed over every 8-byte word of the output.
+  virtual uint64_t checksum() = 0;
+};
+
+class Method : public OutputView {
+ public:
+  // How many index sets the sampling loop may rotate through; methods that
+  // keep sets on a device allocate room for them here.
+  virtual void reserve_sets(int n) { (void)n; }
+  // Makes set `slot` ready to run (e.g. uploads it); may rewrite idx (the
+  // contiguous-copy references read consecutive rows instead).
+  virtual void load_set(int slot, std::vector<int64_t>& idx) { (void)slot, (void)idx; }
+  // One gather of set `slot`, timed by the method itself.
+  virtual Sample run(int slot, const std::vector<int64_t>& idx) = 0;
+  // Checksum the output must have after gathering idx (additive over GPUs).
+  virtual uint64_t reference_checksum(int slot, const std::vector<int64_t>& idx, ThreadPool& pool);
+  // Thorough check of the output of set `slot`: every row, or sampled rows
+  // plus the checksum above the full-verification limit.
+  virtual Verdict verify(int slot, const std::vector<int64_t>& idx, uint64_t reference);
   virtual void poison(uint8_t byte) = 0;
+  // Evicts what the previous sample left in caches and translation state.
+  virtual void flush() {}
   // Resolved settings worth recording (grid actually used, pinned or not, ...).
   virtual std::map<std::string, std::string> details() const { return {}; }
   // True when the method reads a contiguous range instead of the indices.
@@ -63,12 +89,42 @@ class Method {
   virtual void bind_thread() {}
   // CPU time of threads the method owns itself (beyond the pool it was given).
   virtual double own_threads_cpu_seconds() const { return 0; }
+  // Launch latency of an empty kernel on this method's stream: ungated (what
+  // an event pair around a launch includes) and gated (the floor of a gated
+  // measurement), microseconds; NaN for methods without launches.
+  virtual std::pair<double, double> launch_latency_us() { return {NAN, NAN}; }
+  // GATHERBENCH_TEST_CORRUPT: flips a byte of output row `row`, outside timing.
+  virtual void corrupt_row_for_test(int64_t row) = 0;
+
+ protected:
+  Method(const HostTable& t, ThreadPool& pool, uint64_t out_bytes) : t_(t), pool_(pool), out_bytes_(out_bytes) {}
+  const HostTable& t_;
+  ThreadPool& pool_;
+  uint64_t out_bytes_;
+};
+
+// The index sets of one point, drawn and verified once each.
+struct IndexSets {
+  std::vector<std::vector<int64_t>> idx;
+  std::vector<uint64_t> reference;
+  std::vector<bool> ready;
 };
 
 struct ChunkRequest {
-  uint64_t first_sample = 0;  // sample numbers seed fresh indices
+  uint64_t first_sample = 0;  // sample numbers pick the set (sample % sets) and the poison byte
   int samples = 1;
   int warmup = 0;
+};
+
+// Where a chunk's wall time went, seconds: the timed regions, and the
+// harness's own work around them (the run's accounting adds these up).
+struct ChunkTime {
+  double timed = 0;    // sum of the samples' measured times
+  double setup = 0;    // drawing and loading index sets
+  double warmup = 0;   // untimed runs (first runs of each set, extra warm-up)
+  double verify = 0;   // thorough verification and per-sample checksums
+  double flush = 0;    // cache flushes and output poisoning between samples
+  double launch = 0;   // inside run() but outside the timed region (gate, sync wake-up)
 };
 
 struct ChunkResult {
@@ -76,31 +132,50 @@ struct ChunkResult {
   bool failed = false;
   Verdict verdict;  // the failing one, or the last passing one
   uint64_t rows_verified = 0;
+  uint64_t checksums = 0;  // timed samples checked by checksum
+  ChunkTime time;
 };
 
-ChunkResult run_chunk(Method& m, const HostTable& t, const MethodConfig& c, const ChunkRequest& r, ThreadPool& pool);
+// How many index sets a point rotates through: more for small outputs
+// (cheap to verify), at least 2 so consecutive samples differ.
+int index_set_count(uint64_t out_bytes);
+
+ChunkResult run_chunk(Method& m, const HostTable& t, const MethodConfig& c, IndexSets& sets, const ChunkRequest& r,
+                      ThreadPool& pool);
 
 // A telemetry window: the method runs back to back, unverified, on index sets
-// it was already verified on (samples 0..3), so that power and CPU readings
-// are of the gather alone, not of verification.
+// that were already verified, so that power and CPU readings are of the
+// gather alone, not of verification.
 struct SoakResult {
   uint64_t iterations = 0;
   double seconds = 0;       // wall time of the window
   double busy_seconds = 0;  // sum of the method's own timed durations
   double cpu_seconds = 0;   // CPU time of the method's threads (caller + pool)
 };
-SoakResult soak(Method& m, const HostTable& t, const MethodConfig& c, double seconds, ThreadPool& pool);
+SoakResult soak(Method& m, const HostTable& t, const MethodConfig& c, IndexSets& sets, double seconds, ThreadPool& pool);
 
 std::unique_ptr<Method> make_host_method(const MethodConfig& c, const HostTable& t, ThreadPool& pool);
 #ifdef GATHERBENCH_HAVE_CUDA
 std::unique_ptr<Method> make_cuda_method(const MethodConfig& c, const HostTable& t, ThreadPool& pool);
 // The same method on c.gpus GPUs at once over one shared host table.
-std::unique_ptr<Method> make_multi_gpu_method(const MethodConfig& c, const HostTable& t, unsigned cpu_threads);
+std::unique_ptr<Method> make_multi_gpu_method(const MethodConfig& c, const HostTable& t, ThreadPool& pool,
+                                              unsigned cpu_threads);
+// Frees the buffers GPU methods keep across points (cuda_support.cc).
+void release_arena();
 #endif
+
+// Outputs up to this size are compared whole; larger ones on sampled rows
+// plus a checksum of every byte (GATHERBENCH_TEST_FULL_VERIFY_BYTES lowers it).
+uint64_t full_verify_bytes();
+constexpr int kSampledRows = 1024;
 
 // Compares output rows [begin, end) of `out` with the table rows named by idx.
 Verdict compare_rows(const uint8_t* out, const HostTable& t, const std::vector<int64_t>& idx, int64_t begin,
                      int64_t end, ThreadPool& pool);
+// The checksum a correct output of idx has (checksum_term over its words).
+uint64_t expected_checksum(const HostTable& t, const std::vector<int64_t>& idx, ThreadPool& pool);
+// checksum_term over the words of a host buffer.
+uint64_t host_checksum(const uint8_t* p, uint64_t bytes, ThreadPool& pool);
 // Rewrites idx to batch consecutive rows starting at (a clipped) idx[0].
 void make_contiguous(std::vector<int64_t>& idx, uint64_t rows);
 

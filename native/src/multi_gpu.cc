@@ -1,69 +1,107 @@
 // One method on N GPUs at once, all reading one shared pinned host table:
 // does the zero-copy path scale with GPUs, and can the CPU path feed them?
-// A persistent worker per GPU runs that GPU's sample; the sample's time is
-// the slowest GPU's (the batch is done when every GPU is), and each GPU
-// gathers its own mini-batch (the indices shifted by i * rows / N), verified
-// against the host table like any single-GPU sample.
-#include <cstdlib>
+// Each GPU gathers its own mini-batch (the set's indices shifted by
+// i * rows / N), verified against the host table like any single-GPU sample.
+// GPU-only methods queue every GPU's sample behind one launch gate and start
+// together when it opens; the sample is the longest GPU interval from that
+// common start. The CPU path is timed on the host clock, from one barrier to
+// the last GPU's end.
+#include <chrono>
 #include <map>
 
-#include "errors.h"
-#include "method.h"
+#include "cuda_methods.h"
+#include "test_switches.h"
 
 namespace gb {
 namespace {
 
-// GATHERBENCH_TEST_SAME_DEVICE=1 puts every worker on the first GPU: it
-// exercises this orchestration on a one-GPU machine. Results are flagged.
-bool same_device() {
-  const char* s = std::getenv("GATHERBENCH_TEST_SAME_DEVICE");
-  return s && *s == '1';
-}
-
 class MultiGpu : public Method {
  public:
-  MultiGpu(const MethodConfig& c, const HostTable& t, unsigned cpu_threads) : t_(t), workers_(unsigned(c.gpus)) {
+  // `pool` verifies; each GPU's CPU work gets its own share of cpu_threads.
+  MultiGpu(const MethodConfig& c, const HostTable& t, ThreadPool& pool, unsigned cpu_threads)
+      : Method(t, pool, c.batch * t.row_bytes() * uint64_t(c.gpus)), workers_(unsigned(c.gpus)) {
     const unsigned per_gpu = std::max(1u, cpu_threads / unsigned(c.gpus));
     for (int i = 0; i < c.gpus; ++i) {
       MethodConfig ci = c;
       ci.gpus = 1;
-      ci.device = same_device() ? c.device : c.device + i;
+      ci.device = test_same_device() ? c.device : c.device + i;
       ci.threads = per_gpu;
       pools_.push_back(std::make_unique<ThreadPool>(per_gpu));
-      methods_.push_back(make_cuda_method(ci, t, *pools_.back()));
-      if (!methods_.back()) throw Error("UNSUPPORTED", "method '" + c.method + "' has no multi-GPU form");
+      auto m = make_cuda_method_of(ci, t, *pools_.back());
+      if (!m) throw Error("UNSUPPORTED", "method '" + c.method + "' has no multi-GPU form");
+      m->set_gpu_index(i);
+      gpu_only_ = gpu_only_ && m->gpu_only();
+      methods_.push_back(std::move(m));
     }
-    idx_.resize(methods_.size());
+    check(cudaSetDevice(c.device), "cudaSetDevice");
+    gate_ = std::make_unique<LaunchGate>();
   }
 
-  Sample run_once(std::vector<int64_t>& idx) override {
+  void reserve_sets(int n) override {
+    shifted_.assign(n, std::vector<std::vector<int64_t>>(methods_.size()));
+    refs_.assign(n, std::vector<uint64_t>(methods_.size(), 0));
+    for (auto& m : methods_) {
+      m->bind_thread();
+      m->reserve_sets(n);
+    }
+  }
+
+  void load_set(int slot, std::vector<int64_t>& idx) override {
     const uint64_t rows = t_.rows(), n = methods_.size();
     for (uint64_t i = 0; i < n; ++i) {
-      idx_[i].resize(idx.size());
+      auto& s = shifted_[slot][i];
+      s.resize(idx.size());
       const uint64_t shift = i * (rows / n);
-      for (size_t k = 0; k < idx.size(); ++k) idx_[i][k] = int64_t((uint64_t(idx[k]) + shift) % rows);
+      for (size_t k = 0; k < idx.size(); ++k) s[k] = int64_t((uint64_t(idx[k]) + shift) % rows);
+      methods_[i]->bind_thread();
+      methods_[i]->load_set(slot, s);
+    }
+  }
+
+  Sample run(int slot, const std::vector<int64_t>&) override {
+    const size_t n = methods_.size();
+    if (gpu_only_) {
+      gate_->arm();
+      {
+        GateRelease rel{*gate_};
+        for (size_t i = 0; i < n; ++i) {
+          methods_[i]->bind_thread();
+          methods_[i]->queue(*gate_, slot);
+        }
+      }
+      Sample out{0, NAN, NAN};
+      for (size_t i = 0; i < n; ++i) {
+        methods_[i]->bind_thread();
+        out.total = std::max(out.total, methods_[i]->finish(*gate_));
+      }
+      return out;
     }
     std::vector<Sample> s(n);
+    const auto t0 = std::chrono::steady_clock::now();
     workers_.parallel_for(int64_t(n), [&](int64_t b, int64_t e, unsigned) {
       for (int64_t i = b; i < e; ++i) {
         methods_[i]->bind_thread();
-        s[i] = methods_[i]->run_once(idx_[i]);
+        s[i] = methods_[i]->run(slot, shifted_[slot][i]);
       }
     });
-    Sample out{0, 0, NAN};
-    for (auto& x : s) {
-      out.total = std::max(out.total, x.total);
-      out.gather = std::max(out.gather, std::isnan(x.gather) ? 0.0 : x.gather);
-    }
+    Sample out{std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 0, NAN};
+    for (auto& x : s) out.gather = std::max(out.gather, std::isnan(x.gather) ? 0.0 : x.gather);
     if (out.gather == 0) out.gather = NAN;
     return out;
   }
 
-  Verdict verify(const std::vector<int64_t>&) override {
+  uint64_t reference_checksum(int slot, const std::vector<int64_t>&, ThreadPool& pool) override {
+    uint64_t sum = 0;
+    for (size_t i = 0; i < methods_.size(); ++i)
+      sum += refs_[slot][i] = methods_[i]->reference_checksum(slot, shifted_[slot][i], pool);
+    return sum;
+  }
+
+  Verdict verify(int slot, const std::vector<int64_t>&, uint64_t) override {
     Verdict all;
     for (size_t i = 0; i < methods_.size(); ++i) {
       methods_[i]->bind_thread();
-      Verdict v = methods_[i]->verify(idx_[i]);
+      Verdict v = methods_[i]->verify(slot, shifted_[slot][i], refs_[slot][i]);
       all.mode = v.mode;
       all.rows_checked += v.rows_checked;
       if (!v.ok) {
@@ -75,11 +113,34 @@ class MultiGpu : public Method {
     return all;
   }
 
+  const uint8_t* rows(int64_t r0, int64_t r1) override { return methods_.front()->rows(r0, r1); }
+  uint64_t checksum() override {
+    uint64_t sum = 0;
+    for (auto& m : methods_) {
+      m->bind_thread();
+      sum += m->checksum();
+    }
+    return sum;
+  }
   void poison(uint8_t byte) override {
     for (auto& m : methods_) {
       m->bind_thread();
       m->poison(byte);
     }
+  }
+  void flush() override {
+    for (auto& m : methods_) {
+      m->bind_thread();
+      m->flush();
+    }
+  }
+  void corrupt_row_for_test(int64_t row) override {
+    methods_.front()->bind_thread();
+    methods_.front()->corrupt_row_for_test(row);
+  }
+  std::pair<double, double> launch_latency_us() override {
+    methods_.front()->bind_thread();
+    return methods_.front()->launch_latency_us();
   }
 
   void bind_thread() override {}
@@ -92,23 +153,28 @@ class MultiGpu : public Method {
 
   std::map<std::string, std::string> details() const override {
     auto d = methods_.front()->details();
-    d["gpus"] = std::to_string(methods_.size()) + (same_device() ? " (all on one GPU: GATHERBENCH_TEST_SAME_DEVICE)" : "");
+    d["gpus"] = std::to_string(methods_.size()) + (test_same_device() ? " (all on one GPU: GATHERBENCH_TEST_SAME_DEVICE)" : "");
+    d["start"] = gpu_only_ ? "every GPU held behind one launch gate, released together; time = longest GPU interval"
+                           : "one host barrier; time = host clock to the last GPU's end";
     return d;
   }
 
  private:
-  const HostTable& t_;
   ThreadPool workers_;
   std::vector<std::unique_ptr<ThreadPool>> pools_;
-  std::vector<std::unique_ptr<Method>> methods_;
-  std::vector<std::vector<int64_t>> idx_;
+  std::vector<std::unique_ptr<CudaMethod>> methods_;
+  std::unique_ptr<LaunchGate> gate_;
+  bool gpu_only_ = true;
+  std::vector<std::vector<std::vector<int64_t>>> shifted_;  // [slot][gpu]
+  std::vector<std::vector<uint64_t>> refs_;                  // [slot][gpu]
 };
 
 }  // namespace
 
-std::unique_ptr<Method> make_multi_gpu_method(const MethodConfig& c, const HostTable& t, unsigned cpu_threads) {
+std::unique_ptr<Method> make_multi_gpu_method(const MethodConfig& c, const HostTable& t, ThreadPool& pool,
+                                              unsigned cpu_threads) {
   if (c.gpus < 2) throw Error("BAD_ARGUMENT", "multi-GPU needs at least 2 GPUs");
-  return std::make_unique<MultiGpu>(c, t, cpu_threads);
+  return std::make_unique<MultiGpu>(c, t, pool, cpu_threads);
 }
 
 }  // namespace gb

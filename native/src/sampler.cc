@@ -1,58 +1,125 @@
+#include <algorithm>
 #include <chrono>
 
 #include "errors.h"
 #include "hash.h"
 #include "method.h"
+#include "test_switches.h"
 
 namespace gb {
 
-// Each sample draws fresh indices from its own seed, so repeated samples do
-// not replay one batch out of a warm cache, and a rerun reproduces them.
-static uint64_t sample_seed(uint64_t seed, uint64_t sample) { return mix64(seed ^ mix64(sample + 1)); }
+using Clock = std::chrono::steady_clock;
+static double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-ChunkResult run_chunk(Method& m, const HostTable& t, const MethodConfig& c, const ChunkRequest& r, ThreadPool& pool) {
+// Set k draws its indices from its own seed, so a rerun reproduces them.
+static uint64_t set_seed(uint64_t seed, uint64_t k) { return mix64(seed ^ mix64(k + 1)); }
+
+int index_set_count(uint64_t out_bytes) {
+  const uint64_t budget = 256ull << 20;  // verifying a set reads its output and the table's rows once
+  return int(std::clamp<uint64_t>(budget / std::max<uint64_t>(out_bytes, 1), 2, 4));
+}
+
+// A poison byte that changes per sample: an unwritten output byte keeps it
+// and fails the checksum, whatever an earlier sample left there.
+static uint8_t poison_byte(uint64_t sample_no) { return uint8_t(0xA5 ^ (sample_no * 0x3B)); }
+
+ChunkResult run_chunk(Method& m, const HostTable& t, const MethodConfig& c, IndexSets& sets, const ChunkRequest& r,
+                      ThreadPool& pool) {
   m.bind_thread();
   ChunkResult out;
-  std::vector<int64_t> idx(c.batch);
-  auto one = [&](uint64_t sample_no, bool keep) {
-    generate_indices(c.dist, t.rows(), sample_seed(c.seed, sample_no), idx, pool);
-    // A poison byte that changes per sample: an unwritten output byte keeps it
-    // and fails the comparison, whatever an earlier sample left there.
-    m.poison(uint8_t(0xA5 ^ (sample_no * 0x3B)));
-    Sample s = m.run_once(idx);
-    Verdict v = m.verify(idx);
+  ChunkTime& time = out.time;
+  const int n_sets = index_set_count(c.batch * t.row_bytes() * uint64_t(c.gpus));
+  if (sets.idx.empty()) {
+    sets.idx.assign(n_sets, {});
+    sets.reference.assign(n_sets, 0);
+    sets.ready.assign(n_sets, false);
+    m.reserve_sets(n_sets);
+  }
+  auto fail = [&](Verdict v) {
+    out.failed = true;
+    out.verdict = std::move(v);
+    return false;
+  };
+  const int64_t corrupt = test_corrupt_sample();
+  const int64_t corrupt_row = int64_t(c.batch / 2);
+  // A set's first use: draw, load, run once untimed and verify thoroughly.
+  auto ready = [&](int k) {
+    if (sets.ready[k]) return true;
+    auto t0 = Clock::now();
+    std::vector<int64_t>& idx = sets.idx[k];
+    idx.resize(c.batch);
+    generate_indices(c.dist, t.rows(), set_seed(c.seed, uint64_t(k)), idx, pool);
+    m.load_set(k, idx);
+    time.setup += since(t0);
+    t0 = Clock::now();
+    m.poison(poison_byte(~uint64_t(k)));
+    m.run(k, idx);
+    if (corrupt == -1) m.corrupt_row_for_test(corrupt_row);
+    time.warmup += since(t0);
+    t0 = Clock::now();
+    sets.reference[k] = m.reference_checksum(k, idx, pool);
+    Verdict v = m.verify(k, idx, sets.reference[k]);
+    time.verify += since(t0);
     out.rows_verified += v.rows_checked;
     out.verdict = v;
-    if (!v.ok) {
-      out.failed = true;
-      return false;
-    }
-    if (keep) out.samples.push_back(s);
+    if (!v.ok) return fail(v);
+    sets.ready[k] = true;
     return true;
   };
-  for (int w = 0; w < r.warmup; ++w)
-    if (!one(~uint64_t(w), false)) return out;
-  for (int k = 0; k < r.samples; ++k)
-    if (!one(r.first_sample + uint64_t(k), true)) return out;
+  for (int k = 0; k < n_sets && k < r.warmup; ++k)
+    if (!ready(k)) return out;
+  for (int w = n_sets; w < r.warmup; ++w) {  // extra warm-up runs past one per set
+    auto t0 = Clock::now();
+    m.run(w % n_sets, sets.idx[w % n_sets]);
+    time.warmup += since(t0);
+  }
+  for (int s = 0; s < r.samples; ++s) {
+    const uint64_t no = r.first_sample + uint64_t(s);
+    const int k = int(no % uint64_t(n_sets));
+    if (!ready(k)) return out;
+    auto t0 = Clock::now();
+    m.poison(poison_byte(no));
+    if (c.flush) m.flush();
+    time.flush += since(t0);
+    t0 = Clock::now();
+    Sample smp = m.run(k, sets.idx[k]);
+    time.launch += std::max(0.0, since(t0) - smp.total);
+    time.timed += smp.total;
+    if (corrupt == int64_t(no)) m.corrupt_row_for_test(corrupt_row);
+    t0 = Clock::now();
+    const bool same = m.checksum() == sets.reference[k];
+    ++out.checksums;
+    if (!same) {
+      // Name the row: the thorough check of this output.
+      Verdict v = m.verify(k, sets.idx[k], sets.reference[k]);
+      time.verify += since(t0);
+      if (v.ok) {
+        v.ok = false;
+        v.detail = "the output's checksum differs from the reference of its index set";
+      }
+      v.detail = "timed sample " + std::to_string(no) + ": " + v.detail;
+      return (fail(v), out);
+    }
+    time.verify += since(t0);
+    out.samples.push_back(smp);
+  }
   return out;
 }
 
-}  // namespace gb
-
-namespace gb {
-
-SoakResult soak(Method& m, const HostTable& t, const MethodConfig& c, double seconds, ThreadPool& pool) {
+SoakResult soak(Method& m, const HostTable&, const MethodConfig&, IndexSets& sets, double seconds, ThreadPool& pool) {
   m.bind_thread();
-  constexpr int kSets = 4;
-  std::vector<std::vector<int64_t>> sets(kSets, std::vector<int64_t>(c.batch));
-  for (int k = 0; k < kSets; ++k) generate_indices(c.dist, t.rows(), sample_seed(c.seed, uint64_t(k)), sets[k], pool);
+  std::vector<int> verified;
+  for (size_t k = 0; k < sets.ready.size(); ++k)
+    if (sets.ready[k]) verified.push_back(int(k));
+  if (verified.empty()) throw Error("BAD_ARGUMENT", "soak needs index sets verified by a run first");
   SoakResult r;
   const double cpu0 = thread_cpu_seconds() + pool.worker_cpu_seconds() + m.own_threads_cpu_seconds();
-  const auto t0 = std::chrono::steady_clock::now();
+  const auto t0 = Clock::now();
   do {
-    r.busy_seconds += m.run_once(sets[r.iterations % kSets]).total;
+    const int k = verified[r.iterations % verified.size()];
+    r.busy_seconds += m.run(k, sets.idx[k]).total;
     ++r.iterations;
-    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    r.seconds = since(t0);
   } while (r.seconds < seconds);
   r.cpu_seconds = thread_cpu_seconds() + pool.worker_cpu_seconds() + m.own_threads_cpu_seconds() - cpu0;
   return r;

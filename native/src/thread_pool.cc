@@ -60,9 +60,15 @@ void ThreadPool::worker_loop(unsigned id) {
     }
     int64_t b, e;
     range_of(n, size(), id, b, e);
-    if (b < e) (*job)(b, e, id);
+    std::exception_ptr err;
+    try {
+      if (b < e) (*job)(b, e, id);
+    } catch (...) {
+      err = std::current_exception();
+    }
     {
       std::lock_guard<std::mutex> lock(mu_);
+      if (err && !error_) error_ = err;
       if (--pending_ == 0) done_cv_.notify_one();
     }
   }
@@ -73,19 +79,32 @@ void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int64
     if (n > 0) fn(0, n, 0);
     return;
   }
+  std::lock_guard<std::mutex> call(call_mu_);
   {
     std::lock_guard<std::mutex> lock(mu_);
     job_ = &fn;
     n_ = n;
     pending_ = unsigned(workers_.size());
+    error_ = nullptr;
     ++generation_;
   }
   start_cv_.notify_all();
   int64_t b, e;
   range_of(n, size(), 0, b, e);
-  if (b < e) fn(b, e, 0);
+  std::exception_ptr err;
+  try {
+    if (b < e) fn(b, e, 0);
+  } catch (...) {
+    err = std::current_exception();
+  }
+  // Workers still run fn (which lives on the caller's stack): wait for them
+  // whether or not the caller's share threw.
   std::unique_lock<std::mutex> lock(mu_);
   done_cv_.wait(lock, [&] { return pending_ == 0; });
+  if (!err) err = error_;
+  error_ = nullptr;
+  lock.unlock();
+  if (err) std::rethrow_exception(err);
 }
 
 }  // namespace gb

@@ -1,9 +1,21 @@
+// Verification shared by every method: rows compared with the host table,
+// and the order-sensitive checksum of hash.h computed from the table alone.
+#include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <cstring>
+#include <functional>
 
+#include "hash.h"
 #include "method.h"
 
 namespace gb {
+
+uint64_t full_verify_bytes() {
+  const char* s = std::getenv("GATHERBENCH_TEST_FULL_VERIFY_BYTES");  // read at each use: tests lower it per point
+  const long long v = s ? std::atoll(s) : 0;
+  return v > 0 ? uint64_t(v) : uint64_t(64) << 20;
+}
 
 Verdict compare_rows(const uint8_t* out, const HostTable& t, const std::vector<int64_t>& idx, int64_t begin,
                      int64_t end, ThreadPool& pool) {
@@ -27,6 +39,109 @@ Verdict compare_rows(const uint8_t* out, const HostTable& t, const std::vector<i
     v.detail = "output row " + std::to_string(v.bad_row) + " (table row " + std::to_string(idx[v.bad_row]) +
                ") differs from the table";
   }
+  return v;
+}
+
+// Splits [0, n) into chunks small enough to balance, summing fn(begin, end).
+template <typename Fn>
+static uint64_t parallel_sum(uint64_t n, ThreadPool& pool, Fn fn) {
+  std::vector<uint64_t> partial(pool.size(), 0);
+  pool.parallel_for(int64_t(n), [&](int64_t b, int64_t e, unsigned id) { partial[id] += fn(uint64_t(b), uint64_t(e)); });
+  uint64_t sum = 0;
+  for (uint64_t p : partial) sum += p;
+  return sum;
+}
+
+// checksum_term over the whole words of p, numbered from first_word.
+static uint64_t sum_words(const uint8_t* p, uint64_t words, uint64_t first_word) {
+  uint64_t acc = 0;
+  for (uint64_t i = 0; i < words; ++i) {
+    uint64_t word;
+    std::memcpy(&word, p + 8 * i, 8);
+    acc += checksum_term(word, first_word + i);
+  }
+  return acc;
+}
+
+// The tail word of an output whose length is not a multiple of 8.
+static uint64_t tail_term(uint64_t bytes, const std::function<uint8_t(uint64_t)>& byte_at) {
+  const uint64_t w = bytes / 8;
+  if (bytes % 8 == 0) return 0;
+  uint64_t word = 0;
+  for (uint64_t o = w * 8; o < bytes; ++o) word |= uint64_t(byte_at(o)) << (8 * (o - w * 8));
+  return checksum_term(word, w);
+}
+
+uint64_t expected_checksum(const HostTable& t, const std::vector<int64_t>& idx, ThreadPool& pool) {
+  const uint64_t rb = t.row_bytes(), bytes = idx.size() * rb;
+  const uint8_t* data = t.data();
+  auto byte_at = [&](uint64_t o) { return data[uint64_t(idx[o / rb]) * rb + o % rb]; };
+  if (rb % 8 == 0) {  // whole words per row: sum row by row
+    return parallel_sum(idx.size(), pool, [&](uint64_t r0, uint64_t r1) {
+      uint64_t acc = 0;
+      for (uint64_t r = r0; r < r1; ++r) acc += sum_words(data + uint64_t(idx[r]) * rb, rb / 8, r * rb / 8);
+      return acc;
+    });
+  }
+  return parallel_sum(bytes / 8, pool, [&](uint64_t w0, uint64_t w1) {
+    uint64_t acc = 0;
+    for (uint64_t w = w0; w < w1; ++w) {
+      uint64_t word = 0;
+      for (uint64_t b = 0; b < 8; ++b) word |= uint64_t(byte_at(w * 8 + b)) << (8 * b);
+      acc += checksum_term(word, w);
+    }
+    return acc;
+  }) + tail_term(bytes, byte_at);
+}
+
+uint64_t host_checksum(const uint8_t* p, uint64_t bytes, ThreadPool& pool) {
+  return parallel_sum(bytes / 8, pool, [&](uint64_t w0, uint64_t w1) { return sum_words(p + 8 * w0, w1 - w0, w0); }) +
+         tail_term(bytes, [&](uint64_t o) { return p[o]; });
+}
+
+uint64_t Method::reference_checksum(int, const std::vector<int64_t>& idx, ThreadPool& pool) {
+  return expected_checksum(t_, idx, pool);
+}
+
+Verdict Method::verify(int, const std::vector<int64_t>& idx, uint64_t reference) {
+  const uint64_t rb = t_.row_bytes(), limit = full_verify_bytes();
+  const int64_t n = int64_t(idx.size());
+  // Compares output rows [r0, r1) as one piece fetched through rows().
+  auto piece = [&](int64_t r0, int64_t r1) {
+    std::vector<int64_t> part(idx.begin() + r0, idx.begin() + r1);
+    Verdict v = compare_rows(rows(r0, r1), t_, part, 0, r1 - r0, pool_);
+    if (!v.ok) {
+      v.bad_row += r0;
+      v.detail = "output row " + std::to_string(v.bad_row) + " (table row " + std::to_string(idx[v.bad_row]) +
+                 ") differs from the table";
+    }
+    return v;
+  };
+  Verdict v;
+  if (out_bytes_ <= limit) {
+    v = piece(0, n);
+    if (!v.ok) return v;
+  } else {
+    // Sampled rows: the first, the last, and evenly spread ones in between.
+    v.mode = "sampled+checksum";
+    for (int i = 0; i < kSampledRows; ++i) {
+      const int64_t r = int64_t(uint64_t(i) * uint64_t(n - 1) / (kSampledRows - 1));
+      Verdict one = piece(r, r + 1);
+      if (!one.ok) return one;
+    }
+    v.rows_checked = kSampledRows;
+  }
+  if (checksum() == reference) return v;
+  // The checksum disagrees although the rows looked right: scan the whole
+  // output in pieces to name the row, or say the checksum itself is off.
+  const int64_t per = int64_t(std::max<uint64_t>(1, limit / rb));
+  for (int64_t r0 = 0; r0 < n && v.mode != "full"; r0 += per) {
+    Verdict p = piece(r0, std::min(n, r0 + per));
+    if (!p.ok) return p;
+  }
+  v.ok = false;
+  v.detail = "every row compares equal, but the output's checksum differs from the reference (bytes past the rows "
+             "written, or a broken checksum)";
   return v;
 }
 

@@ -1,0 +1,55 @@
+// What every GPU method shares: a device, a stream, events, the device
+// output and its verification, and gated timing. multi_gpu.cc drives several
+// of these behind one gate.
+#pragma once
+#include "cuda_support.h"
+#include "method.h"
+
+namespace gb {
+
+class CudaMethod : public Method {
+ public:
+  CudaMethod(const MethodConfig& c, const HostTable& t, ThreadPool& pool);
+  // Waits for queued work before the members (buffers lent back to the arena) go.
+  ~CudaMethod() override;
+
+  Sample run(int slot, const std::vector<int64_t>& idx) override;
+  void bind_thread() override;
+  void poison(uint8_t byte) override;
+  void flush() override;
+  const uint8_t* rows(int64_t r0, int64_t r1) override;
+  uint64_t checksum() override;
+  void corrupt_row_for_test(int64_t row) override;
+  std::pair<double, double> launch_latency_us() override;
+
+  // False where the timed region includes CPU work (the CPU path): such a
+  // method cannot be held behind a gate.
+  virtual bool gpu_only() const { return true; }
+  // Queues the gated sample: hold, start event, work, end event (the caller
+  // releases the gate), then finish() waits and returns its seconds.
+  void queue(LaunchGate& gate, int slot);
+  double finish(const LaunchGate& gate);
+  // Which GPU of a multi-GPU point this is (-1: a single-GPU point).
+  void set_gpu_index(int i) { gpu_index_ = i; }
+
+ protected:
+  // The timed work of a GPU-only method, queued on stream_.
+  virtual void enqueue_work(int slot) = 0;
+  // Inside the timed region, just before the closing event (test switches).
+  void planted_delay();
+  double elapsed(cudaEvent_t a, cudaEvent_t b);
+  static int select_device(int device);
+
+  MethodConfig c_;
+  int device_;  // selected before the members below are made on it
+  StreamHandle stream_;
+  EventHandle e0_, e_mid_, e1_;
+  LaunchGate gate_;
+  Lease out_, sum_, host_out_;
+  int gpu_index_ = -1;
+  double last_seconds_ = 0;
+};
+
+std::unique_ptr<CudaMethod> make_cuda_method_of(const MethodConfig& c, const HostTable& t, ThreadPool& pool);
+
+}  // namespace gb

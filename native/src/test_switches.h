@@ -1,0 +1,71 @@
+// Test switches, read from the environment once. The harness flags every run
+// made with one; never set them for real measurements.
+//   GATHERBENCH_TEST_SLOWDOWN_US=<us>   adds a spin inside every timed region
+//   GATHERBENCH_TEST_SLOWDOWN_PCT=<p>   stretches every timed region by p% of itself
+//   GATHERBENCH_TEST_CORRUPT=first|<n>  flips a byte of the output (row batch/2) after
+//                                       each set's first, verified run, or after timed sample n
+//   GATHERBENCH_TEST_CUDA_ERROR=<gpu>   that GPU of a multi-GPU point fails with a CUDA error
+//   GATHERBENCH_TEST_THROW_IN_POOL=1    a host gather throws on a pool worker
+//   GATHERBENCH_TEST_SAME_DEVICE=1      every multi-GPU worker runs on the first GPU
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+namespace gb {
+
+inline const char* test_env(const char* name) {
+  const char* s = std::getenv(name);
+  return s && *s ? s : nullptr;
+}
+
+inline double test_slowdown_us() {
+  static const double us = [] {
+    const char* s = test_env("GATHERBENCH_TEST_SLOWDOWN_US");
+    return s ? std::atof(s) : 0.0;
+  }();
+  return us;
+}
+
+inline double test_slowdown_pct() {
+  static const double pct = [] {
+    const char* s = test_env("GATHERBENCH_TEST_SLOWDOWN_PCT");
+    return s ? std::atof(s) : 0.0;
+  }();
+  return pct;
+}
+
+// -2: off, -1: after each set's first (verified) run, n >= 0: after timed sample n.
+// Read at each use (not cached like the slowdowns) so a test can set it per point.
+inline int64_t test_corrupt_sample() {
+  const char* s = test_env("GATHERBENCH_TEST_CORRUPT");
+  if (!s) return -2;
+  return std::strcmp(s, "first") == 0 ? -1 : int64_t(std::atoll(s));
+}
+
+inline int test_cuda_error_gpu() {
+  const char* s = test_env("GATHERBENCH_TEST_CUDA_ERROR");
+  return s ? std::atoi(s) : -1;
+}
+
+inline bool test_throw_in_pool() { return test_env("GATHERBENCH_TEST_THROW_IN_POOL") != nullptr; }
+
+inline bool test_same_device() {
+  const char* s = test_env("GATHERBENCH_TEST_SAME_DEVICE");
+  return s && *s == '1';
+}
+
+inline void busy_wait_us(double us) {
+  if (us <= 0) return;
+  const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double, std::micro>(us);
+  while (std::chrono::steady_clock::now() < end) {}
+}
+
+// The planted host-side slowdown for a region that took `seconds` so far.
+inline void planted_host_delay(double seconds) {
+  busy_wait_us(test_slowdown_us() + seconds * 1e6 * test_slowdown_pct() / 100);
+}
+
+}  // namespace gb
