@@ -52,7 +52,7 @@ describe('confidence interval of the median', () => {
 });
 
 describe('stopping rule', () => {
-  const s: Sampling = { warmup: 1, minSamples: 10, maxSamples: 50, budget: 2, precision: 0.02 };
+  const s: Sampling = { warmup: 1, minSamples: 10, maxSamples: 50, budget: 2, precision: 0.02, minTime: 0, flush: true };
   const tight = Array.from({ length: 10 }, (_, i) => 1 + i * 1e-4);
   const noisy = Array.from({ length: 10 }, (_, i) => 1 + (i % 2) * 0.5);
 
@@ -65,7 +65,22 @@ describe('stopping rule', () => {
   it('stops at maxSamples and at the budget', () => {
     expect(stopReason(Array.from({ length: 50 }, (_, i) => 1 + (i % 2)), 0.1, s)).toBe('max-samples');
     expect(stopReason(noisy, 2.5, s)).toBe('budget');
-    expect(stopReason([1, 2], 2.5, s)).toBeUndefined(); // at least 3 samples, whatever the budget
+  });
+
+  it('never lets the budget cut a point below minSamples, unless it overran ten budgets', () => {
+    expect(stopReason(noisy.slice(0, 4), 2.5, s)).toBeUndefined();
+    expect(stopReason(noisy.slice(0, 4), 19.9, s)).toBeUndefined();
+    expect(stopReason(noisy.slice(0, 4), 20, s)).toBe('budget');
+    expect(nextChunk(4, 2.5, s)).toBe(6); // still asks for the rest of minSamples past the budget
+  });
+
+  it('with minTime, precision waits for that much timed work and chunks aim at it', () => {
+    const m = { ...s, minTime: 0.5 };
+    const fast = Array.from({ length: 10 }, (_, i) => 0.01 + i * 1e-6); // 0.1 s of timed work
+    expect(stopReason(fast, 0.2, m)).toBeUndefined();
+    expect(stopReason([...fast, ...fast, ...fast, ...fast, ...fast], 0.8, m)).toBe('precision');
+    expect(nextChunk(10, 0.2, m, 0.1)).toBe(40);
+    expect(stopReason(Array.from({ length: 50 }, () => 0.001), 0.1, m)).toBe('max-samples'); // maxSamples still caps it
   });
 
   it('sizes chunks: a probe, then up to minSamples, then a quarter more, within budget', () => {

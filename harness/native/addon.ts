@@ -71,6 +71,14 @@ export interface NativeTable {
   dropCopies(): void;
 }
 
+/** Host memory filled once and shared by the tables of every shape (views of its first bytes). */
+export interface NativeStorage {
+  view(o: { rows: number; rowBytes: number }): NativeTable;
+  info(): { bytes: number; obtained: string; pinned: boolean; fillSeconds: number };
+  release(): void;
+  dropCopies(): void;
+}
+
 export interface PrepareOptions {
   method: string;
   batch: number;
@@ -186,6 +194,7 @@ export interface Addon {
   releaseBuffers(): void;
   generateIndices(o: { rows: number; count: number; seed: number; distribution: DistributionSpec }): BigInt64Array;
   createTable(o: { rows: number; rowBytes: number; alloc: HostAllocMode; seed: number }): Promise<NativeTable>;
+  createStorage(o: { bytes: number; alloc: HostAllocMode; seed: number }): Promise<NativeStorage>;
   prepare(table: NativeTable, o: PrepareOptions): Promise<NativeBench>;
   Contention: new (o: { threads: number; bytesPerThread?: number }) => NativeContention;
   nvmlInfo(): { available: boolean; reason?: string };

@@ -113,7 +113,7 @@ async function measureWith(addon: Addon, table: NativeTable, c: Case, o: Measure
     for (;;) {
       if (o.signal.aborted) return undefined;
       const elapsed = since(tSampling);
-      const chunk = await bench.run({ firstSample: total.length, samples: nextChunk(total.length, elapsed, o.sampling), warmup: total.length === 0 ? o.sampling.warmup : 0 });
+      const chunk = await bench.run({ firstSample: total.length, samples: nextChunk(total.length, elapsed, o.sampling, timing.timedSeconds), warmup: total.length === 0 ? o.sampling.warmup : 0 });
       const ct = chunk.time;
       timing.timedSeconds += ct.timed;
       timing.setupSeconds += ct.setup;

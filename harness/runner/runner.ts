@@ -1,16 +1,18 @@
 /**
- * Runs the cases of a scenario: groups them by host table so each table is
- * filled once, measures each case, and saves the run after every point.
+ * Runs the cases of a scenario: host memory is allocated, filled and pinned
+ * once per allocation mode (every table shape is a view of it), cases run
+ * method by method, largest first (so buffers kept across points are
+ * allocated once), and the run is saved after every point.
  */
-import { nativeErrorCode, type Addon, type HostAllocMode, type NativeTable } from '../native/addon.js';
+import { performance } from 'node:perf_hooks';
+import { nativeErrorCode, type Addon, type HostAllocMode, type NativeStorage } from '../native/addon.js';
 import { methodSpec } from '../methods.js';
-import { tableKey, type Case } from '../scenario/expand.js';
+import type { Case } from '../scenario/expand.js';
 import { impossibleReason } from '../scenario/feasibility.js';
 import type { PointResult, RunResults } from '../results/model.js';
 import { saveRun } from '../results/store.js';
-import { basePoint, measureCase } from './measure.js';
 import { addTiming, type Timing } from '../results/timing.js';
-import { performance } from 'node:perf_hooks';
+import { basePoint, measureCase } from './measure.js';
 import type { Progress } from './progress.js';
 import type { Telemetry } from '../telemetry/session.js';
 
@@ -27,33 +29,34 @@ export interface RunnerContext {
   telemetry?: Telemetry;
   /** the GPUs whose power a case's telemetry reads (summed) */
   gpuUuidsOf?: (c: Case) => string[] | undefined;
-  /** where the time goes: points' parts and table setup are added here */
+  /** where the time goes: points' parts and host-memory setup are added here */
   timing: Timing;
 }
 
-/** Cases left to do, ordered so that cases sharing a table are adjacent. */
-export function pendingCases(cases: Case[], done: ReadonlySet<string>): Case[] {
-  const groups = new Map<string, Case[]>();
-  for (const c of cases) {
-    if (done.has(c.id)) continue;
-    const k = `${c.derived.tableRows}x${c.derived.rowBytes}`;
-    groups.set(k, [...(groups.get(k) ?? []), c]);
-  }
-  // Within a table shape, cases that do not care how the host table was
-  // allocated ride along with the first allocation used; within that, the
-  // cases of one method are adjacent, so a table copy a method keeps (the
-  // device-resident copy) is made once and dropped when its cases are done.
-  return [...groups.values()].flatMap((g) => {
-    const byAlloc = [...new Set(g.map(tableKey).filter((k) => !k.endsWith('/any')))];
-    const rank = (c: Case) => (tableKey(c).endsWith('/any') ? 0.5 : byAlloc.indexOf(tableKey(c)));
-    const methods = [...new Set(g.map((c) => c.method))];
-    return [...g].sort((a, b) => rank(a) - rank(b) || methods.indexOf(a.method) - methods.indexOf(b.method));
-  });
-}
-
-/** The allocation a case needs, or undefined when any host table will do. */
+/** The allocation a case needs, or undefined when any host memory will do. */
 function allocFor(c: Case): HostAllocMode | undefined {
   return methodSpec(c.method)!.axes.includes('alloc') ? (c.values.alloc as HostAllocMode) : undefined;
+}
+
+/**
+ * Cases left to do, in groups that share one host storage: one group per
+ * allocation mode, in the scenario's order; cases that take any host memory
+ * ride along with the first group. Within a group, the cases of one method
+ * are adjacent (a table copy a method keeps is made once) and largest first
+ * (a buffer grown for the largest is reused by the rest).
+ */
+export function storageGroups(cases: Case[], done: ReadonlySet<string>): { alloc: HostAllocMode; cases: Case[] }[] {
+  const todo = cases.filter((c) => !done.has(c.id));
+  const modes = [...new Set(todo.map(allocFor).filter((a): a is HostAllocMode => a !== undefined))];
+  const groups = modes.map((alloc) => ({ alloc, cases: todo.filter((c) => allocFor(c) === alloc) }));
+  const any = todo.filter((c) => allocFor(c) === undefined);
+  if (any.length) {
+    if (groups.length) groups[0].cases.push(...any);
+    else groups.push({ alloc: any[0].values.alloc as HostAllocMode, cases: any }); // 'auto' is resolved before the run
+  }
+  const methods = [...new Set(todo.map((c) => c.method))];
+  for (const g of groups) g.cases.sort((a, b) => methods.indexOf(a.method) - methods.indexOf(b.method) || b.derived.usefulBytes - a.derived.usefulBytes);
+  return groups;
 }
 
 export async function runCases(cases: Case[], ctx: RunnerContext): Promise<void> {
@@ -65,59 +68,62 @@ export async function runCases(cases: Case[], ctx: RunnerContext): Promise<void>
     ctx.timing.reportSeconds += (performance.now() - t0) / 1e3;
     ctx.progress.caseDone(c, p);
   };
-  let table: NativeTable | undefined;
-  let tableShape = '';
-  let tableAlloc: HostAllocMode = 'malloc';
-  let tableFailure: string | undefined;
-  let lastMethod = '';
+  const setup = async <T>(f: () => Promise<T> | T): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await f();
+    } finally {
+      ctx.timing.setupSeconds += (performance.now() - t0) / 1e3;
+    }
+  };
   try {
-    for (const c of pendingCases(cases, new Set(run.points.map((p) => p.id)))) {
-      if (c.method !== lastMethod) table?.dropCopies();
-      lastMethod = c.method;
+    for (const group of storageGroups(cases, new Set(run.points.map((p) => p.id)))) {
       if (ctx.signal.aborted) return;
-      const impossible = impossibleReason(c) ?? ctx.precheck?.(c);
-      if (impossible) {
-        record(c, { ...basePoint(c, ctx.deviceOf(c)), reason: impossible });
-        continue;
+      const runnable: Case[] = [];
+      for (const c of group.cases) {
+        const impossible = impossibleReason(c) ?? ctx.precheck?.(c);
+        if (impossible) record(c, { ...basePoint(c, ctx.deviceOf(c)), reason: impossible });
+        else runnable.push(c);
       }
-      const shape = `${c.derived.tableRows}x${c.derived.rowBytes}`;
-      const wanted = allocFor(c);
-      const fits = tableShape === shape && (wanted === undefined || wanted === tableAlloc);
-      if (!fits) {
-        const alloc: HostAllocMode = wanted ?? 'malloc';
-        table?.release();
-        table = undefined;
-        tableShape = shape;
-        tableAlloc = alloc;
-        tableFailure = undefined;
-        const t0 = performance.now();
-        try {
-          table = await addon.createTable({ rows: c.derived.tableRows, rowBytes: c.derived.rowBytes, alloc, seed: run.scenario.seed });
-        } catch (e) {
-          if (nativeErrorCode(e) === undefined) throw e;
-          tableFailure = `could not allocate the ${alloc} table: ${(e as Error).message}`;
-        } finally {
-          ctx.timing.setupSeconds += (performance.now() - t0) / 1e3;
+      if (!runnable.length) continue;
+      const bytes = Math.max(...runnable.map((c) => c.derived.tableBytes));
+      let storage: NativeStorage | undefined;
+      let failure: string | undefined;
+      try {
+        storage = await setup(() => addon.createStorage({ bytes, alloc: group.alloc, seed: run.scenario.seed }));
+      } catch (e) {
+        if (nativeErrorCode(e) === undefined) throw e;
+        failure = `could not allocate the ${group.alloc} table: ${(e as Error).message}`;
+      }
+      try {
+        let lastMethod = '';
+        for (const c of runnable) {
+          if (ctx.signal.aborted) return;
+          if (!storage) {
+            record(c, { ...basePoint(c, ctx.deviceOf(c)), reason: failure });
+            continue;
+          }
+          if (c.method !== lastMethod) storage.dropCopies(); // the previous method's table copies are done
+          lastMethod = c.method;
+          const table = storage.view({ rows: c.derived.tableRows, rowBytes: c.derived.rowBytes });
+          const p = await measureCase(addon, table, c, {
+            seed: run.scenario.seed,
+            sampling: run.scenario.sampling,
+            device: ctx.deviceOf(c),
+            signal: ctx.signal,
+            telemetry: ctx.telemetry,
+            gpuUuids: ctx.gpuUuidsOf?.(c),
+          });
+          table.release();
+          if (!p) return; // aborted mid-point: not recorded, redone on resume
+          if (p.timing) addTiming(ctx.timing, { ...p.timing, otherSeconds: 0 });
+          record(c, p);
         }
+      } finally {
+        if (storage) await setup(() => storage.release());
       }
-      if (!table) {
-        record(c, { ...basePoint(c, ctx.deviceOf(c)), reason: tableFailure });
-        continue;
-      }
-      const p = await measureCase(addon, table, c, {
-        seed: run.scenario.seed,
-        sampling: run.scenario.sampling,
-        device: ctx.deviceOf(c),
-        signal: ctx.signal,
-        telemetry: ctx.telemetry,
-        gpuUuids: ctx.gpuUuidsOf?.(c),
-      });
-      if (!p) return; // aborted mid-point: not recorded, redone on resume
-      if (p.timing) addTiming(ctx.timing, { ...p.timing, otherSeconds: 0 });
-      record(c, p);
     }
   } finally {
-    table?.release();
     addon.releaseBuffers();
   }
 }

@@ -92,9 +92,3 @@ export function expand(s: Scenario): Case[] {
   }
   return [...cases.values()];
 }
-
-/** Cases sharing a host table run together, so each table is filled once. */
-export function tableKey(c: Case): string {
-  const usesHostTable = methodSpec(c.method)!.axes.includes('alloc');
-  return `${c.derived.tableRows}x${c.derived.rowBytes}/${usesHostTable ? c.values.alloc : 'any'}`;
-}

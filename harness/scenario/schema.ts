@@ -8,18 +8,20 @@ const axisLists = Object.fromEntries(
   AXIS_NAMES.map((name) => [name, z.array(AXES[name].schema as z.ZodType).min(1, 'expected at least one value').optional()]),
 ) as { [K in AxisName]: z.ZodOptional<z.ZodArray<(typeof AXES)[K]['schema']>> };
 
-const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
-  try {
-    const s = parseSeconds(v);
-    if (s > 0) return s;
-  } catch {
-    /* reported below */
-  }
-  ctx.addIssue({ code: 'custom', message: `expected a duration like "2s" or "500ms", got ${JSON.stringify(v)}` });
-  return z.NEVER;
-});
-
-const durationOrZero = z.union([z.literal(0), duration]);
+/** A duration: "2s", "500ms" or seconds; zero only where it means "off" ("0", "0ms" and 0 alike). */
+const durationOf = (zeroOk: boolean) =>
+  z.union([z.string(), z.number()]).transform((v, ctx) => {
+    try {
+      const s = parseSeconds(v);
+      if (s > 0 || (zeroOk && s === 0)) return s;
+    } catch {
+      /* reported below */
+    }
+    ctx.addIssue({ code: 'custom', message: `expected a duration like "2s" or "500ms"${zeroOk ? ' (or 0)' : ''}, got ${JSON.stringify(v)}` });
+    return z.NEVER;
+  });
+const duration = durationOf(false);
+const durationOrZero = durationOf(true);
 
 export const telemetrySchema = z
   .object({
@@ -42,6 +44,8 @@ export const samplingSchema = z
     budget: duration.default(2),
     /** stop once the 95% CI of the median is within +-precision of it */
     precision: z.number().gt(0).lt(1).default(0.02),
+    /** timed work a point accumulates before precision may stop it (nvbench's --min-time); 0 = none */
+    minTime: durationOrZero.default(0),
     /** evict GPU caches and translation state before each timed sample (cold); false: warm samples */
     flush: z.boolean().default(true),
   })
@@ -61,7 +65,7 @@ export const scenarioSchema = z
     seed: z.number().int().nonnegative().default(1),
     axes: z.object(axisLists).strict().default({}),
     exclude: z.array(excludeRule).default([]),
-    sampling: samplingSchema.default({ warmup: 3, minSamples: 10, maxSamples: 500, budget: 2, precision: 0.02, flush: true }),
+    sampling: samplingSchema.default({ warmup: 3, minSamples: 10, maxSamples: 500, budget: 2, precision: 0.02, minTime: 0, flush: true }),
     telemetry: telemetrySchema.default({ interval: 0.1, window: 0.5, idle: 1 }),
   })
   .strict();

@@ -165,6 +165,60 @@ class Table : public Napi::ObjectWrap<Table> {
 };
 Napi::FunctionReference* Table::ctor = nullptr;
 
+// ---- Storage: host memory shared by the tables of every shape --------------------
+class Storage : public Napi::ObjectWrap<Storage> {
+ public:
+  static Napi::FunctionReference* ctor;
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "Storage", {InstanceMethod("view", &Storage::View), InstanceMethod("info", &Storage::Info),
+                                        InstanceMethod("release", &Storage::Release),
+                                        InstanceMethod("dropCopies", &Storage::DropCopies)});
+  }
+  explicit Storage(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Storage>(info) {
+    if (info.Length() != 1 || !info[0].IsExternal())
+      throw js_error(info.Env(), "BAD_ARGUMENT", "use createStorage() to make a storage");
+    storage = *info[0].As<Napi::External<std::shared_ptr<HostStorage>>>().Data();
+  }
+  std::shared_ptr<HostStorage> storage;
+
+ private:
+  std::shared_ptr<HostStorage> live(Napi::Env env) {
+    if (!storage) throw js_error(env, "BAD_ARGUMENT", "storage was released");
+    return storage;
+  }
+  // A table of rows x rowBytes over the storage's first bytes (cheap: nothing is allocated).
+  Napi::Value View(const Napi::CallbackInfo& info) {
+    auto s = live(info.Env());
+    Napi::Object o = need_object(info, 0, "view options");
+    const uint64_t rows = uint64_t(num(o, "rows", 0, true)), row_bytes = uint64_t(num(o, "rowBytes", 0, true));
+    std::shared_ptr<HostTable> t;
+    try {
+      t = std::make_shared<HostTable>(s, rows, row_bytes);
+    } catch (const Error& e) {
+      throw js_error(info.Env(), e.code, e.what());
+    }
+    return Table::ctor->New({Napi::External<std::shared_ptr<HostTable>>::New(info.Env(), &t)});
+  }
+  Napi::Value Info(const Napi::CallbackInfo& info) {
+    auto s = live(info.Env());
+    Napi::Object o = Napi::Object::New(info.Env());
+    o.Set("bytes", double(s->bytes()));
+    o.Set("obtained", s->obtained());
+    o.Set("pinned", s->pinned());
+    o.Set("fillSeconds", s->fill_seconds());
+    return o;
+  }
+  Napi::Value Release(const Napi::CallbackInfo& info) {
+    storage.reset();
+    return info.Env().Undefined();
+  }
+  Napi::Value DropCopies(const Napi::CallbackInfo& info) {
+    if (storage) storage->drop_copies();
+    return info.Env().Undefined();
+  }
+};
+Napi::FunctionReference* Storage::ctor = nullptr;
+
 // ---- Bench: one prepared method over one table --------------------------------
 struct BenchState {
   std::shared_ptr<HostTable> table;
@@ -340,7 +394,7 @@ Napi::Value Facts(const Napi::CallbackInfo& info) {
   o.Set("vectorBytes", vb);
   o.Set("fullVerifyBytes", double(full_verify_bytes()));
   o.Set("sampledRows", kSampledRows);
-  o.Set("tablePadBytes", double(HostTable::kPadBytes));
+  o.Set("tablePadBytes", double(HostStorage::kPadBytes));
   Napi::Object sw = Napi::Object::New(env);
   sw.Set("slowdownUs", test_slowdown_us());
   sw.Set("slowdownPct", test_slowdown_pct());
@@ -423,6 +477,23 @@ Napi::Value CreateTable(const Napi::CallbackInfo& info) {
       info.Env(), [=] { return std::make_shared<HostTable>(rows, row_bytes, mode, seed, fill_pool()); },
       [](Napi::Env env, std::shared_ptr<HostTable>& t) -> Napi::Value {
         return Table::ctor->New({Napi::External<std::shared_ptr<HostTable>>::New(env, &t)});
+      });
+}
+
+Napi::Value CreateStorage(const Napi::CallbackInfo& info) {
+  Napi::Object o = need_object(info, 0, "storage options");
+  const uint64_t bytes = uint64_t(num(o, "bytes", 0, true));
+  const uint64_t seed = uint64_t(num(o, "seed", 1));
+  HostAlloc mode;
+  try {
+    mode = parse_host_alloc(str(o, "alloc", "malloc"));
+  } catch (const Error& e) {
+    throw js_error(info.Env(), e.code, e.what());
+  }
+  return start<std::shared_ptr<HostStorage>>(
+      info.Env(), [=] { return std::make_shared<HostStorage>(bytes, mode, seed, fill_pool()); },
+      [](Napi::Env env, std::shared_ptr<HostStorage>& s) -> Napi::Value {
+        return Storage::ctor->New({Napi::External<std::shared_ptr<HostStorage>>::New(env, &s)});
       });
 }
 
@@ -574,6 +645,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("releaseBuffers", Napi::Function::New(env, ReleaseBuffers));
   exports.Set("generateIndices", Napi::Function::New(env, GenerateIndices));
   exports.Set("createTable", Napi::Function::New(env, CreateTable));
+  Storage::ctor = new Napi::FunctionReference(Napi::Persistent(Storage::Define(env)));
+  exports.Set("createStorage", Napi::Function::New(env, CreateStorage));
   exports.Set("prepare", Napi::Function::New(env, Prepare));
   ContentionJs::ctor = new Napi::FunctionReference(Napi::Persistent(ContentionJs::Define(env)));
   exports.Set("Contention", ContentionJs::ctor->Value());

@@ -252,7 +252,8 @@ class KernelGather : public CudaMethod {
       where_ = "device memory";
     } else if (m == "uvm") {
       src_ = static_cast<const uint8_t*>(managed_copy());
-      where_ = "managed memory (advice: " + c.uvm_advise + "; prefetched to host memory at the start of the point)";
+      where_ = "managed memory (advice: " + c.uvm_advise + (c.flush ? "; back in host memory before every sample: each sample pays its own migrations)"
+                                                                     : "; back in host memory at the start of the point, then left where samples moved it)");
     } else {
       src_ = t.device_view();
       where_ = "mapped host memory";
@@ -281,6 +282,12 @@ class KernelGather : public CudaMethod {
     check(cudaMemcpyAsync(slot_idx(slot), host_idx_.get(), bytes, cudaMemcpyHostToDevice, stream_.s), "uploading indices");
     check(cudaStreamSynchronize(stream_.s), "uploading indices");
   }
+  // Cold, for managed memory, also means the table is back in host memory:
+  // what the previous sample migrated to the GPU must not serve this one.
+  void flush() override {
+    CudaMethod::flush();
+    if (c_.method == "uvm") reset_residency(const_cast<uint8_t*>(src_));
+  }
   void enqueue_work(int slot) override {
     launch_.idx = slot_idx(slot);
     check(launch_gather(launch_, stream_.s), "gather kernel launch");
@@ -296,10 +303,11 @@ class KernelGather : public CudaMethod {
  private:
   int64_t* slot_idx(int slot) const { return idx_.as<int64_t>() + uint64_t(slot) * c_.batch; }
 
+  // Copies of the whole storage: one copy serves every table shape of the run.
   void* device_copy() {
     const std::string key = "device:" + std::to_string(device_);
     if (auto kept = t_.copy(key)) return static_cast<TableCopy*>(kept.get())->p;
-    const uint64_t bytes = t_.bytes() + HostTable::kPadBytes;
+    const uint64_t bytes = t_.storage().bytes() + HostTable::kPadBytes;
     auto copy = std::make_shared<TableCopy>();
     copy->device = device_;
     if (cudaMalloc(&copy->p, bytes) != cudaSuccess) {
@@ -317,7 +325,7 @@ class KernelGather : public CudaMethod {
   // with it back in host memory, so no point inherits another's migrations.
   void* managed_copy() {
     const std::string key = "managed:" + std::to_string(device_);
-    const uint64_t bytes = t_.bytes() + HostTable::kPadBytes;
+    const uint64_t bytes = t_.storage().bytes() + HostTable::kPadBytes;
     const std::string& a = c_.uvm_advise;
     if (a != "none" && a != "read-mostly" && a != "prefer-host")
       throw Error("BAD_ARGUMENT", "unknown uvm advice '" + a + "' (none, read-mostly, prefer-host)");
@@ -349,16 +357,22 @@ class KernelGather : public CudaMethod {
       kept = fresh;
       copy = fresh.get();
     }
-    // Residency reset: read-mostly duplicates would survive a prefetch, so
-    // that advice is lifted around it.
-    const cudaMemLocation host{cudaMemLocationTypeHost, 0};
-    if (a == "read-mostly")
-      check(cudaMemAdvise(copy->p, bytes, cudaMemAdviseUnsetReadMostly, cudaMemLocation{cudaMemLocationTypeDevice, device_}),
-            "cudaMemAdvise");
-    check(cudaMemPrefetchAsync(copy->p, bytes, host, 0, stream_.s), "prefetching the managed table to host memory");
-    check(cudaStreamSynchronize(stream_.s), "prefetching the managed table to host memory");
-    if (a == "read-mostly") advise(copy->p, bytes, a);
+    reset_residency(copy->p);
     return copy->p;
+  }
+
+  // Moves the managed table back to host memory. Read-mostly duplicates would
+  // survive a prefetch, so that advice is lifted around it.
+  void reset_residency(void* p) {
+    const uint64_t bytes = t_.storage().bytes() + HostTable::kPadBytes;
+    const std::string& a = c_.uvm_advise;
+    if (a == "read-mostly")
+      check(cudaMemAdvise(p, bytes, cudaMemAdviseUnsetReadMostly, cudaMemLocation{cudaMemLocationTypeDevice, device_}),
+            "cudaMemAdvise");
+    check(cudaMemPrefetchAsync(p, bytes, cudaMemLocation{cudaMemLocationTypeHost, 0}, 0, stream_.s),
+          "prefetching the managed table to host memory");
+    check(cudaStreamSynchronize(stream_.s), "prefetching the managed table to host memory");
+    if (a == "read-mostly") advise(p, bytes, a);
   }
 
   void advise(void* p, uint64_t bytes, const std::string& a) {

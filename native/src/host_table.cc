@@ -54,10 +54,21 @@ static uint64_t huge_kib_of_mapping(const void* addr) {
   return kib;
 }
 
-HostTable::HostTable(uint64_t rows, uint64_t row_bytes, HostAlloc mode, uint64_t seed, ThreadPool& pool)
-    : rows_(rows), row_bytes_(row_bytes), mode_(mode), seed_(seed) {
+HostTable::HostTable(std::shared_ptr<const HostStorage> storage, uint64_t rows, uint64_t row_bytes)
+    : storage_(std::move(storage)), rows_(rows), row_bytes_(row_bytes) {
   if (rows == 0 || row_bytes == 0) throw Error("BAD_ARGUMENT", "table needs at least one row of at least one byte");
-  alloc_bytes_ = round_up(rows * row_bytes + kPadBytes, 4096);
+  if (rows > storage_->bytes() / row_bytes)
+    throw Error("BAD_ARGUMENT", "a table of " + human_bytes(double(rows) * double(row_bytes)) + " does not fit its storage of " +
+                                    human_bytes(double(storage_->bytes())));
+}
+
+HostTable::HostTable(uint64_t rows, uint64_t row_bytes, HostAlloc mode, uint64_t seed, ThreadPool& pool)
+    : HostTable(std::make_shared<HostStorage>(rows * row_bytes, mode, seed, pool), rows, row_bytes) {}
+
+HostStorage::HostStorage(uint64_t bytes, HostAlloc mode, uint64_t seed, ThreadPool& pool)
+    : bytes_(bytes), mode_(mode), seed_(seed) {
+  if (bytes == 0) throw Error("BAD_ARGUMENT", "table needs at least one row of at least one byte");
+  alloc_bytes_ = round_up(bytes + kPadBytes, 4096);
   try {
     allocate();
     fill(pool);
@@ -68,24 +79,24 @@ HostTable::HostTable(uint64_t rows, uint64_t row_bytes, HostAlloc mode, uint64_t
   }
 }
 
-std::shared_ptr<void> HostTable::copy(const std::string& key) const {
+std::shared_ptr<void> HostStorage::copy(const std::string& key) const {
   std::lock_guard<std::mutex> lock(copies_mu_);
   auto it = copies_.find(key);
   return it == copies_.end() ? nullptr : it->second;
 }
 
-void HostTable::keep_copy(const std::string& key, std::shared_ptr<void> p) const {
+void HostStorage::keep_copy(const std::string& key, std::shared_ptr<void> p) const {
   std::lock_guard<std::mutex> lock(copies_mu_);
   copies_[key] = std::move(p);
 }
 
-void HostTable::drop_copies() const {
+void HostStorage::drop_copies() const {
   std::map<std::string, std::shared_ptr<void>> gone;
   std::lock_guard<std::mutex> lock(copies_mu_);
   gone.swap(copies_);
 }
 
-void HostTable::allocate() {
+void HostStorage::allocate() {
   switch (mode_) {
     case HostAlloc::Malloc:
     case HostAlloc::Register:
@@ -131,7 +142,7 @@ void HostTable::allocate() {
   }
 }
 
-void HostTable::fill(ThreadPool& pool) {
+void HostStorage::fill(ThreadPool& pool) {
   auto t0 = std::chrono::steady_clock::now();
   const uint64_t words = alloc_bytes_ / 8;
   uint64_t* w = reinterpret_cast<uint64_t*>(data_);
@@ -147,7 +158,7 @@ void HostTable::fill(ThreadPool& pool) {
   }
 }
 
-void HostTable::pin() {
+void HostStorage::pin() {
 #ifdef GATHERBENCH_HAVE_CUDA
   if (mode_ == HostAlloc::Register || mode_ == HostAlloc::HugePage) {
     if (cudaHostRegister(data_, alloc_bytes_, cudaHostRegisterMapped | cudaHostRegisterPortable) == cudaSuccess) {
@@ -171,12 +182,12 @@ void HostTable::pin() {
 #endif
 }
 
-HostTable::~HostTable() {
+HostStorage::~HostStorage() {
   drop_copies();
   release();
 }
 
-void HostTable::release() {
+void HostStorage::release() {
   if (!data_) return;
 #ifdef GATHERBENCH_HAVE_CUDA
   if (registered_) cudaHostUnregister(data_);
