@@ -19,7 +19,7 @@ run selftest "$gb" selftest
 run selftest-sampled env GATHERBENCH_TEST_FULL_VERIFY_BYTES=4096 "$gb" selftest --methods pinned-memcpy,cpu-gather-memcpy,zerocopy-naive,zerocopy-aligned,device-resident
 run cliff-cold "$gb" run cliff -o "$res/cold"
 run cliff-warm "$gb" run cliff --no-flush -o "$res/warm"
-[ -n "$old" ] && run cliff-old "$old/gatherbench" run "$(dirname "$gb")/scenarios/cliff.yaml" -o "$res/old"
+[ -n "$old" ] && run cliff-old "$old/gatherbench" run cliff -o "$res/old"  # the old build reads its own copy of cliff.yaml
 run fault env GATHERBENCH_TEST_SAME_DEVICE=1 GATHERBENCH_TEST_CUDA_ERROR=1 "$gb" run multi-gpu-fault -o "$res/fault"
 run corrupt env GATHERBENCH_TEST_CORRUPT=4 "$gb" run multi-gpu-fault --methods zerocopy-aligned,device-resident,pinned-memcpy,cpu-gather-memcpy -o "$res/corrupt"
 cat "$out/gpu.txt"
