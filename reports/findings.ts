@@ -121,9 +121,11 @@ function cliffFinding(run: RunResults): Finding | undefined {
       texts.push(`${first.method}, ${first.derived.rowBytes} B rows, batch ${first.axes.batch}: ${f2(before.bandwidth!.median)} GB/s at ${before.axes.table} to ${f2(drop.bandwidth!.median)} GB/s at ${drop.axes.table}`);
     }
   }
+  // Results from before sampling.flush existed were warm.
+  const state = run.scenario.sampling.flush === true ? 'Cold samples (caches and translation flushed before each). ' : 'Warm samples: each found the caches and translation state the previous one left, which flatters the cliff. ';
   return {
     title: 'Address-translation cliff',
-    text: texts.length ? `Bandwidth falls by more than 30% as the table grows: ${texts.slice(0, 6).join('; ')}${texts.length > 6 ? `; and ${texts.length - 6} more` : ''}.` : 'No zero-copy series lost more than 30% of its bandwidth across the table sizes measured.',
+    text: state + (texts.length ? `Bandwidth falls by more than 30% as the table grows: ${texts.slice(0, 6).join('; ')}${texts.length > 6 ? `; and ${texts.length - 6} more` : ''}.` : 'No zero-copy series lost more than 30% of its bandwidth across the table sizes measured.'),
     chart: 'table-size',
   };
 }

@@ -252,8 +252,8 @@ class KernelGather : public CudaMethod {
       where_ = "device memory";
     } else if (m == "uvm") {
       src_ = static_cast<const uint8_t*>(managed_copy());
-      where_ = "managed memory (advice: " + c.uvm_advise + (c.flush ? "; back in host memory before every sample: each sample pays its own migrations)"
-                                                                     : "; back in host memory at the start of the point, then left where samples moved it)");
+      where_ = "managed memory (advice: " + c.uvm_advise +
+               "; back in host memory at the start of the point, then left where its warm-up and samples moved it)";
     } else {
       src_ = t.device_view();
       where_ = "mapped host memory";
@@ -281,12 +281,6 @@ class KernelGather : public CudaMethod {
     std::memcpy(host_idx_.get(), idx.data(), bytes);
     check(cudaMemcpyAsync(slot_idx(slot), host_idx_.get(), bytes, cudaMemcpyHostToDevice, stream_.s), "uploading indices");
     check(cudaStreamSynchronize(stream_.s), "uploading indices");
-  }
-  // Cold, for managed memory, also means the table is back in host memory:
-  // what the previous sample migrated to the GPU must not serve this one.
-  void flush() override {
-    CudaMethod::flush();
-    if (c_.method == "uvm") reset_residency(const_cast<uint8_t*>(src_));
   }
   void enqueue_work(int slot) override {
     launch_.idx = slot_idx(slot);
