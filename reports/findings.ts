@@ -16,6 +16,11 @@ export interface Finding {
 }
 
 const f2 = (x: number) => x.toFixed(2);
+/** "0.98-1.06x", or one figure where the span is a single value ("1.07x", never "1.07-1.07x"). */
+export function spanOf(xs: number[], unit = '', fmt = f2): string {
+  const lo = fmt(Math.min(...xs)), hi = fmt(Math.max(...xs));
+  return lo === hi ? `${lo}${unit}` : `${lo}-${hi}${unit}`;
+}
 const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
 /** The method's points in their default form, without background contention. */
 const plain = (run: RunResults, method: string) => ok(run).filter((p) => p.method === method && variantOf(p) === '' && Number(p.axes.contention ?? 0) === 0);
@@ -40,7 +45,7 @@ function ceilingFinding(run: RunResults): Finding | undefined {
   const worst = pairs[ratios.indexOf(Math.min(...ratios))];
   return {
     title: 'Zero-copy against the copy ceiling',
-    text: `For rows of 2 KB and more, zero-copy (aligned) reaches ${pct(Math.min(...ratios))} to ${pct(Math.max(...ratios))} of the pinned cudaMemcpy bandwidth measured at the same point (lowest: ${f2(worst.p.bandwidth!.median)} vs ${f2(worst.c!.bandwidth!.median)} GB/s at ${point(worst.p)}).`,
+    text: `For rows of 2 KB and more, zero-copy (aligned) reaches ${spanOf(ratios.map((r) => r * 100), '%', (x) => x.toFixed(0))} of the pinned cudaMemcpy bandwidth measured at the same point (lowest: ${f2(worst.p.bandwidth!.median)} vs ${f2(worst.c!.bandwidth!.median)} GB/s at ${point(worst.p)}).`,
     chart: 'bandwidth-by-width',
   };
 }
@@ -72,11 +77,11 @@ function crossoverFinding(run: RunResults): Finding | undefined {
 }
 
 function alignmentFinding(run: RunResults): Finding | undefined {
-  const g = alignmentGains(run).filter((r) => r.variant === 'vector=elem');
+  const g = alignmentGains(run).filter((r) => r.vector === 'elem');
   if (!g.length) return undefined;
   const odd = g.filter((r) => ((r.width * (r.dtype === 'fp64' ? 8 : r.dtype === 'fp32' ? 4 : 2)) % 128) !== 0);
   const even = g.filter((r) => !odd.includes(r));
-  const range = (rs: typeof g) => `${f2(Math.min(...rs.map((r) => r.gain)))}-${f2(Math.max(...rs.map((r) => r.gain)))}x`;
+  const range = (rs: typeof g) => spanOf(rs.map((r) => r.gain), 'x');
   const text = odd.length
     ? `With element-wide loads, the 128-byte-aligned mapping gives ${range(odd)} over naive where rows are not a multiple of 128 bytes (widths ${[...new Set(odd.map((r) => r.width))].join(', ')})${even.length ? `, and ${range(even)} where they are` : ''}.`
     : `Every row here is a multiple of 128 bytes, so alignment has nothing to fix: aligned over naive is ${range(even)}.`;

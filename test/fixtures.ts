@@ -31,7 +31,7 @@ export function fakeRun(points: PointResult[], o: { gpu?: string; driver?: strin
     : undefined;
   return {
     schema: RESULTS_SCHEMA, tool: { name: 'gatherbench', version: '0.0.0' },
-    scenario: { name: 'fake', description: 'd', methods: 'all', seed: 1, axes: {}, exclude: [], sampling: { warmup: 1, minSamples: 3, maxSamples: 5, budget: 1, precision: 0.1 }, telemetry: { interval: 0.1, window: 0, idle: 0 }, file: 'f.yaml' },
+    scenario: { name: 'fake', description: 'd', methods: 'all', seed: 1, axes: {}, exclude: [], sampling: { warmup: 1, minSamples: 3, maxSamples: 5, budget: 1, precision: 0.1, minTime: 0, flush: true }, telemetry: { interval: 0.1, window: 0, idle: 0 }, file: 'f.yaml' },
     backend: o.gpu ? `cuda: ${o.gpu}` : HOST_ONLY_LABEL, hostOnly: !o.gpu, status: 'complete', startedAt: o.startedAt ?? '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T00:01:00Z',
     environment: {
       host: { hostname: 'h', os: 'os', kernel: 'k', arch: 'x64', virtualization: 'none' },

@@ -1,4 +1,5 @@
 import type { Chart } from './types.js';
+import { seriesScale } from './colors.js';
 import { ceilingMethod, chartRows } from './data.js';
 import type { RunResults } from '../../harness/results/model.js';
 
@@ -28,7 +29,7 @@ export function bandwidthByWidth(run: RunResults): Chart | undefined {
             encoding: {
               x: { field: 'width', type: 'quantitative', scale: { type: 'log', base: 2 }, title: 'row width (elements)' },
               y: { field: 'bandwidth', type: 'quantitative', scale: { type: 'log' }, title: 'GB/s' },
-              color: { field: 'series', type: 'nominal', title: 'method', scale: { scheme: 'tableau20' } },
+              color: { field: 'series', type: 'nominal', title: 'method', scale: seriesScale(run, rows.map((r) => r.series)) },
               detail: { field: 'label' },
               tooltip: [{ field: 'series', title: 'method' }, { field: 'width' }, { field: 'batch' }, { field: 'dtype' }, { field: 'table' }, { field: 'distribution' }, { field: 'contention' }, { field: 'bandwidth', format: '.2f', title: 'GB/s' }, { field: 'medianUs', format: '.1f', title: 'median µs' }],
             },

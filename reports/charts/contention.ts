@@ -1,4 +1,5 @@
 import type { Chart } from './types.js';
+import { seriesScale } from './colors.js';
 import { chartRows } from './data.js';
 import type { RunResults } from '../../harness/results/model.js';
 
@@ -22,7 +23,7 @@ export function contentionChart(run: RunResults): Chart | undefined {
         encoding: {
           x: { field: 'contention', type: 'quantitative', title: 'background threads' },
           y: { field: 'bandwidth', type: 'quantitative', title: 'GB/s' },
-          color: { field: 'series', type: 'nominal', title: 'method' },
+          color: { field: 'series', type: 'nominal', title: 'method', scale: seriesScale(run, rows.map((r) => r.series)) },
           detail: { field: 'batch' },
           tooltip: [{ field: 'series' }, { field: 'contention' }, { field: 'batch' }, { field: 'bandwidth', format: '.2f' }],
         },

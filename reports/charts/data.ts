@@ -103,22 +103,28 @@ export interface AlignmentRow {
   width: number;
   batch: number;
   dtype: string;
-  variant: string;
+  /** bytes per load, 'elem' for element-wide (the paper's mapping) */
+  vector: string;
+  /** every other axis that varies among the pairs (table, distribution, alloc, vector...): one pair, one label */
+  condition: string;
   gain: number;
   aligned: number;
   naive: number;
 }
 
-/** zerocopy-aligned over zerocopy-naive, matched on every axis but the method. */
+/** zerocopy-aligned over zerocopy-naive, matched on every axis but the method: one row per pair, never aggregated. */
 export function alignmentGains(run: RunResults): AlignmentRow[] {
   const key = (p: PointResult) => JSON.stringify(p.axes);
   const naive = new Map(ok(run).filter((p) => p.method === 'zerocopy-naive').map((p) => [key(p), p]));
-  return ok(run)
-    .filter((p) => p.method === 'zerocopy-aligned' && naive.has(key(p)))
-    .map((p) => {
-      const n = naive.get(key(p))!;
-      return { width: Number(p.axes.width), batch: Number(p.axes.batch), dtype: p.axes.dtype ?? '', variant: variantOf(p) || 'vector=elem', gain: p.bandwidth!.median / n.bandwidth!.median, aligned: p.bandwidth!.median, naive: n.bandwidth!.median };
-    });
+  const pairs = ok(run).filter((p) => p.method === 'zerocopy-aligned' && naive.has(key(p)));
+  const axes = [...new Set(pairs.flatMap((p) => Object.keys(p.axes)))].filter(
+    (a) => a !== 'width' && new Set(pairs.map((p) => p.axes[a as AxisName])).size > 1,
+  ) as AxisName[];
+  return pairs.map((p) => {
+    const n = naive.get(key(p))!;
+    const condition = axes.map((a) => `${a}=${p.axes[a]}`).join(' ') || 'one condition';
+    return { width: Number(p.axes.width), batch: Number(p.axes.batch), dtype: p.axes.dtype ?? '', vector: p.axes.vector ?? 'elem', condition, gain: p.bandwidth!.median / n.bandwidth!.median, aligned: p.bandwidth!.median, naive: n.bandwidth!.median };
+  });
 }
 
 /** Raw samples for box plots, at most `per` per point (evenly spaced in sorted order, so quartiles survive). */

@@ -1,4 +1,5 @@
 import type { Chart } from './types.js';
+import { seriesScale } from './colors.js';
 import { sampleRows } from './data.js';
 import type { RunResults } from '../../harness/results/model.js';
 
@@ -22,7 +23,7 @@ export function latencyBoxes(run: RunResults): Chart | undefined {
       encoding: {
         y: { field: 'point', type: 'nominal', title: null, sort: null },
         x: { field: 'us', type: 'quantitative', scale: { type: 'log' }, title: 'time per gather (µs)' },
-        color: { field: 'series', type: 'nominal', legend: null },
+        color: { field: 'series', type: 'nominal', legend: null, scale: seriesScale(run, rows.map((r) => r.series)) },
       },
     },
   };

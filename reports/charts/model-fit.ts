@@ -1,4 +1,5 @@
 import type { Chart } from './types.js';
+import { seriesScale } from './colors.js';
 import type { RunResults } from '../../harness/results/model.js';
 import { FLAG_ERROR, modelRun } from '../../harness/model/model.js';
 
@@ -28,8 +29,8 @@ export function modelFit(run: RunResults): Chart | undefined {
           encoding: {
             x: { field: 'predictedUs', type: 'quantitative', scale: { type: 'log' }, title: 'predicted time (µs)' },
             y: { field: 'measuredUs', type: 'quantitative', scale: { type: 'log' }, title: 'measured median time (µs)' },
-            color: { field: 'method', type: 'nominal', scale: { scheme: 'tableau10' } },
-            fill: { condition: { test: 'datum.flagged == "within 20%"', field: 'method', type: 'nominal', scale: { scheme: 'tableau10' } }, value: 'transparent' },
+            color: { field: 'method', type: 'nominal', scale: seriesScale(run, rows.map((r) => r.method)) },
+            fill: { condition: { test: 'datum.flagged == "within 20%"', field: 'method', type: 'nominal', scale: seriesScale(run, rows.map((r) => r.method)) }, value: 'transparent' },
             tooltip: [{ field: 'id' }, { field: 'measuredUs', format: '.1f' }, { field: 'predictedUs', format: '.1f' }, { field: 'errorPct', format: '+.1f', title: 'error %' }],
           },
         },

@@ -1,0 +1,94 @@
+/**
+ * Charts checked by what they plot: each chart's vega-lite spec is compiled
+ * and run headless (vega's View, no browser), and the data behind its marks
+ * is compared with the run's numbers.
+ */
+import { describe, expect, it } from 'vitest';
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import type { Chart } from '../reports/charts/types.js';
+import { alignmentGain } from '../reports/charts/alignment-gain.js';
+import { loadRun } from '../harness/results/store.js';
+import { runCharts } from '../reports/charts/index.js';
+import { seriesColors } from '../reports/charts/colors.js';
+import { fakeRun, point } from './fixtures.js';
+
+/** The data items behind every mark of a chart, by mark type. */
+async function plotted(chart: Chart): Promise<{ mark: string; datum: Record<string, unknown> }[]> {
+  const view = new vega.View(vega.parse(compile(chart.spec as unknown as TopLevelSpec, { logger: vega.logger(vega.None) }).spec), { renderer: 'none', logLevel: vega.None });
+  await view.runAsync();
+  const out: { mark: string; datum: Record<string, unknown> }[] = [];
+  const walk = (node: { marktype?: string; items?: unknown[]; datum?: Record<string, unknown> }, mark?: string) => {
+    if (node.datum && mark && node.datum.gain !== undefined) out.push({ mark, datum: node.datum });
+    for (const child of (node.items ?? []) as (typeof node)[]) walk(child, node.marktype ?? mark);
+  };
+  walk(view.scenegraph().root as never);
+  view.finalize();
+  return out;
+}
+
+describe('alignment gain', () => {
+  it('plots one mark per aligned/naive pair, at its own ratio: never a sum', async () => {
+    const T = [1e-3, 1e-3, 1e-3];
+    const pts = ['256MiB', '1GiB', '4GiB'].flatMap((table, i) =>
+      ['zerocopy-aligned', 'zerocopy-naive'].map((m) =>
+        point(`${m} ${table}`, T.map((t) => t * (m === 'zerocopy-naive' ? 1.02 + i / 100 : 1)), { method: m, axes: { width: '100', batch: '65536', dtype: 'fp32', table } }),
+      ),
+    );
+    const chart = alignmentGain(fakeRun(pts))!;
+    const marks = (await plotted(chart)).filter((m) => m.mark === 'symbol');
+    expect(marks).toHaveLength(3);
+    expect(marks.map((m) => Number(m.datum.gain)).sort()).toEqual([1.02, 1.03, 1.04].map((x) => expect.closeTo(x, 9)) as never);
+    expect(new Set(marks.map((m) => m.datum.condition))).toEqual(new Set(['table=256MiB', 'table=1GiB', 'table=4GiB']));
+  });
+
+  it('on the stored H100 characterization: every plotted ratio is a ratio of two measured points', async () => {
+    const { run } = loadRun('docs/runs/h100-characterize');
+    const marks = (await plotted(alignmentGain(run)!)).filter((m) => m.mark === 'symbol');
+    const gains = marks.map((m) => Number(m.datum.gain));
+    expect(gains.length).toBeGreaterThan(10);
+    expect(Math.max(...gains)).toBeLessThan(1.5); // the stacked chart showed 10x
+    expect(Math.min(...gains)).toBeGreaterThan(0.8);
+  });
+});
+
+describe('colours', () => {
+  /** Every colour scale with an explicit domain in a spec: series -> colour. */
+  function scales(spec: unknown): Map<string, string>[] {
+    const out: Map<string, string>[] = [];
+    const walk = (x: unknown) => {
+      if (!x || typeof x !== 'object') return;
+      const o = x as Record<string, unknown>;
+      const scale = (o.color as { scale?: { domain?: string[]; range?: string[] } } | undefined)?.scale;
+      if (scale?.domain && scale.range) out.push(new Map(scale.domain.map((d, i) => [d, scale.range![i]])));
+      for (const v of Object.values(o)) walk(v);
+    };
+    walk(spec);
+    return out;
+  }
+
+  it('give every series one colour in every chart of a report, and no two series the same one', () => {
+    for (const dir of ['docs/runs/h100-characterize', 'docs/runs/h100-contention', 'docs/runs/h100-pytorch-direct']) {
+      const { run } = loadRun(dir);
+      const seen = new Map<string, string>();
+      for (const chart of runCharts(run)) {
+        for (const m of scales(chart.spec)) {
+          expect(new Set(m.values()).size).toBe(m.size);
+          for (const [series, colour] of m) {
+            expect(seen.get(series) ?? colour).toBe(colour);
+            seen.set(series, colour);
+          }
+        }
+      }
+      expect(seen.size).toBeGreaterThanOrEqual(3);
+      expect(new Set(seen.values()).size).toBe(seen.size);
+    }
+  });
+
+  it('give a method the same colour in every run', () => {
+    const a = seriesColors(['pinned-memcpy', 'zerocopy-aligned']);
+    const b = seriesColors(['host-memcpy', 'pinned-memcpy', 'uvm', 'zerocopy-aligned vector=16', 'zerocopy-aligned']);
+    expect(b.get('pinned-memcpy')).toBe(a.get('pinned-memcpy'));
+    expect(b.get('zerocopy-aligned')).toBe(a.get('zerocopy-aligned'));
+  });
+});
