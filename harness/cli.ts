@@ -21,7 +21,8 @@ Exit codes:
   0    success
   1    a point failed verification or errored (run), or a regression was found (compare)
   2    bad input: malformed scenario, impossible sizes, unknown names, missing files
-  130  interrupted by Ctrl-C (finished points are saved; resume with run --resume <dir>)`;
+  130  interrupted by Ctrl-C (finished points are saved; resume with run --resume <dir>)
+  143  stopped by SIGTERM, e.g. a scheduler's time limit (likewise saved and resumable)`;
 
 export async function main(argv: string[], log: (l: string) => void = (l) => process.stdout.write(l + '\n')): Promise<number> {
   let code: number = ExitCode.ok;

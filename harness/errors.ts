@@ -7,6 +7,8 @@ export const ExitCode = {
   badInput: 2,
   /** stopped by Ctrl-C; finished points are on disk */
   interrupted: 130,
+  /** stopped by SIGTERM (what Slurm and CI send at a time limit); finished points are on disk */
+  terminated: 143,
 } as const;
 
 /** An error the user can fix; printed as one line, never with a stack trace. */

@@ -19,7 +19,7 @@ export function historyChart(records: HistoryRecord[], steps: Step[]): Chart {
         width: 420,
         height: 200,
         layer: [
-          { mark: { type: 'line', point: true }, encoding: { x: { field: 'date', type: 'temporal', title: 'run' }, y: { field: 'GBps', type: 'quantitative', title: 'GB/s', scale: { zero: false } }, color: { field: 'id', type: 'nominal', legend: null }, tooltip: [{ field: 'id' }, { field: 'run' }, { field: 'commit' }, { field: 'driver' }, { field: 'GBps', format: '.2f' }] } },
+          { mark: { type: 'line', point: true }, encoding: { x: { field: 'date', type: 'temporal', title: 'run' }, y: { field: 'GBps', type: 'quantitative', title: 'GB/s', scale: { zero: false } }, color: { field: 'id', type: 'nominal', title: 'point', scale: { scheme: 'tableau20' }, legend: { orient: 'bottom', columns: 1, labelLimit: 900 } }, tooltip: [{ field: 'id' }, { field: 'run' }, { field: 'commit' }, { field: 'driver' }, { field: 'GBps', format: '.2f' }] } },
           { transform: [{ filter: 'datum.step' }], mark: { type: 'point', size: 160, color: 'red', strokeWidth: 2 }, encoding: { x: { field: 'date', type: 'temporal' }, y: { field: 'GBps', type: 'quantitative' } } },
         ],
       },

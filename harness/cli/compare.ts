@@ -35,7 +35,8 @@ export function parseThreshold(s: string | undefined): number {
 }
 
 function label(dir: string, run: RunResults): string {
-  return `${path.basename(dir)} (${run.scenario.name}, ${run.environment.gitCommit.slice(0, 12)})`;
+  const c = run.environment.gitCommit;
+  return `${path.basename(dir)} (${run.scenario.name}, ${/^[0-9a-f]{7,}/.test(c) ? c.slice(0, 12) : 'commit unknown'})`;
 }
 
 /** `refs`: one or more baselines (run directories, or @name for the saved runs of that name), then the candidate. */
@@ -69,6 +70,9 @@ export function compareCommand(refs: string[], o: CompareCliOptions, log: (l: st
     points,
     counts: countVerdicts(points),
   };
+  // A gate that matched nothing has checked nothing: that is a failure of the comparison, not a pass.
+  if (c.counts.regressed + c.counts.improved + c.counts.unchanged === 0)
+    throw new UserError(`nothing to compare: no point of the candidate matches a baseline point (${c.counts.missing} missing, ${c.counts.new} new); are these runs of the same scenario?`);
   if (note) log(`note: ${note}`);
   if (bm.driver !== cm.driver && !note) log(`note: drivers differ (baseline ${bm.driver}, candidate ${cm.driver})`);
   if (bases.length === 1) log('note: one baseline run: how much points move between runs is unknown, so only the threshold guards against run-to-run noise; compare against several baseline runs (or save several under one name) for a robust gate');

@@ -1,6 +1,7 @@
 /** `gatherbench model`: the model's counts for a scenario (no GPU needed), or its fit to a run. */
 import { existsSync, statSync } from 'node:fs';
 import { isContiguous } from '../native/facts.js';
+import { UserError } from '../errors.js';
 import path from 'node:path';
 import { loadScenario } from '../scenario/load.js';
 import { expand } from '../scenario/expand.js';
@@ -11,7 +12,9 @@ import { methodSpec } from '../methods.js';
 const fmt = (x: number | undefined, d = 0) => (x === undefined ? '' : x >= 1e6 ? x.toExponential(2) : x.toFixed(d));
 
 export function modelCommand(ref: string, log: (l: string) => void): number {
-  const isRun = existsSync(ref) && (statSync(ref).isDirectory() ? existsSync(path.join(ref, 'results.json')) : ref.endsWith('.json'));
+  const isDir = existsSync(ref) && statSync(ref).isDirectory();
+  if (isDir && !existsSync(path.join(ref, 'results.json'))) throw new UserError(`${ref}: a directory without results.json (model takes a scenario or a run directory)`);
+  const isRun = isDir || (existsSync(ref) && ref.endsWith('.json'));
   if (isRun) {
     const m = modelRun(loadRun(ref).run);
     for (const f of m.fits) {

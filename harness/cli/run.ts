@@ -1,5 +1,6 @@
 /** `gatherbench run`: load, check, measure, save point by point, report. */
 import os from 'node:os';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ExitCode, UserError } from '../errors.js';
 import { loadAddon, type Addon } from '../native/addon.js';
@@ -61,6 +62,22 @@ function resolveScenario(s: Scenario, o: RunOptions, cudaUsable: boolean): Scena
   return out;
 }
 
+/** -o and --history name places the run can write to: checked before anything is measured. */
+function checkOutputPaths(o: RunOptions): void {
+  const out = o.out ?? 'results';
+  if (existsSync(out) && !statSync(out).isDirectory()) throw new UserError(`-o ${out}: not a directory`);
+  if (o.history) {
+    const parent = path.dirname(path.resolve(o.history));
+    if (!existsSync(parent) || !statSync(parent).isDirectory()) throw new UserError(`--history ${o.history}: no directory ${parent}`);
+    if (existsSync(o.history) && statSync(o.history).isDirectory()) throw new UserError(`--history ${o.history}: is a directory`);
+  }
+}
+
+/** A run directory made for a run that turned out to have nothing to measure. */
+function rmEmptyRun(dir: string, run: RunResults): void {
+  if (run.points.length === 0) rmSync(dir, { recursive: true, force: true });
+}
+
 export async function runCommand(ref: string | undefined, o: RunOptions = {}): Promise<number> {
   const tStart = performance.now();
   const log = o.log ?? ((l: string) => process.stdout.write(l + '\n'));
@@ -69,6 +86,7 @@ export async function runCommand(ref: string | undefined, o: RunOptions = {}): P
     const changed = [o.methods && '--methods', o.budget && '--budget', o.flush === false && '--no-flush', ref && 'a scenario'].filter(Boolean);
     if (changed.length) throw new UserError(`--resume finishes a run with the settings it started with; ${changed.join(', ')} cannot be given with it`);
   }
+  checkOutputPaths(o);
   const addon = o.addon ?? requireAddon();
   const build = addon.buildInfo();
   const cuda = build.cuda ? addon.cudaInfo() : undefined;
@@ -107,6 +125,11 @@ export async function runCommand(ref: string | undefined, o: RunOptions = {}): P
 
   const usable = new Set(avail.filter((a) => a.available).map((a) => a.method));
   const cases = expand(run.scenario).filter((c) => usable.has(c.method));
+  if (!cases.length) {
+    rmEmptyRun(dir, run);
+    const why = run.unavailable.map((u) => `${u.method}: ${u.reason}`).join('; ');
+    throw new UserError(`nothing to measure on this machine${why ? ` (${why})` : ''}`);
+  }
   run.plannedPoints = cases.length;
   saveRun(dir, run);
 
@@ -128,6 +151,24 @@ export async function runCommand(ref: string | undefined, o: RunOptions = {}): P
     run.warnings = [...new Set([...(run.warnings ?? []), w])];
     log(`note: ${w}`);
   }
+  // Interrupts are caught from here on, the idle window included: Ctrl-C (SIGINT) and SIGTERM (a
+  // scheduler's time limit) finish the chunk in flight, save, and say how to resume.
+  const controller = new AbortController();
+  const signal = o.signal ?? controller.signal;
+  let stopSignal: 'SIGINT' | 'SIGTERM' | undefined;
+  const resumeHint = () => `interrupted with ${run.points.length} of ${run.plannedPoints} points saved; finish with: gatherbench run --resume ${dir}`;
+  const onSignal = (name: 'SIGINT' | 'SIGTERM') => () => {
+    if (stopSignal) {
+      // every finished point is already on disk
+      log(`\n${resumeHint()}`);
+      process.exit(name === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted);
+    }
+    stopSignal = name;
+    log(`\ninterrupted (${name}): finishing the current chunk of samples, then saving (${name === 'SIGINT' ? 'Ctrl-C' : 'SIGTERM'} again to quit now)`);
+    controller.abort();
+  };
+  const handlers = { SIGINT: onSignal('SIGINT'), SIGTERM: onSignal('SIGTERM') };
+  if (!o.signal) for (const [s, h] of Object.entries(handlers)) process.on(s, h);
   const timing = emptyTiming();
   const tc = run.scenario.telemetry;
   const telemetry = await Telemetry.open(addon, cuda, { intervalMs: tc.interval * 1e3, windowSeconds: tc.window, idleSeconds: tc.idle });
@@ -137,21 +178,12 @@ export async function runCommand(ref: string | undefined, o: RunOptions = {}): P
     if (tc.idle > 0 && left > 0 && telemetry.measuresPower) {
       log(`  measuring idle power and load for ${tc.idle}s...`);
       const t0 = performance.now();
-      await telemetry.measureIdle();
+      await telemetry.measureIdle(signal);
       timing.idleSeconds += (performance.now() - t0) / 1e3;
     }
   }
   for (const line of Telemetry.describe(run.telemetry)) if (line.includes('unavailable')) log(`  ${line}`);
 
-  const controller = new AbortController();
-  const signal = o.signal ?? controller.signal;
-  let interrupts = 0;
-  const onSigint = () => {
-    if (++interrupts > 1) process.exit(ExitCode.interrupted); // every finished point is already on disk
-    log('\ninterrupted: finishing the current chunk of samples, then saving (Ctrl-C again to quit now)');
-    controller.abort();
-  };
-  if (!o.signal) process.on('SIGINT', onSigint);
   const progress = o.progress ?? makeProgress();
   progress.start(left);
   try {
@@ -180,7 +212,7 @@ export async function runCommand(ref: string | undefined, o: RunOptions = {}): P
   } finally {
     await telemetry.stop();
     progress.stop();
-    if (!o.signal) process.off('SIGINT', onSigint);
+    if (!o.signal) for (const [s, h] of Object.entries(handlers)) process.off(s, h);
   }
 
   run.status = signal.aborted ? 'interrupted' : 'complete';
@@ -210,10 +242,14 @@ export async function runCommand(ref: string | undefined, o: RunOptions = {}): P
   log(timingLine(run.timing));
   if (o.history && run.status === 'complete') log(`history: appended ${appendHistory(o.history, dir, run)} points to ${o.history}`);
   if (signal.aborted) {
-    log(`interrupted with ${run.points.length} of ${run.plannedPoints} points saved; finish with: gatherbench run --resume ${dir}`);
-    return ExitCode.interrupted;
+    log(resumeHint());
+    return stopSignal === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted;
   }
   const failed = run.points.filter((p) => p.status === 'failed').length;
   if (failed) log(`${failed} point(s) failed; see the report`);
+  if (!failed && run.points.every((p) => p.status === 'skipped')) {
+    log(`nothing was measured: every point was skipped (${[...new Set(run.points.map((p) => p.reason))].slice(0, 3).join('; ')})`);
+    return ExitCode.badInput;
+  }
   return failed ? ExitCode.failures : ExitCode.ok;
 }

@@ -15,11 +15,15 @@ export async function selftestCommand(o: { methods?: string; device?: string }, 
     if (!a.available) throw new UserError(`${m} is unavailable here: ${a.reason}`);
   }
   const cuda = wanted.some((m) => methodSpec(m)!.backend === 'cuda');
+  const device = o.device ?? '0';
+  const devices = cuda ? addon.cudaInfo().devices.length : Infinity;
+  if (!/^\d+$/.test(device) || Number(device) >= devices)
+    throw new UserError(`--device: expected a CUDA device index${Number.isFinite(devices) ? ` from 0 to ${devices - 1}` : ''}, got '${device}'`);
   const counts = { pass: 0, fail: 0, 'n/a': 0 };
   const t0 = Date.now();
   await runSelftest(addon, {
     methods: wanted,
-    device: Number(o.device ?? 0),
+    device: Number(device),
     alloc: cuda ? 'hostalloc' : 'malloc',
     onOutcome: (x) => {
       counts[x.status]++;

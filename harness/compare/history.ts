@@ -44,9 +44,12 @@ export function historyRecords(dir: string, run: RunResults): HistoryRecord[] {
   }));
 }
 
+/** Appends a complete run's points; a run already in the history (same run and start time) is refused. */
 export function appendHistory(file: string, dir: string, run: RunResults): number {
   if (run.status !== 'complete') throw new UserError(`${dir}: run is ${run.status}; only complete runs go into the history`);
   const recs = historyRecords(dir, run);
+  if (existsSync(file) && readHistory(file).some((r) => r.run === recs[0]?.run && r.date === run.startedAt))
+    throw new UserError(`${dir}: already in ${file} (appended once; a run is never counted twice)`);
   appendFileSync(file, recs.map((r) => JSON.stringify(r)).join('\n') + '\n');
   return recs.length;
 }

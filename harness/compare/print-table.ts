@@ -30,11 +30,12 @@ export function neededText(p: PointComparison, threshold: number): string {
 export function toTable(c: RunComparison, all = false): string {
   const rows = sortForReading(c.points).filter((p) => all || p.verdict !== 'unchanged');
   const lines = [`baseline:  ${c.baseline.label} on ${c.baseline.machine}`, `candidate: ${c.candidate.label} on ${c.candidate.machine}`, ''];
+  // Ids are printed whole (two points may differ only at the end of theirs).
   const w = Math.min(90, Math.max(10, ...rows.map((p) => p.id.length)));
   for (const p of rows) {
     const gbps = p.baselineGBps !== undefined || p.candidateGBps !== undefined ? `${p.baselineGBps?.toFixed(2) ?? '-'} -> ${p.candidateGBps?.toFixed(2) ?? '-'} GB/s` : '';
     const notes = [p.note, neededText(p, c.options.threshold)].filter(Boolean).join('; ');
-    lines.push(`${p.verdict.toUpperCase().padEnd(10)} ${p.id.slice(0, w).padEnd(w)} ${change(p).padStart(13)} ${ciText(p).padEnd(17)} ${gbps}${notes ? `  (${notes})` : ''}`);
+    lines.push(`${p.verdict.toUpperCase().padEnd(10)} ${p.id.padEnd(w)} ${change(p).padStart(13)} ${ciText(p).padEnd(17)} ${gbps}${notes ? `  (${notes})` : ''}`);
   }
   if (!all && c.counts.unchanged) lines.push(`(${c.counts.unchanged} unchanged points not shown; --all shows them)`);
   lines.push('', summaryLine(c));

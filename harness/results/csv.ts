@@ -24,7 +24,7 @@ const STAT_KEYS: (keyof Summary)[] = ['median', 'mean', 'stddev', 'min', 'max', 
 export function csvColumns(run: RunResults): string[] {
   const axes = AXIS_NAMES.filter((a) => run.points.some((p) => p.axes[a] !== undefined));
   return [
-    'backend', 'device', 'method', 'status', ...axes, 'row_bytes', 'table_rows', 'table_bytes', 'useful_bytes', 'samples',
+    'backend', 'ran_on', 'method', 'status', ...axes, 'row_bytes', 'table_rows', 'table_bytes', 'useful_bytes', 'samples',
     ...STAT_KEYS.map((k) => `time_${k}_s`), 'time_rel_ci', 'bandwidth_GBps', 'bandwidth_ci_low_GBps', 'bandwidth_ci_high_GBps',
     'rows_per_s', 'gather_median_s', 'copy_median_s', 'verification', 'rows_verified', 'stop_reason',
     ...TELEMETRY_COLUMNS.map(([c]) => c), 'reason',
@@ -33,7 +33,7 @@ export function csvColumns(run: RunResults): string[] {
 
 function row(run: RunResults, p: PointResult, columns: string[]): (string | number)[] {
   const cell: Record<string, string | number | undefined> = {
-    backend: run.backend, device: p.device, method: p.method, status: p.status,
+    backend: run.backend, ran_on: p.device, method: p.method, status: p.status,
     row_bytes: p.derived.rowBytes, table_rows: p.derived.tableRows, table_bytes: p.derived.tableBytes,
     useful_bytes: p.derived.usefulBytes, samples: p.stats?.n ?? 0, time_rel_ci: p.stats?.relCi,
     bandwidth_GBps: p.bandwidth?.median, bandwidth_ci_low_GBps: p.bandwidth?.ciLow, bandwidth_ci_high_GBps: p.bandwidth?.ciHigh,

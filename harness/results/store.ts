@@ -9,6 +9,7 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import { RESULTS_SCHEMA, type RunResults } from './model.js';
 import { toCsv } from './csv.js';
+import { validateRun } from './validate.js';
 
 export function writeAtomic(file: string, text: string): void {
   const tmp = `${file}.${process.pid}.tmp`;
@@ -38,12 +39,13 @@ export function saveRun(dir: string, run: RunResults): void {
 export function loadRun(ref: string): { dir: string; run: RunResults } {
   const file = existsSync(ref) && statSync(ref).isDirectory() ? path.join(ref, 'results.json') : ref;
   if (!existsSync(file)) throw new UserError(`${ref}: no results.json there`);
-  let run: RunResults;
+  if (statSync(file).isDirectory()) throw new UserError(`${ref}: a directory without results.json`);
+  let data: { schema?: unknown };
   try {
-    run = JSON.parse(readFileSync(file, 'utf8')) as RunResults;
+    data = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
     throw new UserError(`${file}: not valid JSON (${(e as Error).message})`);
   }
-  if (run?.schema !== RESULTS_SCHEMA) throw new UserError(`${file}: not a gatherbench results file (schema ${JSON.stringify(run?.schema)})`);
-  return { dir: path.dirname(file), run };
+  if (data?.schema !== RESULTS_SCHEMA) throw new UserError(`${file}: not a gatherbench results file (schema ${JSON.stringify(data?.schema)})`);
+  return { dir: path.dirname(file), run: validateRun(data, file) };
 }

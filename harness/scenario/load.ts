@@ -60,6 +60,7 @@ export function loadScenario(ref: string): LoadedScenario {
     }
     throw e;
   }
+  if (isCircular(data)) throw new UserError(`${shown}: YAML: an alias refers to the value that contains it (a structure with no end)`);
   return { file, scenario: parseScenario(data, shown) };
 }
 
@@ -70,17 +71,39 @@ export function parseScenario(data: unknown, shown: string): Scenario {
   return r.data;
 }
 
+/** What the user wrote, as JSON, at most 60 characters: an error line never echoes a whole file back. */
+function shortJson(v: unknown): string {
+  let s: string;
+  try {
+    s = JSON.stringify(v) ?? 'nothing';
+  } catch {
+    s = String(v);
+  }
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+/** Aliases can make YAML that refers to itself; such a value has no end. */
+function isCircular(v: unknown, seen = new Set<unknown>()): boolean {
+  if (!v || typeof v !== 'object') return false;
+  if (seen.has(v)) return true;
+  seen.add(v);
+  const circular = Object.values(v).some((x) => isCircular(x, seen));
+  seen.delete(v);
+  return circular;
+}
+
 function formatPath(p: readonly PropertyKey[]): string {
   let out = '';
   for (const k of p) out += typeof k === 'number' ? `[${k}]` : `${out ? '.' : ''}${String(k)}`;
   return out || '(top level)';
 }
 
-function formatIssue(issues: z.core.$ZodIssue[]): string {
+/** One line for the first issue: where, what was expected, and (shortened) what was found. */
+export function formatIssue(issues: z.core.$ZodIssue[]): string {
   const first = deepest(issues[0]);
   let msg = first.message;
   if (first.code === 'unrecognized_keys') msg = `unknown key${first.keys.length > 1 ? 's' : ''} ${first.keys.map((k) => `'${k}'`).join(', ')}`;
-  else if ('input' in first && !/\bgot\b/.test(msg)) msg += `, got ${JSON.stringify(first.input) ?? 'nothing'}`;
+  else if ('input' in first && !/\bgot\b/.test(msg)) msg += `, got ${shortJson(first.input)}`;
   const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
   return `${formatPath(first.path)}: ${msg}${more}`;
 }

@@ -150,11 +150,15 @@ export class Telemetry {
   }
 
   /** Samples with nothing running, to subtract idle power from each point's energy. */
-  async measureIdle(): Promise<void> {
+  async measureIdle(signal?: AbortSignal): Promise<void> {
     const s = this.config.idleSeconds;
-    if (s <= 0) return;
+    if (s <= 0 || signal?.aborted) return;
     const start = this.begin();
-    await new Promise((r) => setTimeout(r, s * 1e3));
+    // An interrupt ends the window early: the idle figures then cover what was waited.
+    await new Promise<void>((r) => {
+      const t = setTimeout(r, s * 1e3);
+      signal?.addEventListener('abort', () => (clearTimeout(t), r()), { once: true });
+    });
     const t1 = performance.now();
     await this.sampler.stop();
     this.pcie.wanted = false;
