@@ -92,3 +92,36 @@ describe('colours', () => {
     expect(b.get('zerocopy-aligned')).toBe(a.get('zerocopy-aligned'));
   });
 });
+
+describe('bandwidth, ceiling share and speedup charts', () => {
+  it('show GPU paths apart from host-only ones, table panels smallest first, shares of the ceiling at the same point', async () => {
+    const { run } = loadRun('docs/runs/h100-pytorch-direct');
+    const charts = new Map(runCharts(run).map((c) => [c.id, c]));
+    const bw = charts.get('bandwidth-by-width')!.spec as { data: { values: { method: string }[] } };
+    expect(bw.data.values.some((r) => r.method.startsWith('host-'))).toBe(false);
+    const share = charts.get('ceiling-share')!;
+    const rows = (share.spec as { data: { values: { method: string; pct: number; bandwidth: number; width: number; batch: number }[] } }).data.values;
+    const ceil = run.points.find((p) => p.method === 'pinned-memcpy' && p.axes.width === '1024' && p.axes.batch === '1048576')!;
+    const zc = rows.find((r) => r.method === 'zerocopy-aligned' && r.width === 1024 && r.batch === 1048576)!;
+    expect(zc.pct).toBeCloseTo((100 * zc.bandwidth) / ceil.bandwidth!.median, 9);
+    expect(rows.some((r) => r.method === 'device-resident' || r.method === 'uvm')).toBe(false);
+    const { run: ch } = loadRun('docs/runs/h100-characterize');
+    const facet = (runCharts(ch).find((c) => c.id === 'bandwidth-by-width')!.spec as { facet: { row: { sort: unknown } } }).facet.row;
+    expect(facet.sort).toEqual({ field: 'tableBytes', op: 'min' });
+  });
+
+  it('colour speedups on a log scale symmetric about 1, over methods of the baseline backend only', () => {
+    for (const dir of ['docs/runs/h200x2-multi-gpu', 'docs/runs/h100-contention', 'docs/runs/h100-pytorch-direct']) {
+      const { run } = loadRun(dir);
+      const chart = runCharts(run).find((c) => c.id === 'speedup-heatmap')!;
+      const spec = chart.spec as { data: { values: { method: string; speedup: number }[] }; spec: { layer: { encoding: { color: { scale?: { domain: number[]; domainMid: number } } } }[] } };
+      const [lo, hi] = spec.spec.layer[0].encoding.color.scale!.domain;
+      expect(lo * hi).toBeCloseTo(1, 9);
+      for (const r of spec.data.values) {
+        expect(r.method.startsWith('host-')).toBe(false);
+        expect(r.speedup).toBeGreaterThanOrEqual(lo - 1e-12);
+        expect(r.speedup).toBeLessThanOrEqual(hi + 1e-12);
+      }
+    }
+  });
+});

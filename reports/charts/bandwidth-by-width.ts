@@ -1,24 +1,52 @@
 import type { Chart } from './types.js';
+import { ceilingMethod, chartRows, type ChartRow } from './data.js';
 import { seriesScale } from './colors.js';
-import { ceilingMethod, chartRows } from './data.js';
+import { methodSpec } from '../../harness/methods.js';
 import type { RunResults } from '../../harness/results/model.js';
+
+/**
+ * The rows a bandwidth chart shows: in a GPU run the GPU paths (host-only
+ * copies are no way to feed a GPU, and their own ceiling lies elsewhere), and
+ * without contention where the run sweeps it (the contention chart shows that).
+ */
+export function gpuPathRows(run: RunResults): ChartRow[] {
+  let rows = chartRows(run);
+  if (rows.some((r) => methodSpec(r.method)?.backend === 'cuda')) rows = rows.filter((r) => methodSpec(r.method)?.backend === 'cuda');
+  if (new Set(rows.map((r) => r.contention)).size > 1) rows = rows.filter((r) => r.contention === 0);
+  return rows;
+}
+
+/** Line dashes by index distribution: uniform (and the contiguous copies) solid, the others dashed. */
+function dashScale(rows: ChartRow[]) {
+  const plain = ['uniform', 'contiguous'];
+  const domain = [...plain, ...[...new Set(rows.map((r) => r.distribution))].filter((d) => !plain.includes(d)).sort()];
+  const dashes = [[1, 0], [1, 0], [6, 3], [2, 2], [8, 3, 2, 3], [1, 3], [10, 4], [4, 2, 1, 2]];
+  return { domain, range: domain.map((_, i) => dashes[i % dashes.length]) };
+}
+
+/** Table panels in size order, smallest first. */
+export function tableFacet(rows: ChartRow[]) {
+  return new Set(rows.map((r) => r.table)).size > 1 ? { row: { field: 'table', type: 'ordinal', title: 'table', sort: { field: 'tableBytes', op: 'min' } } } : {};
+}
 
 /** Effective bandwidth against row width, a line per method, a panel per batch (and per table size when swept). */
 export function bandwidthByWidth(run: RunResults): Chart | undefined {
-  const rows = chartRows(run);
+  const rows = gpuPathRows(run);
   if (!rows.length) return undefined;
   const ceiling = ceilingMethod(run);
-  const tables = new Set(rows.map((r) => r.table)).size;
+  const distributions = new Set(rows.map((r) => r.distribution)).size > 1;
   return {
     id: 'bandwidth-by-width',
     title: 'Bandwidth vs row width',
     caption:
       'Useful bytes gathered per second (median; band: 95% CI) against row width, log scales. ' +
       (ceiling ? `The dashed rule is the best ${ceiling} in the panel: what the link allows. ` : '') +
-      'The gap between a gather line and the rule is what gathering costs; lines that meet it saturate the link.',
+      'The gap between a gather line and the rule is what gathering costs; lines that meet it saturate the link.' +
+      (distributions ? ' Line dashes: index distribution.' : '') +
+      (rows.length < chartRows(run).length ? ' Host-only methods and points under CPU contention have charts and table rows of their own.' : ''),
     spec: {
       data: { values: rows },
-      facet: { column: { field: 'batch', type: 'ordinal', title: 'batch (indices per gather)' }, ...(tables > 1 ? { row: { field: 'table', type: 'ordinal', title: 'table' } } : {}) },
+      facet: { column: { field: 'batch', type: 'ordinal', title: 'batch (indices per gather)' }, ...tableFacet(rows) },
       spec: {
         width: 280,
         height: 300,
@@ -30,6 +58,7 @@ export function bandwidthByWidth(run: RunResults): Chart | undefined {
               x: { field: 'width', type: 'quantitative', scale: { type: 'log', base: 2 }, title: 'row width (elements)' },
               y: { field: 'bandwidth', type: 'quantitative', scale: { type: 'log' }, title: 'GB/s' },
               color: { field: 'series', type: 'nominal', title: 'method', scale: seriesScale(run, rows.map((r) => r.series)) },
+              ...(distributions ? { strokeDash: { field: 'distribution', type: 'nominal', title: 'indices', scale: dashScale(rows) } } : {}),
               detail: { field: 'label' },
               tooltip: [{ field: 'series', title: 'method' }, { field: 'width' }, { field: 'batch' }, { field: 'dtype' }, { field: 'table' }, { field: 'distribution' }, { field: 'contention' }, { field: 'bandwidth', format: '.2f', title: 'GB/s' }, { field: 'medianUs', format: '.1f', title: 'median µs' }],
             },
@@ -41,6 +70,58 @@ export function bandwidthByWidth(run: RunResults): Chart | undefined {
       },
       resolve: { scale: { y: 'shared' } },
       transform: [{ calculate: "datum.series + ' ' + datum.dtype + ' ' + datum.distribution + ' c' + datum.contention + ' ' + datum.table", as: 'label' }],
+    },
+  };
+}
+
+/** Paths whose timed samples read GPU memory, not the link. */
+const GPU_MEMORY_PATHS = new Set(['device-resident', 'uvm']);
+
+/**
+ * The view GPU engineers ask for: each GPU path as a percentage of the copy
+ * ceiling measured at the same point (same width, batch, table), linear
+ * scale, so paths near the link's limit are told apart.
+ */
+export function ceilingShare(run: RunResults): Chart | undefined {
+  const ceiling = ceilingMethod(run);
+  if (ceiling !== 'pinned-memcpy') return undefined;
+  const rows = gpuPathRows(run);
+  const key = (r: ChartRow) => `${r.width}|${r.batch}|${r.dtype}|${r.table}`;
+  const ceil = new Map(rows.filter((r) => r.method === ceiling).map((r) => [key(r), r.bandwidth]));
+  const shares = rows
+    .filter((r) => r.method !== ceiling && !GPU_MEMORY_PATHS.has(r.method) && ceil.has(key(r)))
+    .map((r) => ({ ...r, pct: (100 * r.bandwidth) / ceil.get(key(r))! }));
+  if (!shares.length) return undefined;
+  const distributions = new Set(shares.map((r) => r.distribution)).size > 1;
+  // Small copies are latency-bound, so a gather can beat them: show up to 3x before clipping.
+  const top = Math.min(300, Math.max(110, Math.ceil(Math.max(...shares.map((r) => r.pct)) / 10) * 10));
+  return {
+    id: 'ceiling-share',
+    title: 'Share of the PCIe copy ceiling',
+    caption:
+      `Each path's bandwidth as a percentage of ${ceiling} measured at the same width, batch and table (100% = the link as a plain copy uses it). ` +
+      'Zero-copy near 90% has reached what GPU-thread reads can take from the link; the CPU path sits where its gather lets it. Device-resident and UVM (whose samples read GPU memory once pages migrated) are left out.',
+    spec: {
+      data: { values: shares },
+      facet: { column: { field: 'batch', type: 'ordinal', title: 'batch (indices per gather)' }, ...tableFacet(shares) },
+      spec: {
+        width: 280,
+        height: 220,
+        layer: [
+          { mark: { type: 'rule', color: '#555', strokeDash: [6, 4] }, encoding: { y: { datum: 100 } } },
+          {
+            mark: { type: 'line', point: true, clip: true },
+            encoding: {
+              x: { field: 'width', type: 'quantitative', scale: { type: 'log', base: 2 }, title: 'row width (elements)' },
+              y: { field: 'pct', type: 'quantitative', title: `% of ${ceiling}`, scale: { domain: [0, top] } },
+              color: { field: 'series', type: 'nominal', title: 'method', scale: seriesScale(run, shares.map((r) => r.series)) },
+              ...(distributions ? { strokeDash: { field: 'distribution', type: 'nominal', title: 'indices', scale: dashScale(shares) } } : {}),
+              detail: { field: 'distribution' },
+              tooltip: [{ field: 'series', title: 'method' }, { field: 'width' }, { field: 'batch' }, { field: 'table' }, { field: 'distribution' }, { field: 'pct', format: '.1f', title: '% of ceiling' }, { field: 'bandwidth', format: '.2f', title: 'GB/s' }],
+            },
+          },
+        ],
+      },
     },
   };
 }

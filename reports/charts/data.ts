@@ -1,6 +1,7 @@
 /** Flat rows for charts, and the pairings (speedup over the baseline, aligned over naive) derived from a run. */
 import type { PointResult, RunResults } from '../../harness/results/model.js';
 import { AXES, axisLabel, type AxisName } from '../../harness/scenario/axes.js';
+import { methodSpec } from '../../harness/methods.js';
 
 export interface ChartRow {
   id: string;
@@ -86,15 +87,16 @@ export interface SpeedupRow extends ChartRow {
   speedup: number;
 }
 
-/** Each point's speedup over the baseline method at the same workload. */
+/** Each point's speedup over the baseline method at the same workload (methods of the baseline's backend only: a host copy is no way to feed a GPU). */
 export function speedups(run: RunResults): SpeedupRow[] {
   const base = baselineMethod(run);
   if (!base) return [];
+  const backend = methodSpec(base)!.backend;
   const baseBy = new Map(ok(run).filter((p) => p.method === base && variantOf(p) === '').map((p) => [workloadKey(p), p]));
   const rows = chartRows(run);
   return ok(run).flatMap((p, i) => {
     const b = baseBy.get(workloadKey(p));
-    if (!b || p.method === base) return [];
+    if (!b || p.method === base || methodSpec(p.method)?.backend !== backend) return [];
     return [{ ...rows[i], baseline: base, speedup: b.stats!.median / p.stats!.median }];
   });
 }
