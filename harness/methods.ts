@@ -13,6 +13,8 @@ export interface MethodSpec {
   name: string;
   backend: Backend;
   role: Role;
+  /** where a timed sample's bytes come from: over PCIe, from GPU memory (device-resident; UVM once its pages migrated), or host memory */
+  source: 'pcie' | 'gpu-memory' | 'host';
   axes: readonly AxisName[];
   summary: string;
 }
@@ -22,21 +24,21 @@ const GATHER: readonly AxisName[] = [...TABLE, 'distribution'];
 const KERNEL: readonly AxisName[] = ['device', 'gpus', 'mapping', 'vector', 'block', 'grid'];
 
 export const METHODS: readonly MethodSpec[] = [
-  { name: 'host-gather-copy', backend: 'host', role: 'baseline', axes: [...GATHER, 'alloc', 'threads'],
+  { name: 'host-gather-copy', backend: 'host', role: 'baseline', source: 'host', axes: [...GATHER, 'alloc', 'threads'],
     summary: 'CPU threads gather rows into a staging buffer, then copy it to a second host buffer (the host half of the baseline)' },
-  { name: 'host-memcpy', backend: 'host', role: 'ceiling', axes: [...TABLE, 'alloc', 'threads'],
+  { name: 'host-memcpy', backend: 'host', role: 'ceiling', source: 'host', axes: [...TABLE, 'alloc', 'threads'],
     summary: 'contiguous host copy of the same bytes: the ceiling for host-side gathers' },
-  { name: 'pinned-memcpy', backend: 'cuda', role: 'ceiling', axes: [...TABLE, 'alloc', 'device', 'gpus'],
+  { name: 'pinned-memcpy', backend: 'cuda', role: 'ceiling', source: 'pcie', axes: [...TABLE, 'alloc', 'device', 'gpus'],
     summary: 'one contiguous cudaMemcpyAsync host-to-device of the same bytes: the PCIe ceiling' },
-  { name: 'cpu-gather-memcpy', backend: 'cuda', role: 'baseline', axes: [...GATHER, 'alloc', 'device', 'gpus', 'threads', 'pipeline'],
+  { name: 'cpu-gather-memcpy', backend: 'cuda', role: 'baseline', source: 'pcie', axes: [...GATHER, 'alloc', 'device', 'gpus', 'threads', 'pipeline'],
     summary: 'the usual path: CPU threads gather into pinned staging, then cudaMemcpyAsync to the GPU' },
-  { name: 'zerocopy-naive', backend: 'cuda', role: 'candidate', axes: [...GATHER, 'alloc', ...KERNEL],
+  { name: 'zerocopy-naive', backend: 'cuda', role: 'candidate', source: 'pcie', axes: [...GATHER, 'alloc', ...KERNEL],
     summary: 'GPU threads read rows from pinned, mapped host memory; lane i reads element i of its row' },
-  { name: 'zerocopy-aligned', backend: 'cuda', role: 'candidate', axes: [...GATHER, 'alloc', ...KERNEL],
+  { name: 'zerocopy-aligned', backend: 'cuda', role: 'candidate', source: 'pcie', axes: [...GATHER, 'alloc', ...KERNEL],
     summary: 'PyTorch-Direct: zero-copy with each warp starting on a 128-byte boundary' },
-  { name: 'device-resident', backend: 'cuda', role: 'upper-bound', axes: [...GATHER, ...KERNEL],
+  { name: 'device-resident', backend: 'cuda', role: 'upper-bound', source: 'gpu-memory', axes: [...GATHER, ...KERNEL],
     summary: 'the same gather with the table in GPU memory: the upper bound, where it fits' },
-  { name: 'uvm', backend: 'cuda', role: 'candidate', axes: [...GATHER, ...KERNEL, 'uvmAdvise'],
+  { name: 'uvm', backend: 'cuda', role: 'candidate', source: 'gpu-memory', axes: [...GATHER, ...KERNEL, 'uvmAdvise'],
     summary: 'the table in cudaMallocManaged memory, with optional cudaMemAdvise hints' },
 ] as const;
 

@@ -3,6 +3,7 @@
  * no network), with a caption under every chart and a table of all points.
  */
 import type { RunResults, PointResult } from '../harness/results/model.js';
+import { timingLine } from '../harness/results/timing.js';
 import { ciLabel } from '../harness/stats/ci-label.js';
 import { formatBytes, formatSeconds } from '../harness/units.js';
 import { vegaScripts } from './assets.js';
@@ -25,9 +26,12 @@ export function warnings(run: RunResults): string[] {
   if (run.status !== 'complete') w.push(`This run is ${run.status}: ${run.points.length} of ${run.plannedPoints} points are in it.`);
   const failed = run.points.filter((p) => p.status === 'failed');
   if (failed.length) w.push(`${failed.length} point(s) failed: ${failed.slice(0, 3).map((p) => `${p.id} (${p.reason})`).join('; ')}${failed.length > 3 ? '; ...' : ''}`);
-  for (const u of run.unavailable) w.push(`${u.method} unavailable: ${u.reason}`);
+  // One banner per reason, naming every method it keeps out.
+  const byReason = new Map<string, string[]>();
+  for (const u of run.unavailable) byReason.set(u.reason, [...(byReason.get(u.reason) ?? []), u.method]);
+  for (const [reason, methods] of byReason) w.push(`${methods.join(', ')} unavailable: ${reason}`);
   w.push(...(run.warnings ?? []));
-  return w;
+  return [...new Set(w)];
 }
 
 function environmentPanel(run: RunResults): string {
@@ -43,6 +47,7 @@ function environmentPanel(run: RunResults): string {
     ['Node / addon', `${e.node}; ${'error' in e.addon ? e.addon.error : e.addon.cuda ? `CUDA build (${e.addon.cudaArchitectures})` : 'CPU-only build'}`],
     ...gpuRows(run),
     ['telemetry', telemetryLine(run)],
+    ...(run.timing ? [['where the time went', timingLine(run.timing)] as [string, string]] : []),
     ['commit', e.gitCommit],
     ['run', `${run.startedAt} to ${run.finishedAt ?? '(unfinished)'}`],
   ];
@@ -52,7 +57,7 @@ function environmentPanel(run: RunResults): string {
 function gpuRows(run: RunResults): [string, string][] {
   return (run.telemetry?.gpus ?? [])
     .filter((g) => g.pcieGenMax !== undefined)
-    .map((g) => [`GPU ${g.cudaIndex} (NVML)`, `driver ${g.driver}; PCIe Gen${g.pcieGen} x${g.pcieWidth} at start, max Gen${g.pcieGenMax} x${g.pcieWidthMax}; ECC ${g.ecc === 1 ? 'on' : g.ecc === 0 ? 'off' : 'unknown'}; power limit ${g.powerLimitW} W; max clocks SM ${g.smClockMaxMHz} / memory ${g.memClockMaxMHz} MHz; idle ${run.telemetry?.idle?.gpuPowerW[g.uuid]?.toFixed(0) ?? '?'} W`]);
+    .map((g) => [`GPU ${g.cudaIndex} (NVML)`, `driver ${g.driver}; PCIe Gen${g.pcieGen} x${g.pcieWidth} at start, max Gen${g.pcieGenMax} x${g.pcieWidthMax}; ECC ${g.ecc === 1 ? 'on' : g.ecc === 0 ? 'off' : 'unknown'}; power limit ${g.powerLimitW} W; max clocks SM ${g.smClockMaxMHz} / memory ${g.memClockMaxMHz} MHz; ${run.telemetry?.idle?.gpuPowerW[g.uuid] !== undefined ? `idle ${run.telemetry.idle.gpuPowerW[g.uuid].toFixed(0)} W` : 'idle power not measured'}`]);
 }
 
 function telemetryLine(run: RunResults): string {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync, chmodSync } from 'node:fs';
 import path from 'node:path';
-import { gpuWindow, integratePowerJ, sumGpuWindows, systemLoad, throttleNames, ticksIn } from '../harness/telemetry/window.js';
+import { gpuWindow, implausiblePcie, integratePowerJ, sumGpuWindows, systemLoad, throttleNames, ticksIn } from '../harness/telemetry/window.js';
 import { findRaplZones, raplDeltaJ, readRapl } from '../harness/telemetry/rapl.js';
 import { Sampler } from '../harness/telemetry/sampler.js';
 import { parseSmi } from '../harness/telemetry/gpu-source.js';
@@ -61,6 +61,15 @@ describe('telemetry windows', () => {
       'GPU-a': { powerW: 312.5, smClockMHz: 1980, memClockMHz: 2619, gpuUtil: 97, tempC: 45, pcieGen: 5, pcieWidth: 16 },
       'GPU-b': { smClockMHz: 1410, memClockMHz: 1593, gpuUtil: 0, tempC: 30, pcieGen: 4, pcieWidth: 16 },
     });
+  });
+});
+
+describe('implausible readings', () => {
+  it('a PCIe receive rate below what was gathered over the link is refused with the reason', () => {
+    const w = { uuid: 'g', throttle: [], pcieRxGBps: 20 };
+    expect(implausiblePcie(w, 48)).toMatch(/read 20\.0 GB\/s where 48\.0 GB\/s were gathered/);
+    expect(implausiblePcie({ ...w, pcieRxGBps: 52 }, 48)).toBeUndefined();
+    expect(implausiblePcie({ uuid: 'g', throttle: [] }, 48)).toBeUndefined();
   });
 });
 

@@ -10,6 +10,7 @@ import { DEFAULT_COMPARE, compareRunPoints, countVerdicts, type RunComparison } 
 import { toTable } from '../compare/print-table.js';
 import { toMarkdown } from '../compare/print-markdown.js';
 import { toJunit } from '../compare/print-junit.js';
+import { timingLine } from '../results/timing.js';
 
 export interface CompareCliOptions {
   threshold?: string;
@@ -77,6 +78,9 @@ export function compareCommand(refs: string[], o: CompareCliOptions, log: (l: st
   if (bm.driver !== cm.driver && !note) log(`note: drivers differ (baseline ${bm.driver}, candidate ${cm.driver})`);
   if (bases.length === 1) log('note: one baseline run: how much points move between runs is unknown, so only the threshold guards against run-to-run noise; compare against several baseline runs (or save several under one name) for a robust gate');
   log(toTable(c, o.all));
+  // What each side's run spent its wall time on (issue: the harness's own cost is a product metric).
+  const timed = [...bases.slice(-1), cand].filter((x) => x.run.timing);
+  for (const x of timed) log(`${x === cand ? 'candidate' : 'baseline '} time: ${timingLine(x.run.timing!)}`);
   const md = toMarkdown(c);
   if (o.markdown) writeFileSync(o.markdown, md);
   if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, md);

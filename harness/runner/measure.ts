@@ -13,6 +13,7 @@ import type { PointResult } from '../results/model.js';
 import { emptyTiming, type Timing } from '../results/timing.js';
 import { summarize } from '../stats/summary.js';
 import { nextChunk, stopReason } from './stopping.js';
+import { methodSpec } from '../methods.js';
 import type { Telemetry } from '../telemetry/session.js';
 
 export function prepareOptions(c: Case, seed: number, flush = true): PrepareOptions {
@@ -153,7 +154,7 @@ async function measureWith(addon: Addon, table: NativeTable, c: Case, o: Measure
         t = performance.now();
         const start = await o.telemetry.begin();
         const soak = await bench.soak({ seconds: window });
-        telemetry = await o.telemetry.end(start, { uuids: o.gpuUuids, soak, usefulBytes: c.derived.usefulBytes });
+        telemetry = await o.telemetry.end(start, { uuids: o.gpuUuids, soak, usefulBytes: c.derived.usefulBytes, overPcie: methodSpec(c.method)?.source === 'pcie' });
         timing.telemetrySeconds += since(t);
       }
       return finish({

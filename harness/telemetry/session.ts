@@ -11,7 +11,7 @@ import { findRaplZones, raplDeltaJ, readRapl, type RaplReading, type RaplZone } 
 import { nvidiaSmiSource, nvmlSource, type GpuSource } from './gpu-source.js';
 import { Sampler, type Collect } from './sampler.js';
 import { tickCost } from './overhead.js';
-import { gpuWindow, sumGpuWindows, systemLoad, ticksIn } from './window.js';
+import { gpuWindow, implausiblePcie, sumGpuWindows, systemLoad, ticksIn } from './window.js';
 import type { PointTelemetry } from './types.js';
 
 export interface TelemetryConfig {
@@ -188,7 +188,8 @@ export class Telemetry {
     return start;
   }
 
-  async end(start: WindowStart, o: { uuids?: string[]; soak: SoakResult; usefulBytes: number }): Promise<PointTelemetry> {
+  /** overPcie: the method's bytes cross PCIe, so the link's receive counter must read at least what was gathered. */
+  async end(start: WindowStart, o: { uuids?: string[]; soak: SoakResult; usefulBytes: number; overPcie?: boolean }): Promise<PointTelemetry> {
     const t1 = performance.now();
     const cores = coreTimes();
     await this.sampler.stop();
@@ -219,6 +220,14 @@ export class Telemetry {
     } else if (o.uuids?.length && this.gpu) {
       const each = o.uuids.map((u) => gpuWindow(u, ticks, { seconds, gatheredGB: gatheredGB / o.uuids!.length, energyJ: this.energyDelta(start, u), idlePowerW: this.info.idle?.gpuPowerW[u] }));
       out.gpu = sumGpuWindows(each, gatheredGB);
+      // NVML's PCIe counter is sampled over 20 ms at each tick; ticks that fall partly outside the
+      // soak read less than was moved. Fewer bytes on the link than gathered cannot be: say so.
+      const why = o.overPcie ? implausiblePcie(out.gpu, gatheredGB / seconds) : undefined;
+      if (why) {
+        unavailable['PCIe throughput'] = why;
+        delete out.gpu.pcieRxGBps;
+        delete out.gpu.pcieTxGBps;
+      }
     } else if (o.uuids?.length) {
       unavailable.gpu = this.info.sources['GPU power, clocks, PCIe'];
     }

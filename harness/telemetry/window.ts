@@ -100,3 +100,13 @@ export function gpuWindow(
   }
   return w;
 }
+
+/**
+ * Why a window's PCIe receive figure cannot be right, or undefined: a method
+ * whose bytes cross the link moves at least what it gathered, so a counter
+ * reading under 90% of that sampled partly outside the window.
+ */
+export function implausiblePcie(w: GpuWindow, usefulGBps: number): string | undefined {
+  if (w.pcieRxGBps === undefined || w.pcieRxGBps >= 0.9 * usefulGBps) return undefined;
+  return `the counter read ${w.pcieRxGBps.toFixed(1)} GB/s where ${usefulGBps.toFixed(1)} GB/s were gathered over the link: its samples did not cover the window`;
+}

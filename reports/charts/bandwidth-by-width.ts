@@ -74,9 +74,6 @@ export function bandwidthByWidth(run: RunResults): Chart | undefined {
   };
 }
 
-/** Paths whose timed samples read GPU memory, not the link. */
-const GPU_MEMORY_PATHS = new Set(['device-resident', 'uvm']);
-
 /**
  * The view GPU engineers ask for: each GPU path as a percentage of the copy
  * ceiling measured at the same point (same width, batch, table), linear
@@ -89,7 +86,7 @@ export function ceilingShare(run: RunResults): Chart | undefined {
   const key = (r: ChartRow) => `${r.width}|${r.batch}|${r.dtype}|${r.table}`;
   const ceil = new Map(rows.filter((r) => r.method === ceiling).map((r) => [key(r), r.bandwidth]));
   const shares = rows
-    .filter((r) => r.method !== ceiling && !GPU_MEMORY_PATHS.has(r.method) && ceil.has(key(r)))
+    .filter((r) => r.method !== ceiling && methodSpec(r.method)?.source === 'pcie' && ceil.has(key(r)))
     .map((r) => ({ ...r, pct: (100 * r.bandwidth) / ceil.get(key(r))! }));
   if (!shares.length) return undefined;
   const distributions = new Set(shares.map((r) => r.distribution)).size > 1;
