@@ -31,6 +31,22 @@ Napi::Error js_error(Napi::Env env, const std::string& code, const std::string& 
   return e;
 }
 
+// The object a wrapper holds, handed to its constructor by the factory that
+// made it (createTable(), createStorage(), prepare()), never by user code.
+template <typename T>
+std::shared_ptr<T> held_by(const Napi::CallbackInfo& info, const char* factory) {
+  if (info.Length() != 1 || !info[0].IsExternal())
+    throw js_error(info.Env(), "BAD_ARGUMENT", std::string("use ") + factory + "() to make one");
+  return *info[0].As<Napi::External<std::shared_ptr<T>>>().Data();
+}
+
+// The held object, or an error saying it is gone (released, closed).
+template <typename T>
+std::shared_ptr<T> alive(const std::shared_ptr<T>& p, Napi::Env env, const char* gone) {
+  if (!p) throw js_error(env, "BAD_ARGUMENT", gone);
+  return p;
+}
+
 template <typename R>
 class PromiseWorker : public Napi::AsyncWorker {
  public:
@@ -132,11 +148,8 @@ class Table : public Napi::ObjectWrap<Table> {
     return DefineClass(env, "Table", {InstanceMethod("info", &Table::Info), InstanceMethod("release", &Table::Release),
                                       InstanceMethod("dropCopies", &Table::DropCopies)});
   }
-  explicit Table(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Table>(info) {
-    if (info.Length() != 1 || !info[0].IsExternal())
-      throw js_error(info.Env(), "BAD_ARGUMENT", "use createTable() to make a table");
-    table = *info[0].As<Napi::External<std::shared_ptr<HostTable>>>().Data();
-  }
+  explicit Table(const Napi::CallbackInfo& info)
+      : Napi::ObjectWrap<Table>(info), table(held_by<HostTable>(info, "createTable")) {}
   std::shared_ptr<HostTable> table;
 
  private:
@@ -174,18 +187,12 @@ class Storage : public Napi::ObjectWrap<Storage> {
                                         InstanceMethod("release", &Storage::Release),
                                         InstanceMethod("dropCopies", &Storage::DropCopies)});
   }
-  explicit Storage(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Storage>(info) {
-    if (info.Length() != 1 || !info[0].IsExternal())
-      throw js_error(info.Env(), "BAD_ARGUMENT", "use createStorage() to make a storage");
-    storage = *info[0].As<Napi::External<std::shared_ptr<HostStorage>>>().Data();
-  }
+  explicit Storage(const Napi::CallbackInfo& info)
+      : Napi::ObjectWrap<Storage>(info), storage(held_by<HostStorage>(info, "createStorage")) {}
   std::shared_ptr<HostStorage> storage;
 
  private:
-  std::shared_ptr<HostStorage> live(Napi::Env env) {
-    if (!storage) throw js_error(env, "BAD_ARGUMENT", "storage was released");
-    return storage;
-  }
+  std::shared_ptr<HostStorage> live(Napi::Env env) { return alive(storage, env, "storage was released"); }
   // A table of rows x rowBytes over the storage's first bytes (cheap: nothing is allocated).
   Napi::Value View(const Napi::CallbackInfo& info) {
     auto s = live(info.Env());
@@ -238,18 +245,12 @@ class Bench : public Napi::ObjectWrap<Bench> {
                                       InstanceMethod("launchLatency", &Bench::LaunchLatency),
                                       InstanceMethod("close", &Bench::Close)});
   }
-  explicit Bench(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Bench>(info) {
-    if (info.Length() != 1 || !info[0].IsExternal())
-      throw js_error(info.Env(), "BAD_ARGUMENT", "use prepare() to make a bench");
-    state = *info[0].As<Napi::External<std::shared_ptr<BenchState>>>().Data();
-  }
+  explicit Bench(const Napi::CallbackInfo& info)
+      : Napi::ObjectWrap<Bench>(info), state(held_by<BenchState>(info, "prepare")) {}
   std::shared_ptr<BenchState> state;
 
  private:
-  std::shared_ptr<BenchState> live(Napi::Env env) {
-    if (!state) throw js_error(env, "BAD_ARGUMENT", "bench was closed");
-    return state;
-  }
+  std::shared_ptr<BenchState> live(Napi::Env env) { return alive(state, env, "bench was closed"); }
   Napi::Value Run(const Napi::CallbackInfo& info) {
     auto s = live(info.Env());
     Napi::Object o = need_object(info, 0, "run options");
