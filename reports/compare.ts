@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { PointResult, RunResults } from '../harness/results/model.js';
 import type { Chart } from './charts/types.js';
 import { variantOf, varyingWorkloadAxes } from './charts/data.js';
-import { chartSection, escapeHtml, htmlPage } from './html.js';
+import { chartSection, escapeHtml, htmlPage, warnings } from './html.js';
 
 export interface ComparedRun {
   label: string;
@@ -77,13 +77,14 @@ export function comparisonCharts(c: Comparison): Chart[] {
       id: 'compare-bandwidth',
       title: 'Bandwidth, run by run',
       caption: 'Each matched point, one bar per run (median GB/s). Points are matched by method and every axis; see the lists below for points only some runs have.',
-      spec: { data: { values: rows }, facet, columns: 2, spec: { width: 360, height: 160, mark: 'bar', encoding: { x: { field: 'point', type: 'nominal', title: null, axis: { labelAngle: -40, labelLimit: 160 } }, xOffset: { field: 'run' }, y: { field: 'bandwidth', type: 'quantitative', title: 'GB/s' }, color: { field: 'run', type: 'nominal', legend: { orient: 'top', labelLimit: 400 } }, tooltip: [{ field: 'run' }, { field: 'point' }, { field: 'bandwidth', format: '.2f' }] } }, resolve: { scale: { x: 'independent', y: 'independent' } } },
+      // Horizontal bars: a point's label reads whole on the left, and every bar keeps its own thickness.
+      spec: { data: { values: rows }, facet: { ...facet, header: { labelAnchor: 'start' } }, columns: 1, spec: { width: 520, height: { step: 9 }, mark: 'bar', encoding: { y: { field: 'point', type: 'nominal', title: null, axis: { labelLimit: 520 } }, yOffset: { field: 'run' }, x: { field: 'bandwidth', type: 'quantitative', title: 'GB/s' }, color: { field: 'run', type: 'nominal', legend: { orient: 'top', labelLimit: 400 } }, tooltip: [{ field: 'run' }, { field: 'point' }, { field: 'bandwidth', format: '.2f' }] } }, resolve: { scale: { y: 'independent', x: 'independent' } } },
     },
     {
       id: 'compare-ratio',
       title: `Ratio to ${c.runs[0].label}`,
       caption: 'Bandwidth of each later run over the first, per matched point. Above the rule at 1 the later run is faster. Read small differences against each point\'s confidence interval in the runs\' own reports; `gatherbench compare` makes the statistical call.',
-      spec: { data: { values: rows.filter((r) => r.run !== c.runs[0].label && r.ratio !== undefined) }, facet, columns: 2, spec: { width: 360, height: 160, layer: [{ mark: { type: 'point', filled: true }, encoding: { x: { field: 'point', type: 'nominal', title: null, axis: { labelAngle: -40, labelLimit: 160 } }, y: { field: 'ratio', type: 'quantitative', scale: { zero: false }, title: 'ratio' }, color: { field: 'run', type: 'nominal', legend: { orient: 'top', labelLimit: 400 } }, tooltip: [{ field: 'run' }, { field: 'point' }, { field: 'ratio', format: '.3f' }] } }, { mark: { type: 'rule', color: '#555' }, encoding: { y: { datum: 1 } } }] }, resolve: { scale: { x: 'independent' } } },
+      spec: { data: { values: rows.filter((r) => r.run !== c.runs[0].label && r.ratio !== undefined) }, facet: { ...facet, header: { labelAnchor: 'start' } }, columns: 1, spec: { width: 520, height: { step: 14 }, layer: [{ mark: { type: 'rule', color: '#555' }, encoding: { x: { datum: 1 } } }, { mark: { type: 'point', filled: true }, encoding: { y: { field: 'point', type: 'nominal', title: null, axis: { labelLimit: 520 } }, x: { field: 'ratio', type: 'quantitative', scale: { zero: false }, title: 'ratio' }, color: { field: 'run', type: 'nominal', legend: { orient: 'top', labelLimit: 400 } }, tooltip: [{ field: 'run' }, { field: 'point' }, { field: 'ratio', format: '.3f' }] } }] }, resolve: { scale: { y: 'independent' } } },
     },
   ];
 }
@@ -105,7 +106,10 @@ export function renderComparison(c: Comparison): string {
   const table = c.matched
     .map((m) => `<tr><td>${escapeHtml(m.series)}</td><td>${escapeHtml(m.point)}</td>${m.bandwidth.map((b, i) => `<td>${b?.toFixed(2) ?? '–'}${i > 0 && m.ratio[i] !== undefined ? ` (${m.ratio[i]!.toFixed(3)}x)` : ''}</td>`).join('')}</tr>`)
     .join('\n');
+  // What each run's own report warns about (test switches, warm samples, a slow link) stays visible here.
+  const banners = c.runs.flatMap((r) => warnings(r.run).map((w) => `<div class="banner">${escapeHtml(r.label)}: ${escapeHtml(w)}</div>`)).join('\n');
   const body = `<h1>gatherbench comparison of ${c.runs.length} runs</h1>
+${banners}
 <table class="env"><tr><th>run</th><th>scenario</th><th>backend</th><th>GPU</th><th>driver</th><th>commit</th><th>started</th></tr>${runsTable}</table>
 ${section.html}
 <h2>Points not in every run</h2>

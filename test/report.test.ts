@@ -33,3 +33,17 @@ describe('run report', () => {
     expect(renderRunReport(run)).toContain('&lt;img src=x onerror=alert(1)&gt;');
   });
 });
+
+describe('comparison report', () => {
+  it('keeps each run\'s warnings, and draws one bar per run per point with whole labels', async () => {
+    const { loadRun } = await import('../harness/results/store.js');
+    const { labelRuns, compareRuns, renderComparison, comparisonCharts } = await import('../reports/compare.js');
+    const runs = labelRuns(['docs/runs/h100-multi-gpu-same-device', 'docs/runs/h200x2-multi-gpu'].map((d) => loadRun(d)));
+    const c = compareRuns(runs);
+    expect(renderComparison(c)).toContain('GATHERBENCH_TEST_SAME_DEVICE');
+    const bars = comparisonCharts(c)[0].spec as { spec: { height: { step: number }; encoding: { y: { axis: { labelLimit: number } }; yOffset: unknown } } };
+    expect(bars.spec.height.step).toBeGreaterThan(4);
+    expect(bars.spec.encoding.yOffset).toEqual({ field: 'run' });
+    expect(bars.spec.encoding.y.axis.labelLimit).toBeGreaterThanOrEqual(400);
+  });
+});
