@@ -15,15 +15,16 @@ export function latencyBoxes(run: RunResults): Chart | undefined {
       'or a wide box means a noisy point: compare medians only where boxes do not overlap. Filter with the selector.',
     spec: {
       data: { values: rows },
-      params: [{ name: 'method', value: 'all', bind: { input: 'select', options: ['all', ...new Set(rows.map((r) => r.series))], name: 'method ' } }],
+      // One method at a time by default: all points at once would be a chart thousands of pixels tall.
+      params: [{ name: 'method', value: rows[0].series, bind: { input: 'select', options: ['all', ...new Set(rows.map((r) => r.series))], name: 'method ' } }],
       transform: [{ filter: "method == 'all' || datum.series == method" }],
       width: 480,
-      height: { step: 12 },
-      mark: { type: 'boxplot', extent: 'min-max', size: 8 },
+      height: { step: 16 },
+      mark: { type: 'boxplot', extent: 'min-max', size: 12, median: { color: 'black' } },
       encoding: {
-        y: { field: 'point', type: 'nominal', title: null, sort: null },
+        y: { field: 'point', type: 'nominal', title: null, sort: null, axis: { labelLimit: 640 } },
         x: { field: 'us', type: 'quantitative', scale: { type: 'log' }, title: 'time per gather (µs)' },
-        color: { field: 'series', type: 'nominal', legend: null, scale: seriesScale(run, rows.map((r) => r.series)) },
+        color: { field: 'series', type: 'nominal', title: 'method', legend: { orient: 'top', labelLimit: 400 }, scale: seriesScale(run, rows.map((r) => r.series)) },
       },
     },
   };
