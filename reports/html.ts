@@ -4,7 +4,7 @@
  */
 import type { RunResults, PointResult } from '../harness/results/model.js';
 import { timingLine } from '../harness/results/timing.js';
-import { ciLabel } from '../harness/stats/ci-label.js';
+import { ciLabel, hasCi } from '../harness/stats/ci-label.js';
 import { formatBytes, formatSeconds } from '../harness/units.js';
 import { vegaScripts } from './assets.js';
 import type { Chart } from './charts/types.js';
@@ -30,6 +30,9 @@ export function warnings(run: RunResults): string[] {
   const byReason = new Map<string, string[]>();
   for (const u of run.unavailable) byReason.set(u.reason, [...(byReason.get(u.reason) ?? []), u.method]);
   for (const [reason, methods] of byReason) w.push(`${methods.join(', ')} unavailable: ${reason}`);
+  const imprecise = run.points.filter((p) => p.status === 'ok' && !hasCi(p.stats));
+  if (imprecise.length)
+    w.push(`${imprecise.length} point(s) had too few samples for a 95% confidence interval of the median (CI n/a, ringed in the charts): their medians are shown, their precision is unknown. Raise sampling.budget or minSamples. E.g. ${imprecise[0].id} (${ciLabel(imprecise[0].stats)}).`);
   w.push(...(run.warnings ?? []));
   return [...new Set(w)];
 }

@@ -47,3 +47,20 @@ describe('comparison report', () => {
     expect(bars.spec.encoding.y.axis.labelLimit).toBeGreaterThanOrEqual(400);
   });
 });
+
+describe('points without a confidence interval', () => {
+  it('read "CI n/a (3 samples)" after a rebuild from results.json, are counted in a banner and ringed in the chart', async () => {
+    const { saveRun, loadRun } = await import('../harness/results/store.js');
+    const { tmpDir } = await import('./helpers.js');
+    const { runCharts } = await import('../reports/charts/index.js');
+    const dir = tmpDir();
+    saveRun(dir, fakeRun([point('host-gather-copy a', [1e-3, 1.1e-3, 0.9e-3]), point('host-gather-copy b', Array.from({ length: 30 }, (_, i) => 1e-3 + i * 1e-9), { axes: { width: '100', batch: '1024' } })]));
+    const { run } = loadRun(dir); // through JSON: Infinity became null
+    const html = renderRunReport(run);
+    expect(html).toContain('CI n/a (3 samples)');
+    expect(html).not.toMatch(/>0\.0%</);
+    expect(warnings(run).join('\n')).toMatch(/1 point\(s\) had too few samples for a 95% confidence interval/);
+    const bw = runCharts(run).find((c) => c.id === 'bandwidth-by-width')!.spec as { data: { values: { precise: boolean; ci: string }[] } };
+    expect(bw.data.values.map((r) => r.precise).sort()).toEqual([false, true]);
+  });
+});

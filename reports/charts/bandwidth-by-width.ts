@@ -41,7 +41,7 @@ export function bandwidthByWidth(run: RunResults): Chart | undefined {
     caption:
       'Useful bytes gathered per second (median; band: 95% CI) against row width, log scales. ' +
       (ceiling ? `The dashed rule is the best ${ceiling} in the panel: what the link allows. ` : '') +
-      'The gap between a gather line and the rule is what gathering costs; lines that meet it saturate the link.' +
+      'The gap between a gather line and the rule is what gathering costs; lines that meet it saturate the link. Black rings: too few samples for a confidence interval.' +
       (distributions ? ' Line dashes: index distribution.' : '') +
       (rows.length < chartRows(run).length ? ' Host-only methods and points under CPU contention have charts and table rows of their own.' : ''),
     spec: {
@@ -60,9 +60,11 @@ export function bandwidthByWidth(run: RunResults): Chart | undefined {
               color: { field: 'series', type: 'nominal', title: 'method', scale: seriesScale(run, rows.map((r) => r.series)) },
               ...(distributions ? { strokeDash: { field: 'distribution', type: 'nominal', title: 'indices', scale: dashScale(rows) } } : {}),
               detail: { field: 'label' },
-              tooltip: [{ field: 'series', title: 'method' }, { field: 'width' }, { field: 'batch' }, { field: 'dtype' }, { field: 'table' }, { field: 'distribution' }, { field: 'contention' }, { field: 'bandwidth', format: '.2f', title: 'GB/s' }, { field: 'medianUs', format: '.1f', title: 'median µs' }],
+              tooltip: [{ field: 'series', title: 'method' }, { field: 'width' }, { field: 'batch' }, { field: 'dtype' }, { field: 'table' }, { field: 'distribution' }, { field: 'contention' }, { field: 'bandwidth', format: '.2f', title: 'GB/s' }, { field: 'ci', title: 'precision' }, { field: 'medianUs', format: '.1f', title: 'median µs' }],
             },
           },
+          // Points with too few samples for a confidence interval: ringed, never passed off as precise.
+          { transform: [{ filter: '!datum.precise' }], mark: { type: 'point', shape: 'circle', size: 160, color: 'black', strokeWidth: 1.5 }, encoding: { x: { field: 'width', type: 'quantitative' }, y: { field: 'bandwidth', type: 'quantitative' }, tooltip: [{ field: 'series' }, { field: 'ci', title: 'precision' }] } },
           ...(ceiling
             ? [{ transform: [{ filter: { field: 'method', equal: ceiling } }, { aggregate: [{ op: 'max', field: 'bandwidth', as: 'ceiling' }] }], mark: { type: 'rule', strokeDash: [6, 4], color: '#555' }, encoding: { y: { field: 'ceiling', type: 'quantitative' } } }]
             : []),

@@ -2,6 +2,7 @@
 import type { PointResult, RunResults } from '../../harness/results/model.js';
 import { AXES, axisLabel, type AxisName } from '../../harness/scenario/axes.js';
 import { methodSpec } from '../../harness/methods.js';
+import { ciLabel, hasCi } from '../../harness/stats/ci-label.js';
 
 export interface ChartRow {
   id: string;
@@ -20,6 +21,10 @@ export interface ChartRow {
   ciLow: number;
   ciHigh: number;
   medianUs: number;
+  /** the precision label: '±1.2%', or 'CI n/a (3 samples)' where there is no interval */
+  ci: string;
+  /** false where too few samples gave no confidence interval */
+  precise: boolean;
 }
 
 /** Axes every method shares: points that agree on these are the same workload. */
@@ -69,6 +74,8 @@ export function chartRows(run: RunResults): ChartRow[] {
     ciLow: p.bandwidth!.ciLow,
     ciHigh: p.bandwidth!.ciHigh,
     medianUs: p.stats!.median * 1e6,
+    ci: ciLabel(p.stats),
+    precise: hasCi(p.stats),
   }));
 }
 
