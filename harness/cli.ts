@@ -115,6 +115,7 @@ export async function main(argv: string[], log: (l: string) => void = (l) => pro
     .option('--all', 'list unchanged points too')
     .option('--force', 'compare across GPU models')
     .option('--fail-on-missing', 'exit 1 when baseline points are missing from the candidate')
+    .option('--gate-ceilings', 'let the copy ceilings (pinned-memcpy, host-memcpy) fail the job too; by default they are reported only')
     .option('--store <dir>', 'baseline store for @name', defaultStore())
     .addHelpText('after', '\nA point regresses when its median time grew by more than the threshold and by more than twice the spread\nits baseline runs show among themselves, the Mann-Whitney test rejects "same distribution" at alpha,\nand the 95% bootstrap CI of the time ratio excludes 1. Give several baseline runs for a robust gate.\n' + EXIT_HELP)
     .action((runs: string[], opts) => {

@@ -3,7 +3,7 @@ import { readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { mannWhitney, bootstrapRatioCi, normalCdf } from '../harness/compare/stats.js';
-import { DEFAULT_COMPARE, comparePoint, compareRunPoints } from '../harness/compare/verdict.js';
+import { DEFAULT_COMPARE, comparePoint, compareRunPoints, failsJob, runToRunSigma } from '../harness/compare/verdict.js';
 import { compareCommand, parseThreshold } from '../harness/cli/compare.js';
 import { listBaselines, resolveBaseline, saveBaseline } from '../harness/compare/baselines.js';
 import { appendHistory, findSteps, readHistory } from '../harness/compare/history.js';
@@ -34,10 +34,13 @@ describe('statistics of the gate', () => {
   });
 });
 
+/** n baseline runs of one point whose medians differ by `spread` (relative), each tight. */
+const runsOf = (n: number, spread: number, seed = 1) => Array.from({ length: n }, (_, i) => point('m a', samples(40, 1e-3 * (1 + spread * (i % 2 ? 1 : -1) * (i > 0 ? 1 : 0)), 0.01, seed + i)));
+
 describe('verdicts', () => {
-  it('flags a planted 10% slowdown with low noise', () => {
-    const v = comparePoint(point('m a', samples(40, 1e-3, 0.01, 1)), point('m a', samples(40, 1.1e-3, 0.01, 2)), DEFAULT_COMPARE);
-    expect(v.verdict).toBe('regressed');
+  it('calls a planted 10% slowdown slower, given baseline runs that measure the noise', () => {
+    const v = comparePoint(runsOf(3, 0.005), point('m a', samples(40, 1.1e-3, 0.01, 9)), DEFAULT_COMPARE);
+    expect(v.verdict).toBe('slower');
     expect(v.timeRatio).toBeCloseTo(1.1, 1);
     expect(v.ratioCi![0]).toBeGreaterThan(1);
   });
@@ -46,26 +49,53 @@ describe('verdicts', () => {
     let flagged = 0;
     for (let s = 0; s < 200; s++) {
       const v = comparePoint(point('m a', samples(30, 1e-3, 0.03, 2 * s + 1)), point('m a', samples(30, 1e-3, 0.03, 2 * s + 2)), { ...DEFAULT_COMPARE, resamples: 500 });
-      if (v.verdict !== 'unchanged') flagged++;
+      if (v.verdict !== 'same') flagged++;
     }
     expect(flagged).toBeLessThanOrEqual(10);
   });
 
-  it('calls a clear speed-up an improvement, and a small significant change unchanged', () => {
-    expect(comparePoint(point('m a', samples(40, 1e-3, 0.01, 1)), point('m a', samples(40, 0.8e-3, 0.01, 2)), DEFAULT_COMPARE).verdict).toBe('improved');
+  it('calls a clear speed-up faster, and a small significant change the same', () => {
+    expect(comparePoint(runsOf(3, 0.005), point('m a', samples(40, 0.8e-3, 0.01, 9)), DEFAULT_COMPARE).verdict).toBe('faster');
     const small = comparePoint(point('m a', samples(200, 1e-3, 0.005, 1)), point('m a', samples(200, 1.02e-3, 0.005, 2)), DEFAULT_COMPARE);
     expect(small.p).toBeLessThan(0.01); // real, but below the 5% threshold
-    expect(small.verdict).toBe('unchanged');
+    expect(small.verdict).toBe('same');
   });
 
-  it('reports missing and new points, and failures in the candidate as regressions', () => {
+  it('with one baseline run, a clear change beyond the threshold is uncertain, never a failure', () => {
+    const v = comparePoint(point('m a', samples(40, 1e-3, 0.01, 1)), point('m a', samples(40, 1.3e-3, 0.01, 2)), DEFAULT_COMPARE);
+    expect(v.verdict).toBe('uncertain');
+    expect(v.note).toMatch(/one baseline run cannot tell/);
+  });
+
+  it('a change beyond the threshold but within the run-to-run noise is uncertain, with the reason', () => {
+    const v = comparePoint(runsOf(4, 0.04), point('m a', samples(40, 1.08e-3, 0.01, 9)), DEFAULT_COMPARE);
+    expect(v.verdict).toBe('uncertain');
+    expect(v.note).toMatch(/within the run-to-run bar of ±\d+\.\d%/);
+  });
+
+  it('copy ceilings inform but do not fail the job unless asked', () => {
+    const base = [1, 2, 3].map((i) => point('pinned-memcpy a', samples(40, 1e-3, 0.005, i), { method: 'pinned-memcpy' }));
+    const slow = point('pinned-memcpy a', samples(40, 1.3e-3, 0.005, 9), { method: 'pinned-memcpy' });
+    const v = comparePoint(base, slow, DEFAULT_COMPARE);
+    expect(v).toMatchObject({ verdict: 'slower', gated: false });
+    expect(failsJob([v])).toBe(false);
+    expect(failsJob([comparePoint(base, slow, { ...DEFAULT_COMPARE, gateCeilings: true })])).toBe(true);
+  });
+
+  it('the run-to-run sigma is robust to one odd run', () => {
+    expect(runToRunSigma([1])).toBeUndefined();
+    expect(runToRunSigma([1, 1.1])).toBeCloseTo(0.05 / 1.05, 9);
+    expect(runToRunSigma([1, 1.01, 0.99, 1.0, 1.5])!).toBeLessThan(0.02);
+  });
+
+  it('reports missing and new points, and failures in the candidate as slower', () => {
     const s = samples(20, 1e-3, 0.01, 1);
     const base = fakeRun([point('a x', s), point('b x', s), point('c x', s)]);
     const cand = fakeRun([point('a x', s), point('c x', s, { status: 'failed', reason: 'verification failed: output row 3 differs' }), point('d x', s)]);
     const v = Object.fromEntries(compareRunPoints(base, cand, DEFAULT_COMPARE).map((p) => [p.id, p]));
-    expect(v['a x'].verdict).toBe('unchanged');
+    expect(v['a x'].verdict).toBe('same');
     expect(v['b x'].verdict).toBe('missing');
-    expect(v['c x']).toMatchObject({ verdict: 'regressed', note: expect.stringContaining('output row 3 differs') });
+    expect(v['c x']).toMatchObject({ verdict: 'slower', note: expect.stringContaining('output row 3 differs') });
     expect(v['d x'].verdict).toBe('new');
   });
 
@@ -82,29 +112,30 @@ describe('compare command', () => {
   const s = samples(30, 1e-3, 0.01, 1);
   const slow = samples(30, 1.3e-3, 0.01, 2);
 
-  it('exits 0 when clean, 1 on a regression, and writes markdown, JUnit and JSON', () => {
+  it('exits 0 when clean, 1 on a gated point slower, and writes markdown, JUnit and JSON', () => {
     const base = savedRun(fakeRun([point('a x', s), point('b x', s)], { gpu: 'H100' }));
+    const base2 = savedRun(fakeRun([point('a x', samples(30, 1e-3, 0.01, 5)), point('b x', samples(30, 1e-3, 0.01, 6))], { gpu: 'H100' }));
     const clean = savedRun(fakeRun([point('a x', s), point('b x', s)], { gpu: 'H100' }));
     const bad = savedRun(fakeRun([point('a x', s), point('b x', slow)], { gpu: 'H100' }));
-    expect(compareCommand([base, clean], {}, quiet)).toBe(0);
+    expect(compareCommand([base, base2, clean], {}, quiet)).toBe(0);
     const out = tmpDir();
     const summary = path.join(out, 'step-summary.md');
     writeFileSync(summary, '');
     process.env.GITHUB_STEP_SUMMARY = summary;
     try {
       const lines: string[] = [];
-      const code = compareCommand([base, bad], { markdown: path.join(out, 'c.md'), junit: path.join(out, 'c.xml'), json: path.join(out, 'c.json') }, (l) => lines.push(l));
+      const code = compareCommand([base, base2, bad], { markdown: path.join(out, 'c.md'), junit: path.join(out, 'c.xml'), json: path.join(out, 'c.json') }, (l) => lines.push(l));
       expect(code).toBe(1);
-      expect(lines.join('\n')).toMatch(/REGRESSED +b x +\+30\.\d% time/);
+      expect(lines.join('\n')).toMatch(/SLOWER +b x +\+30\.\d% time/);
     } finally {
       delete process.env.GITHUB_STEP_SUMMARY;
     }
-    expect(readFileSync(path.join(out, 'c.md'), 'utf8')).toMatch(/1 regression\(s\)/);
+    expect(readFileSync(path.join(out, 'c.md'), 'utf8')).toMatch(/1 point\(s\) slower/);
     expect(readFileSync(summary, 'utf8')).toMatch(/gatherbench compare/);
     const xml = readFileSync(path.join(out, 'c.xml'), 'utf8');
     expect(xml).toMatch(/tests="2" failures="1"/);
-    expect(xml).toMatch(/<testcase name="b x" classname="gatherbench.b"><failure message="regressed: \+30/);
-    expect(JSON.parse(readFileSync(path.join(out, 'c.json'), 'utf8')).counts).toMatchObject({ regressed: 1, unchanged: 1 });
+    expect(xml).toMatch(/<testcase name="b x" classname="gatherbench.b"><failure message="slower: \+30/);
+    expect(JSON.parse(readFileSync(path.join(out, 'c.json'), 'utf8')).counts).toMatchObject({ slower: 1, same: 1 });
   });
 
   it('refuses to compare different GPU models unless forced', () => {
@@ -124,14 +155,18 @@ describe('compare command', () => {
       return { dir: path.join(out, readdirSync(out)[0]), stdout: r.stdout };
     };
     const base = run();
+    const base2 = run();
     const slowed = run({ GATHERBENCH_TEST_SLOWDOWN_US: '3000' });
     expect(slowed.stdout).toMatch(/deliberately slowed by 3000 µs/);
     const cmp = (...runs: string[]) => spawnSync(process.execPath, [bin, 'compare', ...runs], { encoding: 'utf8' });
-    const [bd, sd] = [base.dir, slowed.dir];
-    expect(cmp(bd, bd).status).toBe(0);
-    const flagged = cmp(bd, sd);
+    const [bd, bd2, sd] = [base.dir, base2.dir, slowed.dir];
+    expect(cmp(bd, bd2, bd).status).toBe(0);
+    const flagged = cmp(bd, bd2, sd);
     expect(flagged.status).toBe(1);
-    expect(flagged.stdout).toMatch(/2 regressed/);
+    expect(flagged.stdout).toMatch(/2 slower/);
+    const one = cmp(bd, sd); // one baseline run: uncertain, not a failure
+    expect(one.status).toBe(0);
+    expect(one.stdout).toMatch(/2 uncertain/);
     const bad = cmp(bd, '/nonexistent');
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/^gatherbench: \/nonexistent: no results\.json there\n$/);
@@ -139,19 +174,19 @@ describe('compare command', () => {
 });
 
 describe('several baseline runs', () => {
-  it('raise the bar to twice the spread the baseline runs show, so run-to-run noise is not a regression', () => {
+  it('raise the bar to three sigma of the spread the baseline runs show, so run-to-run noise is never slower', () => {
     // two baseline runs 8% apart, each tight; the candidate sits 8% above the faster one
     const a = fakeRun([point('p x', samples(30, 1.0e-3, 0.005, 1))], { gpu: 'H100' });
     const b = fakeRun([point('p x', samples(30, 1.08e-3, 0.005, 2))], { gpu: 'H100' });
     const c = fakeRun([point('p x', samples(30, 1.08e-3, 0.005, 3))], { gpu: 'H100' });
-    expect(compareRunPoints([a], c, DEFAULT_COMPARE)[0].verdict).toBe('regressed'); // one baseline run: noise looks like a change
+    expect(compareRunPoints([a], c, DEFAULT_COMPARE)[0].verdict).toBe('uncertain'); // one baseline run: noise looks like a change
     const v = compareRunPoints([a, b], c, DEFAULT_COMPARE)[0];
-    expect(v.verdict).toBe('unchanged');
-    expect(v.runSpread).toBeCloseTo(0.04, 2);
-    expect(v.needed).toBeCloseTo(0.08, 2);
+    expect(v.verdict).toBe('same'); // 3.8% above the baselines' centre
+    expect(v.runSpread).toBeCloseTo(0.04 / 1.04, 2);
+    expect(v.needed).toBeCloseTo((3 * 0.04) / 1.04, 2);
     // a real 30% slowdown still clears the raised bar
     const slow = fakeRun([point('p x', samples(30, 1.35e-3, 0.005, 4))], { gpu: 'H100' });
-    expect(compareRunPoints([a, b], slow, DEFAULT_COMPARE)[0].verdict).toBe('regressed');
+    expect(compareRunPoints([a, b], slow, DEFAULT_COMPARE)[0].verdict).toBe('slower');
   });
 
   it('keeps the newest runs under a baseline name and compares against all of them', () => {

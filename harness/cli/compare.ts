@@ -1,4 +1,4 @@
-/** `gatherbench compare`: the regression gate. Exit 1 on any regression, 0 otherwise, 2 on bad input. */
+/** `gatherbench compare`: the regression gate. Exit 1 when a gated point is slower, 0 otherwise, 2 on bad input or nothing matched. */
 import { appendFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ExitCode, UserError } from '../errors.js';
@@ -6,7 +6,7 @@ import { loadRun } from '../results/store.js';
 import type { RunResults } from '../results/model.js';
 import { describeMachine, machineOf } from '../compare/machine.js';
 import { resolveBaseline } from '../compare/baselines.js';
-import { DEFAULT_COMPARE, compareRunPoints, countVerdicts, type RunComparison } from '../compare/verdict.js';
+import { DEFAULT_COMPARE, compareRunPoints, countVerdicts, failsJob, type RunComparison } from '../compare/verdict.js';
 import { toTable } from '../compare/print-table.js';
 import { toMarkdown } from '../compare/print-markdown.js';
 import { toJunit } from '../compare/print-junit.js';
@@ -22,6 +22,7 @@ export interface CompareCliOptions {
   force?: boolean;
   store?: string;
   failOnMissing?: boolean;
+  gateCeilings?: boolean;
 }
 
 /** "5", "5%" or "0.05" -> 0.05 */
@@ -62,7 +63,7 @@ export function compareCommand(refs: string[], o: CompareCliOptions, log: (l: st
   const bm = machineOf(bases[0].run);
   const alpha = o.alpha === undefined ? DEFAULT_COMPARE.alpha : Number(o.alpha);
   if (!(alpha > 0 && alpha < 1)) throw new UserError(`--alpha: expected a number between 0 and 1, got '${o.alpha}'`);
-  const options = { ...DEFAULT_COMPARE, threshold: parseThreshold(o.threshold), alpha };
+  const options = { ...DEFAULT_COMPARE, threshold: parseThreshold(o.threshold), alpha, gateCeilings: !!o.gateCeilings };
   const points = compareRunPoints(bases.map((b) => b.run), cand.run, options);
   const c: RunComparison = {
     baseline: { label: bases.length === 1 ? label(bases[0].dir, bases[0].run) : `${bases.length} runs (${bases.map((b) => path.basename(b.dir)).join(', ')})`, machine: describeMachine(bm), runs: bases.length },
@@ -72,11 +73,11 @@ export function compareCommand(refs: string[], o: CompareCliOptions, log: (l: st
     counts: countVerdicts(points),
   };
   // A gate that matched nothing has checked nothing: that is a failure of the comparison, not a pass.
-  if (c.counts.regressed + c.counts.improved + c.counts.unchanged === 0)
+  if (c.counts.slower + c.counts.faster + c.counts.same + c.counts.uncertain === 0)
     throw new UserError(`nothing to compare: no point of the candidate matches a baseline point (${c.counts.missing} missing, ${c.counts.new} new); are these runs of the same scenario?`);
   if (note) log(`note: ${note}`);
   if (bm.driver !== cm.driver && !note) log(`note: drivers differ (baseline ${bm.driver}, candidate ${cm.driver})`);
-  if (bases.length === 1) log('note: one baseline run: how much points move between runs is unknown, so only the threshold guards against run-to-run noise; compare against several baseline runs (or save several under one name) for a robust gate');
+  if (bases.length === 1) log('note: one baseline run cannot measure how points move between runs: changes beyond the threshold are called uncertain, not slower; compare against several baseline runs (or save several under one name)');
   log(toTable(c, o.all));
   // What each side's run spent its wall time on (issue: the harness's own cost is a product metric).
   const timed = [...bases.slice(-1), cand].filter((x) => x.run.timing);
@@ -86,5 +87,5 @@ export function compareCommand(refs: string[], o: CompareCliOptions, log: (l: st
   if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, md);
   if (o.junit) writeFileSync(o.junit, toJunit(c));
   if (o.json) writeFileSync(o.json, JSON.stringify(c, null, 1));
-  return c.counts.regressed > 0 || (o.failOnMissing && c.counts.missing > 0) ? ExitCode.failures : ExitCode.ok;
+  return failsJob(c.points, o.failOnMissing) ? ExitCode.failures : ExitCode.ok;
 }

@@ -1,18 +1,25 @@
 /**
- * Per-point verdicts between a baseline (one run or several) and a candidate
- * run. A point regresses only when the change is both statistically clear
- * (Mann-Whitney p < alpha and a bootstrap CI of the time ratio that excludes
- * 1, on the baseline runs' samples pooled) and large enough to matter: beyond
- * --threshold, and beyond twice the spread the baseline runs show among
- * themselves. That last part matters: each run allocates and pins a fresh
- * table, so runs differ by more than the samples within one run do, and a
- * test on within-run samples alone calls that difference significant.
+ * Per-point decisions between a baseline (one run or several) and a candidate
+ * run: `same`, `slower`, `faster` or `uncertain`, each with its reason. Only
+ * `slower` on a gated point fails a job.
+ *
+ * A change counts when it is statistically clear (Mann-Whitney p < alpha and
+ * a bootstrap CI of the time ratio that excludes 1, on the baseline runs'
+ * samples pooled) and larger than the bar: the threshold, or three robust
+ * standard deviations of the baseline runs' medians, whichever is larger.
+ * Each run allocates and pins its own memory, so runs differ by more than the
+ * samples of one run do; the run-to-run spread, not the within-run spread, is
+ * the noise a nightly gate must clear. A clear change beyond the threshold but
+ * within that noise bar is `uncertain` (too noisy across runs to call at this
+ * threshold), and so is any clear change where the noise cannot be known (one
+ * baseline run): never a failure.
  */
 import type { PointResult, RunResults } from '../results/model.js';
 import { median as medianOf } from '../stats/quantile.js';
 import { bootstrapRatioCi, mannWhitney } from './stats.js';
+import { methodSpec } from '../methods.js';
 
-export type Verdict = 'regressed' | 'improved' | 'unchanged' | 'missing' | 'new';
+export type Verdict = 'slower' | 'faster' | 'same' | 'uncertain' | 'missing' | 'new';
 
 export interface CompareOptions {
   /** minimum relative change in median time that counts, e.g. 0.05 */
@@ -20,17 +27,24 @@ export interface CompareOptions {
   /** significance level of the Mann-Whitney test */
   alpha: number;
   resamples: number;
+  /** gate the copy ceilings (pinned-memcpy, host-memcpy) too; by default they inform but never fail */
+  gateCeilings?: boolean;
 }
 
 export const DEFAULT_COMPARE: CompareOptions = { threshold: 0.05, alpha: 0.01, resamples: 2000 };
+
+/** The run-to-run noise bar is this many robust standard deviations of the baseline runs' medians. */
+export const NOISE_SIGMAS = 3;
 
 export interface PointComparison {
   id: string;
   method: string;
   verdict: Verdict;
-  /** the change this point needed to count: max(threshold, 2 x run-to-run spread of the baseline runs) */
+  /** whether a `slower` verdict here fails the job (the ceilings are not gated unless asked) */
+  gated?: boolean;
+  /** the change this point needed to count: max(threshold, NOISE_SIGMAS x run-to-run sigma) */
   needed?: number;
-  /** largest relative deviation of one baseline run's median from the baselines' median (several baseline runs only) */
+  /** robust relative standard deviation of the baseline runs' medians (two or more baseline runs) */
   runSpread?: number;
   /** median time candidate / baseline: above 1 is slower */
   timeRatio?: number;
@@ -41,36 +55,62 @@ export interface PointComparison {
   note?: string;
 }
 
-
 function seedOf(id: string): number {
   let h = 2166136261;
   for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 16777619);
   return h >>> 0;
 }
 
+/**
+ * Robust relative spread of run medians: 1.4826 x the median absolute
+ * deviation from their median (a standard deviation for normal noise, not
+ * thrown by one odd run); with two runs, their half-difference. Undefined for
+ * a single run: one run says nothing about how runs differ.
+ */
+export function runToRunSigma(medians: number[]): number | undefined {
+  if (medians.length < 2) return undefined;
+  const c = medianOf(medians);
+  if (medians.length === 2) return Math.abs(medians[0] - medians[1]) / 2 / c;
+  return (1.4826 * medianOf(medians.map((m) => Math.abs(m / c - 1)))) || Math.max(...medians.map((m) => Math.abs(m / c - 1))) / 2;
+}
+
+const isCeiling = (method: string) => methodSpec(method)?.role === 'ceiling';
+
 /** Compares one point of several baseline runs (the same point in each) with the candidate's. */
 export function comparePoint(bases: PointResult | PointResult[], cand: PointResult, o: CompareOptions): PointComparison {
   const all = Array.isArray(bases) ? bases : [bases];
   const base = all[0];
   const okBases = all.filter((p) => p.status === 'ok');
-  const out: PointComparison = { id: base.id, method: base.method, verdict: 'unchanged', baselineGBps: okBases.length ? medianOf(okBases.map((p) => p.bandwidth!.median)) : undefined, candidateGBps: cand.bandwidth?.median };
-  if (cand.status !== 'ok' && okBases.length) return { ...out, verdict: 'regressed', note: `${cand.status} in the candidate: ${cand.reason ?? ''}`.trim() };
-  if (!okBases.length && cand.status === 'ok') return { ...out, verdict: 'improved', note: `${base.status} in the baseline, ok now` };
+  const gated = !isCeiling(base.method) || !!o.gateCeilings;
+  const out: PointComparison = { id: base.id, method: base.method, verdict: 'same', gated, baselineGBps: okBases.length ? medianOf(okBases.map((p) => p.bandwidth!.median)) : undefined, candidateGBps: cand.bandwidth?.median };
+  if (cand.status !== 'ok' && okBases.length) return { ...out, verdict: 'slower', gated: true, note: `${cand.status} in the candidate: ${cand.reason ?? ''}`.trim() };
+  if (!okBases.length && cand.status === 'ok') return { ...out, verdict: 'faster', note: `${base.status} in the baseline, ok now` };
   if (!okBases.length) return { ...out, note: `${cand.status} in both` };
   const b = okBases.flatMap((p) => p.samples.total), c = cand.samples.total;
-  if (b.length < 3 || c.length < 3) return { ...out, note: 'too few samples to judge' };
+  if (b.length < 3 || c.length < 3) return { ...out, verdict: 'uncertain', note: 'too few samples to judge' };
   const runMedians = okBases.map((p) => medianOf(p.samples.total));
   const center = medianOf(runMedians);
-  const runSpread = runMedians.length > 1 ? Math.max(...runMedians.map((m) => Math.abs(m / center - 1))) : undefined;
-  const needed = Math.max(o.threshold, 2 * (runSpread ?? 0));
+  const runSpread = runToRunSigma(runMedians);
+  const needed = Math.max(o.threshold, NOISE_SIGMAS * (runSpread ?? 0));
   const ratio = medianOf(c) / center;
   const mw = mannWhitney(b, c);
   const ci = bootstrapRatioCi(b, c, { resamples: o.resamples, seed: seedOf(base.id) });
-  const significant = mw.p < o.alpha;
-  let verdict: Verdict = 'unchanged';
-  if (significant && ratio > 1 + needed && ci[0] > 1) verdict = 'regressed';
-  else if (significant && ratio < 1 / (1 + needed) && ci[1] < 1) verdict = 'improved';
-  return { ...out, verdict, timeRatio: ratio, ratioCi: ci, p: mw.p, needed, runSpread };
+  const clear = mw.p < o.alpha;
+  const up = clear && ratio > 1 + o.threshold && ci[0] > 1;
+  const down = clear && ratio < 1 / (1 + o.threshold) && ci[1] < 1;
+  const stats = { timeRatio: ratio, ratioCi: ci, p: mw.p, needed, runSpread };
+  if (!up && !down) return { ...out, ...stats };
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  if (runSpread === undefined)
+    return { ...out, ...stats, verdict: 'uncertain', note: `moved ${pct(Math.abs(ratio - 1))}, but one baseline run cannot tell a change from run-to-run noise` };
+  if (up && ratio > 1 + needed) return { ...out, ...stats, verdict: 'slower', ...(gated ? {} : { note: 'a copy ceiling: reported, not gated (--gate-ceilings gates it)' }) };
+  if (down && ratio < 1 / (1 + needed)) return { ...out, ...stats, verdict: 'faster' };
+  return { ...out, ...stats, verdict: 'uncertain', note: `moved ${pct(Math.abs(ratio - 1))}: beyond the threshold, within the run-to-run bar of ±${pct(needed)} (baseline runs spread ±${pct(runSpread)}, 1 sigma)` };
+}
+
+/** Whether a comparison fails the job: a gated point slower (or failed), or, if asked, a point missing. */
+export function failsJob(points: PointComparison[], failOnMissing = false): boolean {
+  return points.some((p) => (p.verdict === 'slower' && p.gated !== false) || (failOnMissing && p.verdict === 'missing'));
 }
 
 export interface RunComparison {
@@ -97,7 +137,7 @@ export function compareRunPoints(bases: RunResults | RunResults[], cand: RunResu
 }
 
 export function countVerdicts(points: PointComparison[]): Record<Verdict, number> {
-  const c: Record<Verdict, number> = { regressed: 0, improved: 0, unchanged: 0, missing: 0, new: 0 };
+  const c: Record<Verdict, number> = { slower: 0, faster: 0, same: 0, uncertain: 0, missing: 0, new: 0 };
   for (const p of points) c[p.verdict]++;
   return c;
 }
