@@ -14,6 +14,7 @@ import { mergeCommand, reportCommand } from './cli/report.js';
 import { baselineListCommand, baselineSaveCommand } from './cli/baseline.js';
 import { historyAppendCommand, historyReportCommand } from './cli/history.js';
 import { defaultStore } from './compare/baselines.js';
+import { gateStudyCommand } from './cli/gate-study.js';
 import { version } from './version.js';
 
 const EXIT_HELP = `
@@ -116,10 +117,25 @@ export async function main(argv: string[], log: (l: string) => void = (l) => pro
     .option('--force', 'compare across GPU models')
     .option('--fail-on-missing', 'exit 1 when baseline points are missing from the candidate')
     .option('--gate-ceilings', 'let the copy ceilings (pinned-memcpy, host-memcpy) fail the job too; by default they are reported only')
+    .option('--history <file>', 'a JSONL history (gatherbench history append): its earlier runs of this GPU widen each point\'s run-to-run noise estimate')
     .option('--store <dir>', 'baseline store for @name', defaultStore())
-    .addHelpText('after', '\nA point regresses when its median time grew by more than the threshold and by more than twice the spread\nits baseline runs show among themselves, the Mann-Whitney test rejects "same distribution" at alpha,\nand the 95% bootstrap CI of the time ratio excludes 1. Give several baseline runs for a robust gate.\n' + EXIT_HELP)
+    .addHelpText('after', '\nEach point ends same, slower, faster or uncertain. A change counts when the Mann-Whitney test rejects\n"same distribution" at alpha, the 95% bootstrap CI of the time ratio excludes 1, and the median moved by\nmore than the threshold and by more than 3 sigma of the spread its baseline runs show among themselves;\na clear change within that spread, or measured against one baseline run, is uncertain. Only a gated\npoint (not a copy ceiling, unless --gate-ceilings) that is slower fails the job.\n' + EXIT_HELP)
     .action((runs: string[], opts) => {
       code = compareCommand(runs, opts, log);
+    });
+
+  program
+    .command('gate-study')
+    .description('measure the gate: false failures over every choice of baselines and candidate among runs of unchanged code, and detection of a planted slowdown')
+    .argument('<runs...>', 'runs of unchanged code (same scenario, same GPU model)')
+    .option('--baselines <k>', 'baseline runs per night (default: 3, or one fewer than the runs)')
+    .option('--plant <pct>', 'also measure detection of every sample stretched by this much, e.g. 10%')
+    .option('--slowed <runs...>', 'also measure detection against runs made with a planted slowdown (GATHERBENCH_TEST_SLOWDOWN_PCT)')
+    .option('--threshold <pct>', 'the gate threshold studied', '5%')
+    .option('--no-history', 'estimate each night\'s noise from its baselines only (default: also from the other runs, as a kept history does)')
+    .option('--json <file>', 'write the study as JSON')
+    .action((runs: string[], opts) => {
+      code = gateStudyCommand(runs, opts, log);
     });
 
   const baseline = program.command('baseline').description('save and list baselines, keyed by GPU model and driver');

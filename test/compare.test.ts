@@ -85,7 +85,8 @@ describe('verdicts', () => {
   it('the run-to-run sigma is robust to one odd run', () => {
     expect(runToRunSigma([1])).toBeUndefined();
     expect(runToRunSigma([1, 1.1])).toBeCloseTo(0.05 / 1.05, 9);
-    expect(runToRunSigma([1, 1.01, 0.99, 1.0, 1.5])!).toBeLessThan(0.02);
+    expect(runToRunSigma([1, 1.01, 0.99, 1.0, 1.5])!).toBeLessThan(0.02); // one odd run
+    expect(runToRunSigma([0.9, 0.9, 0.9, 1.1, 1.1])!).toBeGreaterThan(0.1); // two states
   });
 
   it('reports missing and new points, and failures in the candidate as slower', () => {
@@ -228,5 +229,19 @@ describe('baselines and history', () => {
     const html = renderHistory(records, steps, 0.05);
     expect(html).toMatch(/night-4/);
     expect(html).toMatch(/Step changes \(threshold 5%\)/);
+  });
+});
+
+describe('noise from the history', () => {
+  it('earlier runs in the history turn a point that flips between two states from slower into uncertain', () => {
+    const state = (m: number, seed: number) => fakeRun([point('zerocopy-aligned p', samples(40, m, 0.005, seed), { method: 'zerocopy-aligned' })], { gpu: 'H100' });
+    const [a, b] = [savedRun(state(0.9e-3, 1)), savedRun(state(0.9e-3, 2))];
+    const cand = savedRun(state(1.1e-3, 3));
+    expect(compareCommand([a, b, cand], {}, quiet)).toBe(1);
+    const file = path.join(tmpDir(), 'h.jsonl');
+    for (const [i, m] of [[4, 1.1e-3], [5, 0.9e-3], [6, 1.1e-3]] as const) appendHistory(file, `/runs/night-${i}`, state(m, i));
+    const lines: string[] = [];
+    expect(compareCommand([a, b, cand], { history: file }, (l) => lines.push(l))).toBe(0);
+    expect(lines.join('\n')).toMatch(/UNCERTAIN .*within the run-to-run bar/);
   });
 });

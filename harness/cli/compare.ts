@@ -11,6 +11,7 @@ import { toTable } from '../compare/print-table.js';
 import { toMarkdown } from '../compare/print-markdown.js';
 import { toJunit } from '../compare/print-junit.js';
 import { timingLine } from '../results/timing.js';
+import { historyMedians, readHistory } from '../compare/history.js';
 
 export interface CompareCliOptions {
   threshold?: string;
@@ -23,6 +24,8 @@ export interface CompareCliOptions {
   store?: string;
   failOnMissing?: boolean;
   gateCeilings?: boolean;
+  /** a JSONL history whose earlier runs of this machine widen each point's run-to-run noise estimate */
+  history?: string;
 }
 
 /** "5", "5%" or "0.05" -> 0.05 */
@@ -64,7 +67,8 @@ export function compareCommand(refs: string[], o: CompareCliOptions, log: (l: st
   const alpha = o.alpha === undefined ? DEFAULT_COMPARE.alpha : Number(o.alpha);
   if (!(alpha > 0 && alpha < 1)) throw new UserError(`--alpha: expected a number between 0 and 1, got '${o.alpha}'`);
   const options = { ...DEFAULT_COMPARE, threshold: parseThreshold(o.threshold), alpha, gateCeilings: !!o.gateCeilings };
-  const points = compareRunPoints(bases.map((b) => b.run), cand.run, options);
+  const history = o.history ? historyMedians(readHistory(o.history), cm.model, path.basename(cand.dir)) : undefined;
+  const points = compareRunPoints(bases.map((b) => b.run), cand.run, options, history);
   const c: RunComparison = {
     baseline: { label: bases.length === 1 ? label(bases[0].dir, bases[0].run) : `${bases.length} runs (${bases.map((b) => path.basename(b.dir)).join(', ')})`, machine: describeMachine(bm), runs: bases.length },
     candidate: { label: label(cand.dir, cand.run), machine: describeMachine(cm) },

@@ -54,6 +54,16 @@ export function appendHistory(file: string, dir: string, run: RunResults): numbe
   return recs.length;
 }
 
+/** Per point id, its median time in the history's runs of this machine model (the candidate's own run left out). */
+export function historyMedians(records: HistoryRecord[], model: string, excludeRun?: string): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const r of records) {
+    if (r.model !== model || r.run === excludeRun || r.status !== 'ok' || r.medianS === undefined) continue;
+    out.set(r.id, [...(out.get(r.id) ?? []), r.medianS]);
+  }
+  return out;
+}
+
 export function readHistory(file: string): HistoryRecord[] {
   if (!existsSync(file)) throw new UserError(`${file}: no such history file`);
   return readFileSync(file, 'utf8')

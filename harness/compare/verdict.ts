@@ -15,7 +15,7 @@
  * baseline run): never a failure.
  */
 import type { PointResult, RunResults } from '../results/model.js';
-import { median as medianOf } from '../stats/quantile.js';
+import { median as medianOf, quantileSorted } from '../stats/quantile.js';
 import { bootstrapRatioCi, mannWhitney } from './stats.js';
 import { methodSpec } from '../methods.js';
 
@@ -62,22 +62,31 @@ function seedOf(id: string): number {
 }
 
 /**
- * Robust relative spread of run medians: 1.4826 x the median absolute
- * deviation from their median (a standard deviation for normal noise, not
- * thrown by one odd run); with two runs, their half-difference. Undefined for
- * a single run: one run says nothing about how runs differ.
+ * Relative spread of run medians, as one standard deviation: the larger of
+ * two robust estimates, 1.4826 x the median absolute deviation and IQR / 1.349.
+ * Either shrugs off one odd run; the IQR also sees a point that flips between
+ * two states from run to run (the MAD, with most runs in one state, would not).
+ * Two runs: their half-difference. One run: undefined, since one run says
+ * nothing about how runs differ.
  */
 export function runToRunSigma(medians: number[]): number | undefined {
   if (medians.length < 2) return undefined;
   const c = medianOf(medians);
   if (medians.length === 2) return Math.abs(medians[0] - medians[1]) / 2 / c;
-  return (1.4826 * medianOf(medians.map((m) => Math.abs(m / c - 1)))) || Math.max(...medians.map((m) => Math.abs(m / c - 1))) / 2;
+  const rel = medians.map((m) => m / c).sort((a, b) => a - b);
+  const mad = 1.4826 * medianOf(rel.map((r) => Math.abs(r - 1)));
+  const iqr = (quantileSorted(rel, 0.75) - quantileSorted(rel, 0.25)) / 1.349;
+  return Math.max(mad, iqr);
 }
 
 const isCeiling = (method: string) => methodSpec(method)?.role === 'ceiling';
 
-/** Compares one point of several baseline runs (the same point in each) with the candidate's. */
-export function comparePoint(bases: PointResult | PointResult[], cand: PointResult, o: CompareOptions): PointComparison {
+/**
+ * Compares one point of several baseline runs (the same point in each) with
+ * the candidate's. `history`: the point's median time in earlier runs (the
+ * nightly history), which only widens what is known of its run-to-run noise.
+ */
+export function comparePoint(bases: PointResult | PointResult[], cand: PointResult, o: CompareOptions, history: number[] = []): PointComparison {
   const all = Array.isArray(bases) ? bases : [bases];
   const base = all[0];
   const okBases = all.filter((p) => p.status === 'ok');
@@ -90,7 +99,7 @@ export function comparePoint(bases: PointResult | PointResult[], cand: PointResu
   if (b.length < 3 || c.length < 3) return { ...out, verdict: 'uncertain', note: 'too few samples to judge' };
   const runMedians = okBases.map((p) => medianOf(p.samples.total));
   const center = medianOf(runMedians);
-  const runSpread = runToRunSigma(runMedians);
+  const runSpread = runToRunSigma([...runMedians, ...history]);
   const needed = Math.max(o.threshold, NOISE_SIGMAS * (runSpread ?? 0));
   const ratio = medianOf(c) / center;
   const mw = mannWhitney(b, c);
@@ -121,7 +130,8 @@ export interface RunComparison {
   counts: Record<Verdict, number>;
 }
 
-export function compareRunPoints(bases: RunResults | RunResults[], cand: RunResults, o: CompareOptions): PointComparison[] {
+/** `history`: per point id, its median time (seconds) in earlier runs of the same machine. */
+export function compareRunPoints(bases: RunResults | RunResults[], cand: RunResults, o: CompareOptions, history?: ReadonlyMap<string, number[]>): PointComparison[] {
   const runs = Array.isArray(bases) ? bases : [bases];
   const candBy = new Map(cand.points.map((p) => [p.id, p]));
   const byId = new Map<string, PointResult[]>();
@@ -130,7 +140,7 @@ export function compareRunPoints(bases: RunResults | RunResults[], cand: RunResu
   const out: PointComparison[] = [];
   for (const [id, ps] of byId) {
     const q = candBy.get(id);
-    out.push(q ? comparePoint(ps, q, o) : { id, method: ps[0].method, verdict: 'missing', baselineGBps: ps[0].bandwidth?.median, note: 'not in the candidate run' });
+    out.push(q ? comparePoint(ps, q, o, history?.get(id)) : { id, method: ps[0].method, verdict: 'missing', baselineGBps: ps[0].bandwidth?.median, note: 'not in the candidate run' });
   }
   for (const q of cand.points) if (!baseIds.has(q.id)) out.push({ id: q.id, method: q.method, verdict: 'new', candidateGBps: q.bandwidth?.median, note: 'not in the baseline run' });
   return out;

@@ -1,0 +1,44 @@
+/** `gatherbench gate-study`: how often the gate fails unchanged code, and how often it catches a slowdown. */
+import { writeFileSync } from 'node:fs';
+import { UserError } from '../errors.js';
+import { loadRun } from '../results/store.js';
+import { machineOf } from '../compare/machine.js';
+import { DEFAULT_COMPARE } from '../compare/verdict.js';
+import { studyGate } from '../compare/study.js';
+import { parseThreshold } from './compare.js';
+
+export interface GateStudyOptions {
+  baselines?: string;
+  plant?: string;
+  slowed?: string[];
+  threshold?: string;
+  json?: string;
+  /** false: noise from each night's baselines only */
+  history?: boolean;
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+export function gateStudyCommand(refs: string[], o: GateStudyOptions, log: (l: string) => void): number {
+  const runs = refs.map((r) => loadRun(r).run);
+  const slowed = (o.slowed ?? []).map((r) => loadRun(r).run);
+  const k = o.baselines === undefined ? Math.min(3, runs.length - 1) : Number(o.baselines);
+  if (!Number.isInteger(k) || k < 1) throw new UserError(`--baselines: expected a whole number of runs, at least 1, got '${o.baselines}'`);
+  if (runs.length < k + 1) throw new UserError(`gate-study with ${k} baseline run(s) needs at least ${k + 1} runs of unchanged code, got ${runs.length}`);
+  const models = new Set([...runs, ...slowed].map((r) => machineOf(r).model));
+  if (models.size > 1) throw new UserError(`gate-study needs runs from one GPU model, got ${[...models].join(', ')}`);
+  const plantPct = o.plant === undefined ? undefined : parseThreshold(o.plant) * 100;
+  const s = studyGate(runs, { ...DEFAULT_COMPARE, resamples: 500, threshold: parseThreshold(o.threshold), baselines: k, plantPct, slowed, history: o.history !== false });
+  log(`gate study: ${s.runs} runs of unchanged code, ${s.baselines} baseline run(s) per night, ${s.nights} nights (every choice of baselines and candidate), noise from ${o.history !== false ? 'the baselines and the other runs (a kept history)' : 'the baselines only'}`);
+  log(`false failures: ${s.falseFailures} of ${s.nights} nights (${pct(s.falseFailureRate)}; 1 night in ${s.falseFailures ? (s.nights / s.falseFailures).toFixed(1) : `more than ${s.nights}`})`);
+  const noisy = s.points.filter((p) => p.falseSlower || p.uncertain);
+  for (const p of noisy.slice(0, 15)) log(`  ${p.id}: slower on ${p.falseSlower}, uncertain on ${p.uncertain} of ${p.nights} nights`);
+  if (noisy.length > 15) log(`  ... and ${noisy.length - 15} more points that were ever slower or uncertain`);
+  if (s.detection) {
+    const d = s.detection;
+    const what = d.plantedPct !== undefined ? `a planted +${d.plantedPct.toFixed(0)}% slowdown of every sample` : `${d.slowedRuns} slowed run(s)`;
+    log(`detection of ${what}: ${d.detected} of ${d.judged} judged points called slower (${pct(d.rate)}); ${d.uncertain} uncertain, over ${d.comparisons} comparisons`);
+  }
+  if (o.json) writeFileSync(o.json, JSON.stringify(s, null, 1));
+  return 0;
+}

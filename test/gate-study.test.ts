@@ -1,0 +1,65 @@
+/** The gate measured on made-up runs: the arithmetic of false failures and detection, with no GPU. */
+import { describe, expect, it } from 'vitest';
+import { combinations, plantSlowdown, studyGate } from '../harness/compare/study.js';
+import { DEFAULT_COMPARE } from '../harness/compare/verdict.js';
+import { fakeRun, point, samples } from './fixtures.js';
+
+/** n runs of three points; point "wild" moves `wild` between runs (alternating), the others 0.5%. */
+function nights(n: number, wild: number) {
+  return Array.from({ length: n }, (_, r) =>
+    fakeRun(
+      [
+        point('zerocopy-aligned a', samples(40, 1e-3 * (1 + 0.005 * ((r % 3) - 1)), 0.01, 10 * r + 1), { method: 'zerocopy-aligned' }),
+        point('zerocopy-aligned b', samples(40, 2e-3 * (1 + 0.004 * ((r % 2) - 0.5)), 0.01, 10 * r + 2), { method: 'zerocopy-aligned' }),
+        point('cpu-gather-memcpy wild', samples(40, 1e-3 * (1 + wild * (r % 2 ? 1 : -1)), 0.01, 10 * r + 3), { method: 'cpu-gather-memcpy' }),
+      ],
+      { gpu: 'H100' },
+    ),
+  );
+}
+const o = { ...DEFAULT_COMPARE, resamples: 300 };
+
+describe('gate study', () => {
+  it('counts every choice of baselines and candidate as a night', () => {
+    expect(combinations(5, 3)).toHaveLength(10);
+    expect(combinations(4, 1)).toEqual([[0], [1], [2], [3]]);
+    const s = studyGate(nights(5, 0.005), { ...o, baselines: 3 });
+    expect(s.nights).toBe(10 * 2);
+    expect(s.points.every((p) => p.nights === 20)).toBe(true);
+  });
+
+  it('unchanged code with quiet points never fails a night', () => {
+    const s = studyGate(nights(6, 0.005), { ...o, baselines: 3 });
+    expect(s.falseFailures).toBe(0);
+    expect(s.falseFailureRate).toBe(0);
+  });
+
+  it('finds the point that flips between two states from run to run, and a history of runs silences it', () => {
+    // Baselines that all happen to come from one state see no spread: the other state looks like a change.
+    const bare = studyGate(nights(6, 0.1), { ...o, baselines: 3 });
+    expect(bare.falseFailures).toBeGreaterThan(0);
+    expect(bare.points[0].id).toBe('cpu-gather-memcpy wild');
+    expect(bare.points.filter((p) => p.id !== 'cpu-gather-memcpy wild').every((p) => p.falseSlower === 0)).toBe(true);
+    // With the other nights' medians as history, its spread is known: uncertain, never a failure.
+    const kept = studyGate(nights(6, 0.1), { ...o, baselines: 3, history: true });
+    expect(kept.falseFailures).toBe(0);
+    expect(kept.points.find((p) => p.id === 'cpu-gather-memcpy wild')!.uncertain).toBeGreaterThan(0);
+  });
+
+  it('detects a planted relative slowdown on the points it can judge', () => {
+    const s = studyGate(nights(5, 0.005), { ...o, baselines: 3, plantPct: 10 });
+    expect(s.detection!.judged).toBeGreaterThan(0);
+    expect(s.detection!.rate).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('plants a slowdown relative to each sample', () => {
+    const r = nights(1, 0)[0];
+    const slow = plantSlowdown(r, 0.1);
+    expect(slow.points[0].samples.total[5]).toBeCloseTo(r.points[0].samples.total[5] * 1.1, 15);
+    expect(slow.points[0].bandwidth!.median).toBeCloseTo(r.points[0].bandwidth!.median / 1.1, 12);
+  });
+
+  it('refuses too few runs for the baselines asked', () => {
+    expect(() => studyGate(nights(3, 0), { ...o, baselines: 3 })).toThrow(/needs at least 4 runs/);
+  });
+});
