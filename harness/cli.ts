@@ -43,6 +43,7 @@ export async function main(argv: string[], log: (l: string) => void = (l) => pro
     .option('--methods <list>', 'comma-separated methods to run instead of the scenario\'s')
     .option('--budget <duration>', "override the scenario's time budget per point, e.g. 500ms")
     .option('--no-flush', 'warm samples: no GPU cache and translation flush between samples (sampling.flush: false)')
+    .option('--only <file>', 'measure only the point ids listed in this file, one per line')
     .option('--no-report', 'skip writing report.html')
     .option('--history <file>', 'append the finished run to this JSONL history (see gatherbench history)')
     .addHelpText('after', EXIT_HELP)
@@ -118,6 +119,7 @@ export async function main(argv: string[], log: (l: string) => void = (l) => pro
     .option('--fail-on-missing', 'exit 1 when baseline points are missing from the candidate')
     .option('--gate-ceilings', 'let the copy ceilings (pinned-memcpy, host-memcpy) fail the job too; by default they are reported only')
     .option('--history <file>', 'a JSONL history (gatherbench history append): its earlier runs of this GPU widen each point\'s run-to-run noise estimate')
+    .option('--confirm', 're-measure the points called slower in a fresh process (the candidate\'s scenario, on this machine); only those slower again fail')
     .option('--store <dir>', 'baseline store for @name', defaultStore())
     .addHelpText('after', '\nEach point ends same, slower, faster or uncertain. A change counts when the Mann-Whitney test rejects\n"same distribution" at alpha, the 95% bootstrap CI of the time ratio excludes 1, and the median moved by\nmore than the threshold and by more than 3 sigma of the spread its baseline runs show among themselves;\na clear change within that spread, or measured against one baseline run, is uncertain. Only a gated\npoint (not a copy ceiling, unless --gate-ceilings) that is slower fails the job.\n' + EXIT_HELP)
     .action((runs: string[], opts) => {

@@ -245,3 +245,37 @@ describe('noise from the history', () => {
     expect(lines.join('\n')).toMatch(/UNCERTAIN .*within the run-to-run bar/);
   });
 });
+
+describe('confirmation before failing', () => {
+  it('re-measures slower points in a fresh process: a slowdown that does not come back is uncertain, one that does fails', () => {
+    const bin = path.join(packageRoot, 'bin', 'gatherbench.js');
+    // Samples of ~1 ms, a tripled time and a 60% threshold: clear through the noise of a small, busy CI machine.
+    const file = scenarioFile('name: confirm\nmethods: [host-gather-copy]\naxes: { width: [256], batch: [16384], table: ["20000 rows"] }\nsampling: { minSamples: 15, budget: 300ms, precision: 0.01 }\ntelemetry: { window: 0, idle: 0 }\n');
+    const run = (env: Record<string, string> = {}) => {
+      const out = tmpDir();
+      const r = spawnSync(process.execPath, [bin, 'run', file, '-o', out, '--no-report'], { encoding: 'utf8', env: { ...process.env, CI: 'true', ...env } });
+      expect(r.status).toBe(0);
+      return path.join(out, readdirSync(out)[0]);
+    };
+    const [a, b, c] = [run(), run(), run()];
+    const slowed = run({ GATHERBENCH_TEST_SLOWDOWN_PCT: '200' });
+    const cmp = (env: Record<string, string>) => spawnSync(process.execPath, [bin, 'compare', a, b, c, slowed, '--confirm', '--threshold', '60%'], { encoding: 'utf8', env: { ...process.env, ...env } });
+    const gone = cmp({});
+    expect(gone.stdout).toMatch(/confirmation: 1 point\(s\) re-measured in a fresh process in [\d.]+ s .*; 0 slower again/);
+    expect(gone.stdout).toMatch(/UNCERTAIN .*not confirmed by a fresh re-measure/);
+    expect(gone.status).toBe(0);
+    const kept = cmp({ GATHERBENCH_TEST_SLOWDOWN_PCT: '200' }); // the slowdown is real: the fresh process sees it too
+    expect(kept.stdout).toMatch(/1 slower again/);
+    expect(kept.status).toBe(1);
+  }, 60000);
+
+  it('run --only measures just the listed points and refuses ids the scenario does not have', () => {
+    const bin = path.join(packageRoot, 'bin', 'gatherbench.js');
+    const file = scenarioFile('name: only\nmethods: [host-gather-copy, host-memcpy]\naxes: { width: [8], batch: [64], table: ["1000 rows"] }\nsampling: { minSamples: 5, budget: 50ms }\ntelemetry: { window: 0, idle: 0 }\n');
+    const ids = path.join(tmpDir(), 'ids.txt');
+    writeFileSync(ids, 'host-memcpy width=8 dtype=fp32 batch=64 table=1000rows threads=0 alloc=malloc contention=0\n');
+    const list = spawnSync(process.execPath, [bin, 'run', file, '--only', ids, '-o', tmpDir()], { encoding: 'utf8' });
+    expect(list.status).toBe(2);
+    expect(list.stderr).toMatch(/is not a point of this scenario/);
+  });
+});

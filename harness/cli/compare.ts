@@ -12,6 +12,9 @@ import { toMarkdown } from '../compare/print-markdown.js';
 import { toJunit } from '../compare/print-junit.js';
 import { timingLine } from '../results/timing.js';
 import { historyMedians, readHistory } from '../compare/history.js';
+import { remeasure } from '../compare/confirm.js';
+import type { CompareOptions, PointComparison } from '../compare/verdict.js';
+import { comparePoint } from '../compare/verdict.js';
 
 export interface CompareCliOptions {
   threshold?: string;
@@ -26,6 +29,8 @@ export interface CompareCliOptions {
   gateCeilings?: boolean;
   /** a JSONL history whose earlier runs of this machine widen each point's run-to-run noise estimate */
   history?: string;
+  /** re-measure the points called slower in a fresh process; only those slower again stay slower */
+  confirm?: boolean;
 }
 
 /** "5", "5%" or "0.05" -> 0.05 */
@@ -42,6 +47,29 @@ export function parseThreshold(s: string | undefined): number {
 function label(dir: string, run: RunResults): string {
   const c = run.environment.gitCommit;
   return `${path.basename(dir)} (${run.scenario.name}, ${/^[0-9a-f]{7,}/.test(c) ? c.slice(0, 12) : 'commit unknown'})`;
+}
+
+/** Points called slower (gated, measured in both) are measured again in a fresh process; a point not slower again is uncertain. */
+function confirmSlower(points: PointComparison[], bases: RunResults[], cand: RunResults, o: CompareOptions, history: ReadonlyMap<string, number[]> | undefined, log: (l: string) => void): PointComparison[] {
+  const candOk = new Set(cand.points.filter((p) => p.status === 'ok').map((p) => p.id));
+  const ids = points.filter((p) => p.verdict === 'slower' && p.gated !== false && candOk.has(p.id)).map((p) => p.id);
+  if (!ids.length) return points;
+  const again = remeasure(cand, ids);
+  const fresh = new Map(again.run.points.map((p) => [p.id, p]));
+  let confirmed = 0;
+  const out = points.map((p) => {
+    if (!ids.includes(p.id)) return p;
+    const q = fresh.get(p.id);
+    const second = q ? comparePoint(bases.map((b) => b.points.find((x) => x.id === p.id)!).filter(Boolean), q, o, history?.get(p.id)) : undefined;
+    const first = `${((p.timeRatio! - 1) * 100).toFixed(1)}%`;
+    if (second?.verdict === 'slower') {
+      confirmed++;
+      return { ...p, note: [p.note, `confirmed by a fresh re-measure (${((second.timeRatio! - 1) * 100).toFixed(1)}% slower again)`].filter(Boolean).join('; ') };
+    }
+    return { ...p, verdict: 'uncertain' as const, note: `slower by ${first} at first, not confirmed by a fresh re-measure (${second ? `then ${second.verdict}, ${((second.timeRatio! - 1) * 100).toFixed(1)}%` : 'not measured'})` };
+  });
+  log(`confirmation: ${ids.length} point(s) re-measured in a fresh process in ${again.seconds.toFixed(1)} s (${again.dir}); ${confirmed} slower again`);
+  return out;
 }
 
 /** `refs`: one or more baselines (run directories, or @name for the saved runs of that name), then the candidate. */
@@ -68,7 +96,8 @@ export function compareCommand(refs: string[], o: CompareCliOptions, log: (l: st
   if (!(alpha > 0 && alpha < 1)) throw new UserError(`--alpha: expected a number between 0 and 1, got '${o.alpha}'`);
   const options = { ...DEFAULT_COMPARE, threshold: parseThreshold(o.threshold), alpha, gateCeilings: !!o.gateCeilings };
   const history = o.history ? historyMedians(readHistory(o.history), cm.model, path.basename(cand.dir)) : undefined;
-  const points = compareRunPoints(bases.map((b) => b.run), cand.run, options, history);
+  let points = compareRunPoints(bases.map((b) => b.run), cand.run, options, history);
+  if (o.confirm) points = confirmSlower(points, bases.map((b) => b.run), cand.run, options, history, log);
   const c: RunComparison = {
     baseline: { label: bases.length === 1 ? label(bases[0].dir, bases[0].run) : `${bases.length} runs (${bases.map((b) => path.basename(b.dir)).join(', ')})`, machine: describeMachine(bm), runs: bases.length },
     candidate: { label: label(cand.dir, cand.run), machine: describeMachine(cm) },

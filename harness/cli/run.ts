@@ -1,6 +1,6 @@
 /** `gatherbench run`: load, check, measure, save point by point, report. */
 import os from 'node:os';
-import { existsSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ExitCode, UserError } from '../errors.js';
 import { loadAddon, type Addon } from '../native/addon.js';
@@ -28,6 +28,8 @@ export interface RunOptions {
   out?: string;
   resume?: string;
   methods?: string;
+  /** a file of point ids, one per line: measure only these (what compare --confirm re-measures) */
+  only?: string;
   budget?: string;
   /** false: warm samples (no cache flush between samples) */
   flush?: boolean;
@@ -73,6 +75,17 @@ function checkOutputPaths(o: RunOptions): void {
   }
 }
 
+/** The point ids of an --only file, each checked against the scenario's. */
+function readOnly(file: string, cases: Case[]): string[] {
+  if (!existsSync(file) || statSync(file).isDirectory()) throw new UserError(`--only ${file}: no such file`);
+  const ids = readFileSync(file, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean);
+  const known = new Set(cases.map((c) => c.id));
+  const unknown = ids.find((id) => !known.has(id));
+  if (unknown) throw new UserError(`--only ${file}: '${unknown}' is not a point of this scenario`);
+  if (!ids.length) throw new UserError(`--only ${file}: no point ids in it`);
+  return ids;
+}
+
 /** A run directory made for a run that turned out to have nothing to measure. */
 function rmEmptyRun(dir: string, run: RunResults): void {
   if (run.points.length === 0) rmSync(dir, { recursive: true, force: true });
@@ -83,7 +96,7 @@ export async function runCommand(ref: string | undefined, o: RunOptions = {}): P
   const log = o.log ?? ((l: string) => process.stdout.write(l + '\n'));
   if (o.resume) {
     // A resumed run finishes with the settings it started with, so its points stay comparable.
-    const changed = [o.methods && '--methods', o.budget && '--budget', o.flush === false && '--no-flush', ref && 'a scenario'].filter(Boolean);
+    const changed = [o.methods && '--methods', o.budget && '--budget', o.flush === false && '--no-flush', o.only && '--only', ref && 'a scenario'].filter(Boolean);
     if (changed.length) throw new UserError(`--resume finishes a run with the settings it started with; ${changed.join(', ')} cannot be given with it`);
   }
   checkOutputPaths(o);
@@ -106,7 +119,8 @@ export async function runCommand(ref: string | undefined, o: RunOptions = {}): P
     const resolved = resolveScenario(scenario, o, !!cuda?.available);
     const shown = displayPath(file);
     const wanted = new Set((resolved.methods === 'all' ? avail.map((a) => a.method) : resolved.methods));
-    checkFeasible(resolved, expand(resolved), shown, o.availableHostBytes ?? os.freemem());
+    const only = o.only ? readOnly(o.only, expand(resolved)) : undefined;
+    checkFeasible(resolved, expand(resolved).filter((c) => !only || only.includes(c.id)), shown, o.availableHostBytes ?? os.freemem());
     dir = newRunDir(o.out ?? 'results', resolved.name);
     run = {
       schema: RESULTS_SCHEMA,
@@ -120,11 +134,12 @@ export async function runCommand(ref: string | undefined, o: RunOptions = {}): P
       unavailable: avail.filter((a) => !a.available && wanted.has(a.method)).map((a) => ({ method: a.method, reason: a.reason! })),
       plannedPoints: 0,
       points: [],
+      ...(only ? { only } : {}),
     };
   }
 
   const usable = new Set(avail.filter((a) => a.available).map((a) => a.method));
-  const cases = expand(run.scenario).filter((c) => usable.has(c.method));
+  const cases = expand(run.scenario).filter((c) => usable.has(c.method) && (!run.only || run.only.includes(c.id)));
   if (!cases.length) {
     rmEmptyRun(dir, run);
     const why = run.unavailable.map((u) => `${u.method}: ${u.reason}`).join('; ');

@@ -66,6 +66,8 @@ export interface RunResults {
   unavailable: { method: string; reason: string }[];
   /** cases expanded, for progress and resume */
   plannedPoints: number;
+  /** the points this run was limited to (run --only), if it was */
+  only?: string[];
   /** where the run's wall time went; the parts add up to wallSeconds (summed over resumed sessions) */
   timing?: Timing;
   points: PointResult[];
