@@ -27,6 +27,11 @@ Exit codes:
 
 export async function main(argv: string[], log: (l: string) => void = (l) => process.stdout.write(l + '\n')): Promise<number> {
   let code: number = ExitCode.ok;
+  // Output piped into `head` and closed early: stop quietly, as any command-line tool does.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(code);
+    throw e;
+  });
   const program = new Command('gatherbench')
     .description('Measure and explain how a GPU should fetch irregular rows from host memory.')
     .version(version)

@@ -38,6 +38,12 @@ export const METHODS: readonly MethodSpec[] = [
     summary: 'PyTorch-Direct: zero-copy with each warp starting on a 128-byte boundary' },
   { name: 'device-resident', backend: 'cuda', role: 'upper-bound', source: 'gpu-memory', axes: [...GATHER, ...KERNEL],
     summary: 'the same gather with the table in GPU memory: the upper bound, where it fits' },
+  { name: 'copy-engine-rows', backend: 'cuda', role: 'candidate', source: 'pcie', axes: [...GATHER, 'alloc', 'device', 'gpus'],
+    summary: "the GPU's copy engines: one cudaMemcpyAsync per row (adjacent rows merged) from the pinned table" },
+  { name: 'copy-engine-batch', backend: 'cuda', role: 'candidate', source: 'pcie', axes: [...GATHER, 'alloc', 'device', 'gpus'],
+    summary: 'the copy engines handed the whole gather in one cudaMemcpyBatchAsync, one entry per row (CUDA 12.8+)' },
+  { name: 'cached-zerocopy', backend: 'cuda', role: 'candidate', source: 'pcie', axes: [...GATHER, 'alloc', ...KERNEL, 'cache'],
+    summary: 'the hottest rows kept in GPU memory (chosen from a warm-up trace), the misses read by aligned zero-copy, in one kernel' },
   { name: 'uvm', backend: 'cuda', role: 'candidate', source: 'gpu-memory', axes: [...GATHER, ...KERNEL, 'uvmAdvise'],
     summary: 'the table in cudaMallocManaged memory, with optional cudaMemAdvise hints' },
 ] as const;
@@ -46,6 +52,11 @@ export const METHOD_NAMES = METHODS.map((m) => m.name);
 
 export function methodSpec(name: string): MethodSpec | undefined {
   return METHODS.find((m) => m.name === name);
+}
+
+/** 12080 -> "12.8" */
+export function cudaVersion(v: number): string {
+  return v ? `${Math.floor(v / 1000)}.${Math.floor((v % 1000) / 10)}` : 'none';
 }
 
 export interface Availability {
@@ -63,6 +74,9 @@ export function availability(addon: Addon | undefined, loadError?: string, known
     if (m.backend === 'host') return { method: m.name, available: true };
     if (!build.cuda) return { method: m.name, available: false, reason: 'addon built without CUDA (no nvcc at install time)' };
     if (!cuda?.available) return { method: m.name, available: false, reason: cuda?.reason ?? 'no CUDA device' };
+    const need = addon.facts().methods.find((f) => f.name === m.name)?.minCuda ?? 0;
+    if (need && (cuda.runtimeVersion < need || cuda.driverVersion < need))
+      return { method: m.name, available: false, reason: `needs CUDA ${cudaVersion(need)} (runtime ${cudaVersion(cuda.runtimeVersion)}, driver ${cudaVersion(cuda.driverVersion)})` };
     return { method: m.name, available: true };
   });
 }

@@ -34,9 +34,10 @@ __device__ __forceinline__ void store_elements(uint8_t* dst_row, int64_t b, int6
 // One group of threads (a warp, or the whole block) copies one row at a time,
 // striding over rows. Loads of a lane are issued before its stores (UNROLL
 // vectors in flight per lane): zero-copy reads take a PCIe round trip each.
-template <int V, bool ALIGNED>
+template <int V, bool ALIGNED, bool CACHED>
 __global__ void gather_kernel(const uint8_t* __restrict__ table, const int64_t* __restrict__ idx, int64_t n,
-                              uint8_t* __restrict__ out, int64_t row_bytes, int elem_bytes, int group) {
+                              uint8_t* __restrict__ out, int64_t row_bytes, int elem_bytes, int group,
+                              const int32_t* __restrict__ slot_of, const uint8_t* __restrict__ cache) {
   using Vec = typename VecOf<V>::T;
   constexpr int UNROLL = 4;
   const int64_t tid = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
@@ -44,6 +45,10 @@ __global__ void gather_kernel(const uint8_t* __restrict__ table, const int64_t* 
   const int64_t groups = int64_t(gridDim.x) * blockDim.x / group;
   for (int64_t j = tid / group; j < n; j += groups) {
     const uint8_t* src = table + idx[j] * row_bytes;
+    if (CACHED) {  // one lookup per row, the same for every lane of the group
+      const int32_t s = slot_of[idx[j]];
+      if (s >= 0) src = cache + int64_t(s) * row_bytes;
+    }
     uint8_t* dst = out + j * row_bytes;
     const int head = ALIGNED ? int(reinterpret_cast<uintptr_t>(src) & 127) : 0;
     const Vec* base = reinterpret_cast<const Vec*>(src - head);
@@ -74,17 +79,18 @@ __global__ void gather_kernel(const uint8_t* __restrict__ table, const int64_t* 
 }
 
 template <int V>
-const void* kernel_for(bool aligned) {
-  return aligned ? reinterpret_cast<const void*>(&gather_kernel<V, true>)
-                 : reinterpret_cast<const void*>(&gather_kernel<V, false>);
+const void* kernel_for(bool aligned, bool cached) {
+  if (cached) return reinterpret_cast<const void*>(&gather_kernel<V, true, true>);
+  return aligned ? reinterpret_cast<const void*>(&gather_kernel<V, true, false>)
+                 : reinterpret_cast<const void*>(&gather_kernel<V, false, false>);
 }
 
 const void* kernel_of(const GatherLaunch& l) {
   switch (l.vector_bytes) {
-    case 2: return kernel_for<2>(l.aligned);
-    case 4: return kernel_for<4>(l.aligned);
-    case 8: return kernel_for<8>(l.aligned);
-    case 16: return kernel_for<16>(l.aligned);
+    case 2: return kernel_for<2>(l.aligned, l.slot_of != nullptr);
+    case 4: return kernel_for<4>(l.aligned, l.slot_of != nullptr);
+    case 8: return kernel_for<8>(l.aligned, l.slot_of != nullptr);
+    case 16: return kernel_for<16>(l.aligned, l.slot_of != nullptr);
     default: return nullptr;
   }
 }
@@ -161,11 +167,12 @@ cudaError_t resolve_grid(GatherLaunch& l, int device) {
 cudaError_t launch_gather(const GatherLaunch& l, cudaStream_t stream) {
   const int group = l.block_per_row ? l.block : 32;
   if (l.n == 0) return cudaSuccess;
-#define GB_LAUNCH(V)                                                                                              \
-  (l.aligned ? (gather_kernel<V, true><<<l.grid, l.block, 0, stream>>>(l.table, l.idx, l.n, l.out, l.row_bytes,   \
-                                                                       l.elem_bytes, group), 0)                   \
-             : (gather_kernel<V, false><<<l.grid, l.block, 0, stream>>>(l.table, l.idx, l.n, l.out, l.row_bytes,  \
-                                                                        l.elem_bytes, group), 0))
+  // The cached kernel always uses the aligned mapping (the cache is cached-zerocopy's alone).
+#define GB_ARGS l.table, l.idx, l.n, l.out, l.row_bytes, l.elem_bytes, group, l.slot_of, l.cache
+#define GB_LAUNCH(V)                                                                          \
+  (l.slot_of ? (gather_kernel<V, true, true><<<l.grid, l.block, 0, stream>>>(GB_ARGS), 0)    \
+   : l.aligned ? (gather_kernel<V, true, false><<<l.grid, l.block, 0, stream>>>(GB_ARGS), 0) \
+               : (gather_kernel<V, false, false><<<l.grid, l.block, 0, stream>>>(GB_ARGS), 0))
   switch (l.vector_bytes) {
     case 2: GB_LAUNCH(2); break;
     case 4: GB_LAUNCH(4); break;
@@ -174,6 +181,7 @@ cudaError_t launch_gather(const GatherLaunch& l, cudaStream_t stream) {
     default: return cudaErrorInvalidValue;
   }
 #undef GB_LAUNCH
+#undef GB_ARGS
   return cudaGetLastError();
 }
 

@@ -25,6 +25,11 @@ struct GatherLaunch {
   bool block_per_row = false;  // false: one warp per row
   int block = 256;
   int grid = 0;  // 0: as many blocks as fit on the device at once
+  // A GPU-side cache of hot rows (cached-zerocopy): where slot_of[r] >= 0,
+  // row r is read from cache + slot_of[r] * row_bytes (device memory)
+  // instead of the table. nullptr: no cache (a kernel without the lookup).
+  const int32_t* slot_of = nullptr;
+  const uint8_t* cache = nullptr;
 };
 
 // Fills in l.grid when it is 0 (occupancy x SMs, capped by the work).

@@ -37,7 +37,7 @@ describe('gatherbench CLI', () => {
     expect(h.code).toBe(2);
     expect(h.err).toBe('gatherbench: /nonexistent/history.jsonl: no such history file\n');
     expect(cli('baseline', 'save', tmpDir(), '--store', store).code).toBe(2);
-    expect(cli('model', 'small-rows').out).toMatch(/requests +bytes useful\/wire +pages/);
+    expect(cli('model', 'small-rows').out).toMatch(/requests +bytes +useful\/wire +pages  case/);
   });
 
   it('prints help and version with exit 0, and documents exit codes', () => {

@@ -28,11 +28,12 @@ export function modelCommand(ref: string, log: (l: string) => void): number {
   }
   const { scenario } = loadScenario(ref);
   log('predicted per gather (requests: PCIe read requests for zero-copy, memory requests on the GPU; bytes: fetched in 32-byte sectors):');
-  log(`${'case'.padEnd(90)} ${'requests'.padStart(10)} ${'bytes'.padStart(10)} ${'useful/wire'.padStart(11)} ${'pages'.padStart(10)}`);
+  log(`${'requests'.padStart(10)} ${'bytes'.padStart(10)} ${'useful/wire'.padStart(11)} ${'pages'.padStart(10)}  case`);
   for (const c of expand(scenario)) {
-    const w: Workload = { method: c.method, rowBytes: c.derived.rowBytes, elemBytes: c.derived.elemBytes, batch: c.values.batch, tableBytes: c.derived.tableBytes, vectorBytes: c.values.vector === 'elem' ? c.derived.elemBytes : c.values.vector, hugePages: c.values.alloc === 'hugepage', contiguous: isContiguous(c.method) };
+    const w: Workload = { method: c.method, rowBytes: c.derived.rowBytes, elemBytes: c.derived.elemBytes, batch: c.values.batch, tableBytes: c.derived.tableBytes, vectorBytes: c.values.vector === 'elem' ? c.derived.elemBytes : c.values.vector, hugePages: c.values.alloc === 'hugepage', contiguous: isContiguous(c.method), hitRate: c.values.cache.bytes !== undefined ? Math.min(1, c.values.cache.bytes / c.derived.tableBytes) : c.values.cache.share };
     const k = predictCounts(w);
-    log(`${c.id.slice(0, 90).padEnd(90)} ${fmt(k.requests).padStart(10)} ${fmt(k.bytesOnWire).padStart(10)} ${fmt(k.wireEfficiency, 3).padStart(11)} ${fmt(k.pagesTouched).padStart(10)}`);
+    // the case last and whole: ids differ at their ends
+    log(`${fmt(k.requests).padStart(10)} ${fmt(k.bytesOnWire).padStart(10)} ${fmt(k.wireEfficiency, 3).padStart(11)} ${fmt(k.pagesTouched).padStart(10)}  ${c.id}`);
   }
   log('times need constants fitted to a run: gatherbench model <run dir>');
   return 0;

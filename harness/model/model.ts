@@ -16,8 +16,10 @@ import { median } from '../stats/quantile.js';
 export const FLAG_ERROR = 0.2;
 
 export interface Counts {
-  /** PCIe read requests (zero-copy paths) or memory requests (device-resident) per gather */
+  /** PCIe read requests (zero-copy paths; the misses of cached-zerocopy), memory requests (device-resident), or copies (copy engines) per gather */
   requests?: number;
+  /** cached-zerocopy: bytes read from the GPU cache per gather */
+  cachedBytes?: number;
   /** bytes fetched per gather (32-byte sector granularity) */
   bytesOnWire?: number;
   /** useful bytes / bytes on the wire */
@@ -36,20 +38,36 @@ export interface Workload {
   vectorBytes: number;
   hugePages: boolean;
   contiguous: boolean;
+  /** cached-zerocopy: the share of rows found in the GPU cache (measured; else the cached share, exact for uniform indices) */
+  hitRate?: number;
 }
 
-const ALIGNED = new Set(['zerocopy-aligned', 'device-resident']);
-const KERNEL = new Set(['zerocopy-naive', 'zerocopy-aligned', 'device-resident']);
+const ALIGNED = new Set(['zerocopy-aligned', 'device-resident', 'cached-zerocopy']);
+const KERNEL = new Set(['zerocopy-naive', 'zerocopy-aligned', 'device-resident', 'cached-zerocopy']);
+const COPY_ENGINE = new Set(['copy-engine-rows', 'copy-engine-batch']);
 
 export function predictCounts(w: Workload): Counts {
   const pageBytes = w.hugePages ? 2 ** 21 : 4096;
   const useful = w.batch * w.rowBytes;
   const tablePages = Math.ceil(w.tableBytes / pageBytes);
   const pagesTouched = w.contiguous ? Math.ceil(useful / pageBytes) + 1 : distinctPages(w.batch, tablePages, Math.ceil(w.rowBytes / pageBytes) + (w.rowBytes % pageBytes ? 0.5 : 0));
+  // One DMA copy per row (random rows are almost never adjacent, so merging rarely helps).
+  if (COPY_ENGINE.has(w.method)) return { requests: w.batch, bytesOnWire: useful, wireEfficiency: 1, pagesTouched, pageBytes };
   if (!KERNEL.has(w.method)) return { pagesTouched, pageBytes, bytesOnWire: w.method.endsWith('memcpy') || w.method === 'cpu-gather-memcpy' ? useful : undefined, wireEfficiency: 1 };
   const a = meanRowAccess(w.rowBytes, w.vectorBytes, ALIGNED.has(w.method));
-  const bytesOnWire = a.sectors * 32 * w.batch;
-  return { requests: a.requests * w.batch, bytesOnWire, wireEfficiency: useful / bytesOnWire, pagesTouched, pageBytes };
+  // cached-zerocopy: hits read GPU memory, only the misses cross the link
+  const miss = w.method === 'cached-zerocopy' ? 1 - (w.hitRate ?? 0) : 1;
+  const bytesOnWire = a.sectors * 32 * w.batch * miss;
+  return {
+    requests: a.requests * w.batch * miss, bytesOnWire, wireEfficiency: bytesOnWire ? (useful * miss) / bytesOnWire : 1, pagesTouched, pageBytes,
+    ...(w.method === 'cached-zerocopy' ? { cachedBytes: useful * (1 - miss) } : {}),
+  };
+}
+
+/** "0.05" -> 0.05; a size label ("2GiB") gives no share without the table: 0. */
+function cacheShareOf(label: string | undefined): number {
+  const x = Number(label);
+  return Number.isFinite(x) ? x : 0;
 }
 
 export function workloadOf(p: PointResult): Workload {
@@ -63,6 +81,7 @@ export function workloadOf(p: PointResult): Workload {
     vectorBytes: vector,
     hugePages: /hugepage: \w+ [1-9]\d* of/.test(p.details.table ?? ''),
     contiguous: isContiguous(p.method),
+    ...(p.method === 'cached-zerocopy' ? { hitRate: Number(p.details['cache hit rate'] ?? cacheShareOf(p.axes.cache)) } : {}),
   };
 }
 
@@ -109,6 +128,34 @@ const FAMILIES: Family[] = [
     features: (w, c) => [1, c.bytesOnWire!, w.batch],
     names: ['fixed', 'per byte', 'per row'],
     describe: (b) => ({ 'fixed cost (µs)': b[0] * 1e6, 'HBM gather bandwidth (GB/s)': b[1] > 0 ? 1 / b[1] / GB : Infinity, 'per-row cost (ns)': b[2] * 1e9 }),
+  },
+  {
+    name: 'copy engine, a call per row',
+    methods: ['copy-engine-rows'],
+    features: (w, c) => [1, c.requests!, w.batch * w.rowBytes],
+    names: ['fixed', 'per copy', 'per byte'],
+    describe: (b) => ({ 'fixed cost (µs)': b[0] * 1e6, 'per-copy cost (ns)': b[1] * 1e9, 'link bandwidth (GB/s)': b[2] > 0 ? 1 / b[2] / GB : Infinity }),
+  },
+  {
+    name: 'copy engine, one batch call',
+    methods: ['copy-engine-batch'],
+    features: (w, c) => [1, c.requests!, w.batch * w.rowBytes],
+    names: ['fixed', 'per copy', 'per byte'],
+    describe: (b) => ({ 'fixed cost (µs)': b[0] * 1e6, 'per-copy cost (ns)': b[1] * 1e9, 'link bandwidth (GB/s)': b[2] > 0 ? 1 / b[2] / GB : Infinity }),
+  },
+  {
+    // hit-rate mixing: misses cost what zero-copy costs, hits what device memory costs
+    name: 'cached zero-copy',
+    methods: ['cached-zerocopy'],
+    features: (w, c) => [1, c.bytesOnWire!, c.requests!, w.batch, c.cachedBytes ?? 0],
+    names: ['fixed', 'per wire byte', 'per request', 'per row', 'per cached byte'],
+    describe: (b) => ({
+      'fixed cost (µs)': b[0] * 1e6,
+      'link bandwidth seen by the misses (GB/s)': b[1] > 0 ? 1 / b[1] / GB : Infinity,
+      'per-request cost (ns)': b[2] * 1e9,
+      'per-row cost (ns)': b[3] * 1e9,
+      'cache read bandwidth (GB/s)': b[4] > 0 ? 1 / b[4] / GB : Infinity,
+    }),
   },
   {
     name: 'cpu path',

@@ -96,6 +96,9 @@ export interface PrepareOptions {
   gpus?: number;
   /** evict GPU caches and translation state before each timed sample (default true) */
   flush?: boolean;
+  /** cached-zerocopy: the cache as a share of the table's rows, or in bytes */
+  cacheShare?: number;
+  cacheBytes?: number;
 }
 
 /** Where a chunk's wall time went, seconds (native/src/method.h ChunkTime). */
@@ -169,7 +172,8 @@ export interface NativeBench {
 
 /** What only the addon knows, exported so the harness keeps no second copy. */
 export interface NativeFacts {
-  methods: { name: string; backend: 'host' | 'cuda'; contiguous: boolean; kernel: boolean }[];
+  /** minCuda: the CUDA version (e.g. 12080) runtime and driver must have; 0 for none */
+  methods: { name: string; backend: 'host' | 'cuda'; contiguous: boolean; kernel: boolean; minCuda: number }[];
   vectorBytes: number[];
   fullVerifyBytes: number;
   sampledRows: number;

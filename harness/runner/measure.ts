@@ -34,6 +34,7 @@ export function prepareOptions(c: Case, seed: number, flush = true): PrepareOpti
     uvmAdvise: v.uvmAdvise,
     gpus: v.gpus,
     flush,
+    ...(c.method === 'cached-zerocopy' ? (v.cache.bytes !== undefined ? { cacheBytes: v.cache.bytes } : { cacheShare: v.cache.share }) : {}),
   };
 }
 

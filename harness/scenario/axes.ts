@@ -29,6 +29,22 @@ export const tableSize = z.union([z.string(), z.number()]).transform((v, ctx) =>
 });
 export type TableSize = { bytes: number; rows?: undefined } | { rows: number; bytes?: undefined };
 
+/** The GPU-side cache of cached-zerocopy: a share of the table's rows (0 to 1), or a size ("2GiB"). */
+export const cacheSize = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  if (typeof v === 'number') {
+    if (v >= 0 && v <= 1) return { share: v };
+    ctx.addIssue({ code: 'custom', message: `expected a share of the table from 0 to 1, or a size like "2GiB", got ${v}` });
+    return z.NEVER;
+  }
+  const bytes = parseBytes(v);
+  if (bytes === undefined || bytes < 0) {
+    ctx.addIssue({ code: 'custom', message: `expected a share of the table from 0 to 1, or a size like "2GiB", got ${JSON.stringify(v)}` });
+    return z.NEVER;
+  }
+  return { bytes };
+});
+export type CacheSize = { share: number; bytes?: undefined } | { bytes: number; share?: undefined };
+
 export const distribution = z.union([
   z.enum(['uniform', 'sorted', 'sequential']).transform((kind) => ({ kind })),
   z.object({ kind: z.enum(['uniform', 'sorted', 'sequential']) }).strict(),
@@ -66,6 +82,7 @@ export const AXES = {
   uvmAdvise: { schema: z.enum(['none', 'read-mostly', 'prefer-host']), default: ['none'], doc: 'uvm: cudaMemAdvise hint' },
   contention: { schema: nonNegativeInt, default: [0], doc: 'background CPU threads streaming through memory during the point (0 = none)' },
   gpus: { schema: positiveInt, default: [1], doc: 'GPUs gathering at once from one shared host table (devices device .. device+gpus-1)' },
+  cache: { schema: cacheSize, default: [0], doc: 'cached-zerocopy: the GPU cache of hot rows, a share of the table (0.05) or a size ("2GiB")' },
 } as const;
 
 export type AxisName = keyof typeof AXES;
@@ -91,6 +108,7 @@ export interface AxisValues {
   uvmAdvise: 'none' | 'read-mostly' | 'prefer-host';
   contention: number;
   gpus: number;
+  cache: CacheSize;
 }
 
 /** A short, stable text for an axis value: used in ids, CSV cells, labels. */
@@ -98,6 +116,10 @@ export function axisLabel(name: AxisName, v: unknown): string {
   if (name === 'table') {
     const t = v as TableSize;
     return t.rows !== undefined ? `${t.rows} rows` : formatTableBytes(t.bytes!);
+  }
+  if (name === 'cache') {
+    const c = v as CacheSize;
+    return c.bytes !== undefined ? formatTableBytes(c.bytes) : String(c.share);
   }
   if (name === 'distribution') {
     const d = v as DistributionValue;

@@ -24,6 +24,8 @@ async function runOne(addon: Addon, table: NativeTable, c: SelftestCase, device:
     bench = await addon.prepare(table, {
       method: c.method, batch: c.batch, elemBytes: DTYPES[c.dtype], distribution: { kind: c.distribution }, seed: 7,
       device, mapping: c.mapping, vectorBytes: c.vector === 'elem' ? 0 : c.vector, uvmAdvise: c.uvmAdvise, threads: 0,
+      // a cache that holds some rows and misses others: both paths of the kernel are checked
+      ...(c.method === 'cached-zerocopy' ? { cacheShare: 0.3 } : {}),
     });
   } catch (e) {
     const code = nativeErrorCode(e);

@@ -375,11 +375,14 @@ Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
 Napi::Value Facts(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = Napi::Object::New(env);
-  struct M { const char* name; const char* backend; bool contiguous; bool kernel; };
-  const M methods[] = {{"host-gather-copy", "host", false, false}, {"host-memcpy", "host", true, false},
-                       {"pinned-memcpy", "cuda", true, false},     {"cpu-gather-memcpy", "cuda", false, false},
-                       {"zerocopy-naive", "cuda", false, true},    {"zerocopy-aligned", "cuda", false, true},
-                       {"device-resident", "cuda", false, true},   {"uvm", "cuda", false, true}};
+  struct M { const char* name; const char* backend; bool contiguous; bool kernel; int min_cuda; };
+  // min_cuda: the CUDA version (runtime and driver) a method needs, 0 for none.
+  const M methods[] = {{"host-gather-copy", "host", false, false, 0}, {"host-memcpy", "host", true, false, 0},
+                       {"pinned-memcpy", "cuda", true, false, 0},     {"cpu-gather-memcpy", "cuda", false, false, 0},
+                       {"zerocopy-naive", "cuda", false, true, 0},    {"zerocopy-aligned", "cuda", false, true, 0},
+                       {"device-resident", "cuda", false, true, 0},   {"uvm", "cuda", false, true, 0},
+                       {"copy-engine-rows", "cuda", false, false, 0}, {"copy-engine-batch", "cuda", false, false, 12080},
+                       {"cached-zerocopy", "cuda", false, true, 0}};
   Napi::Array ms = Napi::Array::New(env);
   for (const M& m : methods) {
     Napi::Object x = Napi::Object::New(env);
@@ -387,6 +390,7 @@ Napi::Value Facts(const Napi::CallbackInfo& info) {
     x.Set("backend", m.backend);
     x.Set("contiguous", m.contiguous);
     x.Set("kernel", m.kernel);
+    x.Set("minCuda", m.min_cuda);
     ms[ms.Length()] = x;
   }
   o.Set("methods", ms);
@@ -521,6 +525,13 @@ Napi::Value Prepare(const Napi::CallbackInfo& info) {
   c.pipeline = int(num(o, "pipeline", 1));
   c.uvm_advise = str(o, "uvmAdvise", "none");
   c.gpus = int(num(o, "gpus", 1));
+  Napi::Value share = o.Get("cacheShare");
+  if (!share.IsUndefined()) {
+    if (!share.IsNumber() || !(share.As<Napi::Number>().DoubleValue() >= 0 && share.As<Napi::Number>().DoubleValue() <= 1))
+      throw js_error(env, "BAD_ARGUMENT", "option 'cacheShare' must be a number from 0 to 1");
+    c.cache_share = share.As<Napi::Number>().DoubleValue();
+  }
+  c.cache_bytes = uint64_t(num(o, "cacheBytes", 0));
   Napi::Value flush = o.Get("flush");
   if (!flush.IsUndefined() && !flush.IsBoolean()) throw js_error(env, "BAD_ARGUMENT", "option 'flush' must be a boolean");
   c.flush = flush.IsUndefined() || flush.As<Napi::Boolean>().Value();

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <unordered_map>
 
 #include "../../kernels/gather.h"
 #include "test_switches.h"
@@ -204,6 +205,133 @@ class CpuGatherMemcpy : public CudaMethod {
   Lease staging_;
 };
 
+// Copy-engine gathers: the GPU's DMA engines move each row, no GPU thread
+// reads. Timed end to end like the CPU path: issuing the copies is part of
+// what the method costs. Adjacent rows of the batch that are adjacent in the
+// table merge into one copy (copy-engine-rows only).
+struct RowCopy {
+  uint64_t src, dst, bytes;
+};
+
+std::vector<RowCopy> row_copies(const std::vector<int64_t>& idx, uint64_t rb, bool merge) {
+  std::vector<RowCopy> out;
+  for (size_t j = 0; j < idx.size(); ++j) {
+    const uint64_t src = uint64_t(idx[j]) * rb, dst = j * rb;
+    if (merge && !out.empty() && out.back().src + out.back().bytes == src && out.back().dst + out.back().bytes == dst)
+      out.back().bytes += rb;
+    else
+      out.push_back({src, dst, rb});
+  }
+  return out;
+}
+
+class CopyEngineRows : public CudaMethod {
+ public:
+  using CudaMethod::CudaMethod;
+  bool gpu_only() const override { return false; }
+  void reserve_sets(int n) override { copies_.assign(n, {}); }
+  void load_set(int slot, std::vector<int64_t>& idx) override {
+    copies_[slot] = row_copies(idx, t_.row_bytes(), true);
+    total_copies_ += copies_[slot].size();
+    ++sets_;
+  }
+  void enqueue_work(int) override {}
+  Sample run(int slot, const std::vector<int64_t>&) override {
+    check(cudaEventRecord(e0_.e, stream_.s), "cudaEventRecord");
+    for (const RowCopy& r : copies_[slot])
+      check(cudaMemcpyAsync(out_.get() + r.dst, t_.data() + r.src, r.bytes, cudaMemcpyHostToDevice, stream_.s),
+            "cudaMemcpyAsync (one row)");
+    planted_delay();
+    check(cudaEventRecord(e1_.e, stream_.s), "cudaEventRecord");
+    return Sample{finish(gate_), NAN, NAN};
+  }
+  std::pair<double, double> launch_latency_us() override { return {NAN, NAN}; }  // timed end to end
+  std::map<std::string, std::string> details() const override {
+    char mean[32];
+    snprintf(mean, sizeof mean, "%.1f", sets_ ? double(total_copies_) / double(sets_) : 0.0);
+    return {{"copies", std::string(mean) + " cudaMemcpyAsync per gather (adjacent rows merged) for " +
+                           std::to_string(c_.batch) + " rows"},
+            {"source", t_.pinned() ? "pinned" : "pageable (table not pinned)"}};
+  }
+
+ private:
+  std::vector<std::vector<RowCopy>> copies_;
+  uint64_t total_copies_ = 0, sets_ = 0;
+};
+
+// One cudaMemcpyBatchAsync per gather, one entry per row, stream-ordered
+// source access (CUDA 12.8+). Called through the runtime headers the addon is
+// built with: 13.0 dropped the failIdx argument of 12.8.
+class CopyEngineBatch : public CudaMethod {
+ public:
+  CopyEngineBatch(const MethodConfig& c, const HostTable& t, ThreadPool& pool) : CudaMethod(c, t, pool) {
+#if CUDART_VERSION < 12080
+    throw Error("UNSUPPORTED", "cudaMemcpyBatchAsync needs a CUDA 12.8 runtime; this addon was built with " +
+                                   std::to_string(CUDART_VERSION));
+#else
+    int driver = 0;
+    cudaDriverGetVersion(&driver);
+    if (driver < 12080)
+      throw Error("UNSUPPORTED", "cudaMemcpyBatchAsync needs a CUDA 12.8 driver; this one is " + std::to_string(driver));
+#endif
+  }
+  bool gpu_only() const override { return false; }
+  void reserve_sets(int n) override {
+    dsts_.assign(n, {});
+    srcs_.assign(n, {});
+    sizes_.assign(n, {});
+  }
+  void load_set(int slot, std::vector<int64_t>& idx) override {
+    const uint64_t rb = t_.row_bytes();
+    dsts_[slot].resize(idx.size());
+    srcs_[slot].resize(idx.size());
+    sizes_[slot].assign(idx.size(), rb);
+    for (size_t j = 0; j < idx.size(); ++j) {
+      dsts_[slot][j] = out_.get() + j * rb;
+      srcs_[slot][j] = t_.data() + uint64_t(idx[j]) * rb;
+    }
+  }
+  void enqueue_work(int) override {}
+  Sample run(int slot, const std::vector<int64_t>&) override {
+#if CUDART_VERSION >= 12080
+    cudaMemcpyAttributes attr{};
+    attr.srcAccessOrder = cudaMemcpySrcAccessOrderStream;
+    attr.srcLocHint.type = cudaMemLocationTypeHost;
+    attr.dstLocHint.type = cudaMemLocationTypeDevice;
+    attr.dstLocHint.id = device_;
+    size_t attr_idx = 0;
+    check(cudaEventRecord(e0_.e, stream_.s), "cudaEventRecord");
+#if CUDART_VERSION >= 13000
+    check(cudaMemcpyBatchAsync(dsts_[slot].data(), srcs_[slot].data(), sizes_[slot].data(), sizes_[slot].size(), &attr,
+                               &attr_idx, 1, stream_.s),
+          "cudaMemcpyBatchAsync");
+#else
+    size_t fail_idx = 0;
+    check(cudaMemcpyBatchAsync(dsts_[slot].data(), const_cast<void**>(srcs_[slot].data()), sizes_[slot].data(),
+                               sizes_[slot].size(), &attr, &attr_idx, 1, &fail_idx, stream_.s),
+          "cudaMemcpyBatchAsync (entry " + std::to_string(fail_idx) + ")");
+#endif
+    planted_delay();
+    check(cudaEventRecord(e1_.e, stream_.s), "cudaEventRecord");
+    return Sample{finish(gate_), NAN, NAN};
+#else
+    (void)slot;
+    throw Error("UNSUPPORTED", "cudaMemcpyBatchAsync is not in this build");
+#endif
+  }
+  std::pair<double, double> launch_latency_us() override { return {NAN, NAN}; }  // timed end to end
+  std::map<std::string, std::string> details() const override {
+    return {{"copies", "one cudaMemcpyBatchAsync per gather, " + std::to_string(c_.batch) +
+                           " entries (one per row), stream-ordered source access"},
+            {"runtime", std::to_string(CUDART_VERSION)}};
+  }
+
+ private:
+  std::vector<std::vector<void*>> dsts_;
+  std::vector<std::vector<const void*>> srcs_;
+  std::vector<std::vector<size_t>> sizes_;
+};
+
 // Everything that can be refused is refused before anything is allocated.
 int kernel_vector_bytes(const MethodConfig& c, const HostTable& t) {
   const std::string& m = c.method;
@@ -218,7 +346,7 @@ int kernel_vector_bytes(const MethodConfig& c, const HostTable& t) {
                                    std::to_string(v) + " B; rows are " + std::to_string(t.row_bytes()) + " B");
   if (c.block % 32 != 0 || c.block < 32 || c.block > 1024)
     throw Error("BAD_ARGUMENT", "block size must be a multiple of 32 from 32 to 1024");
-  if ((m == "zerocopy-naive" || m == "zerocopy-aligned") && !t.device_view())
+  if ((m == "zerocopy-naive" || m == "zerocopy-aligned" || m == "cached-zerocopy") && !t.device_view())
     throw Error("UNSUPPORTED", "zero-copy needs a pinned, mapped table; this one is '" + t.obtained() + "'");
   return v;
 }
@@ -257,6 +385,7 @@ class KernelGather : public CudaMethod {
     } else {
       src_ = t.device_view();
       where_ = "mapped host memory";
+      if (m == "cached-zerocopy") build_cache();
     }
     launch_.table = src_;
     launch_.n = int64_t(c.batch);
@@ -268,6 +397,8 @@ class KernelGather : public CudaMethod {
     launch_.block_per_row = c.mapping == "block";
     launch_.block = c.block;
     launch_.grid = c.grid;
+    launch_.slot_of = slot_of_.as<int32_t>();
+    launch_.cache = cache_.get();
     check(resolve_grid(launch_, c.device), "sizing the grid");
   }
   // Index sets live on the GPU before the clock starts, as in PyTorch-Direct.
@@ -277,6 +408,10 @@ class KernelGather : public CudaMethod {
     host_idx_ = Lease(BufferKind::PinnedIdx, device_, bytes, "the index staging buffer");
   }
   void load_set(int slot, std::vector<int64_t>& idx) override {
+    if (!host_slot_of_.empty()) {  // the hit rate of the index sets actually gathered
+      for (int64_t r : idx) hits_ += host_slot_of_[size_t(r)] >= 0;
+      looked_up_ += idx.size();
+    }
     const uint64_t bytes = idx.size() * sizeof(int64_t);
     std::memcpy(host_idx_.get(), idx.data(), bytes);
     check(cudaMemcpyAsync(slot_idx(slot), host_idx_.get(), bytes, cudaMemcpyHostToDevice, stream_.s), "uploading indices");
@@ -287,11 +422,23 @@ class KernelGather : public CudaMethod {
     check(launch_gather(launch_, stream_.s), "gather kernel launch");
   }
   std::map<std::string, std::string> details() const override {
-    return {{"table", where_},
-            {"mapping", launch_.block_per_row ? "block per row" : "warp per row"},
-            {"loads", std::string(launch_.aligned ? "aligned " : "naive ") + std::to_string(launch_.vector_bytes) + " B"},
-            {"grid", std::to_string(launch_.grid)},
-            {"block", std::to_string(launch_.block)}};
+    std::map<std::string, std::string> d = {
+        {"table", where_},
+        {"mapping", launch_.block_per_row ? "block per row" : "warp per row"},
+        {"loads", std::string(launch_.aligned ? "aligned " : "naive ") + std::to_string(launch_.vector_bytes) + " B"},
+        {"grid", std::to_string(launch_.grid)},
+        {"block", std::to_string(launch_.block)}};
+    if (c_.method == "cached-zerocopy") {
+      char buf[160];
+      snprintf(buf, sizeof buf, "%.6f", looked_up_ ? double(hits_) / double(looked_up_) : 0.0);
+      d["cache hit rate"] = buf;  // over the index sets gathered (verified and timed)
+      d["cache rows"] = std::to_string(cache_rows_);
+      d["cache share"] = std::to_string(double(cache_rows_) / double(t_.rows()));
+      snprintf(buf, sizeof buf, "%.3f", cache_build_seconds_);
+      d["cache build seconds"] = buf;  // not timed
+      d["cache chosen from"] = "a warm-up trace of " + std::to_string(trace_) + " indices (its own seed), hottest first";
+    }
+    return d;
   }
 
  private:
@@ -384,9 +531,69 @@ class KernelGather : public CudaMethod {
     }
   }
 
+  // The hottest rows of a warm-up trace (same distribution, its own seed,
+  // never a timed batch) go to a device cache; slot_of maps a row to its
+  // cache slot or -1. Rows the trace never drew fill what is left, so a
+  // uniform distribution's hit rate equals the cached share.
+  void build_cache() {
+    const auto t0 = std::chrono::steady_clock::now();
+    const uint64_t rows = t_.rows(), rb = t_.row_bytes();
+    uint64_t want = c_.cache_bytes > 0 ? c_.cache_bytes / rb : uint64_t(c_.cache_share * double(rows) + 0.5);
+    want = std::min(want, rows);
+    if (rows > uint64_t(INT32_MAX)) throw Error("UNSUPPORTED", "the cache map holds 32-bit slots: table of more than 2^31 rows");
+    trace_ = std::min<uint64_t>(std::max<uint64_t>(c_.batch * 16, 1 << 20), 1 << 24);
+    std::vector<int64_t> trace(trace_);
+    generate_indices(c_.dist, rows, c_.seed ^ 0xCAC4E5EEDull, trace, pool_);
+    std::unordered_map<int64_t, uint32_t> count;
+    count.reserve(trace.size());
+    for (int64_t r : trace) ++count[r];
+    std::vector<std::pair<uint32_t, int64_t>> ranked;
+    ranked.reserve(count.size());
+    for (auto& kv : count) ranked.push_back({kv.second, kv.first});
+    const size_t top = std::min<size_t>(ranked.size(), want);
+    std::partial_sort(ranked.begin(), ranked.begin() + top, ranked.end(),
+                      [](auto& a, auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
+    std::vector<int64_t> chosen;
+    chosen.reserve(want);
+    host_slot_of_.assign(rows, -1);
+    for (size_t i = 0; i < top; ++i) {
+      host_slot_of_[size_t(ranked[i].second)] = int32_t(chosen.size());
+      chosen.push_back(ranked[i].second);
+    }
+    for (uint64_t r = 0; chosen.size() < want && r < rows; ++r)
+      if (host_slot_of_[r] < 0) {
+        host_slot_of_[r] = int32_t(chosen.size());
+        chosen.push_back(int64_t(r));
+      }
+    cache_rows_ = chosen.size();
+    slot_of_ = Lease(BufferKind::DeviceCacheMap, device_, rows * sizeof(int32_t), "the cache map");
+    check(cudaMemcpy(slot_of_.get(), host_slot_of_.data(), rows * sizeof(int32_t), cudaMemcpyHostToDevice), "uploading the cache map");
+    cache_ = Lease(BufferKind::DeviceCache, device_, cache_rows_ * rb + HostTable::kPadBytes, "the row cache");
+    if (cache_rows_) {  // filled by the gather kernel itself, reading the rows through the mapping
+      Lease ids(BufferKind::DeviceCacheIds, device_, cache_rows_ * sizeof(int64_t), "the cache row list");
+      check(cudaMemcpy(ids.get(), chosen.data(), cache_rows_ * sizeof(int64_t), cudaMemcpyHostToDevice), "uploading the cache rows");
+      GatherLaunch fill;
+      fill.table = t_.device_view();
+      fill.idx = ids.as<int64_t>();
+      fill.n = int64_t(cache_rows_);
+      fill.out = cache_.get();
+      fill.row_bytes = int64_t(rb);
+      fill.elem_bytes = c_.elem_bytes;
+      fill.vector_bytes = c_.elem_bytes;
+      check(resolve_grid(fill, device_), "sizing the cache fill");
+      check(launch_gather(fill, stream_.s), "filling the cache");
+      check(cudaStreamSynchronize(stream_.s), "filling the cache");
+    }
+    cache_build_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
+
   const uint8_t* src_ = nullptr;
   std::string where_;
   Lease idx_, host_idx_;
+  Lease slot_of_, cache_;
+  std::vector<int32_t> host_slot_of_;
+  uint64_t cache_rows_ = 0, trace_ = 0, hits_ = 0, looked_up_ = 0;
+  double cache_build_seconds_ = 0;
   GatherLaunch launch_;
 };
 
@@ -400,8 +607,10 @@ std::unique_ptr<CudaMethod> make_cuda_method_of(const MethodConfig& c, const Hos
     return std::make_unique<PinnedMemcpy>(c, t, pool);
   }
   if (c.method == "cpu-gather-memcpy") return std::make_unique<CpuGatherMemcpy>(c, t, pool);
+  if (c.method == "copy-engine-rows") return std::make_unique<CopyEngineRows>(c, t, pool);
+  if (c.method == "copy-engine-batch") return std::make_unique<CopyEngineBatch>(c, t, pool);
   if (c.method == "zerocopy-naive" || c.method == "zerocopy-aligned" || c.method == "device-resident" ||
-      c.method == "uvm")
+      c.method == "uvm" || c.method == "cached-zerocopy")
     return std::make_unique<KernelGather>(c, t, pool, kernel_vector_bytes(c, t));
   return nullptr;
 }

@@ -17,7 +17,10 @@ std::string free_device_memory();
 // device across points, grown to the largest request, so a sweep allocates
 // (and pins) each once. A kind already lent out is served by a private
 // buffer, freed when the lease ends.
-enum class BufferKind { DeviceOut, DeviceIdx, DeviceSum, DeviceFlush, PinnedVerify, PinnedIdx, PinnedStaging, PinnedGate };
+enum class BufferKind {
+  DeviceOut, DeviceIdx, DeviceSum, DeviceFlush, DeviceCacheMap, DeviceCache, DeviceCacheIds,
+  PinnedVerify, PinnedIdx, PinnedStaging, PinnedGate  // pinned kinds last: pinned_kind() tells them apart by order
+};
 class Lease {
  public:
   Lease() = default;

@@ -35,6 +35,10 @@ struct MethodConfig {
   int pipeline = 1;               // cpu-gather-memcpy: chunks overlapping gather and copy
   std::string uvm_advise = "none";  // none | read-mostly | prefer-host
   int gpus = 1;                      // GPUs gathering at once: devices device .. device+gpus-1
+  // cached-zerocopy: the GPU cache holds this share of the table's rows, or
+  // (cache_bytes > 0) this many bytes of rows.
+  double cache_share = 0;
+  uint64_t cache_bytes = 0;
 };
 
 struct Sample {
