@@ -49,6 +49,7 @@ export async function main(argv: string[], log: (l: string) => void = (l) => pro
     .option('--budget <duration>', "override the scenario's time budget per point, e.g. 500ms")
     .option('--no-flush', 'warm samples: no GPU cache and translation flush between samples (sampling.flush: false)')
     .option('--only <file>', 'measure only the point ids listed in this file, one per line')
+    .option('--python <interpreter>', 'the Python (with torch, and dgl where installed) of the peer methods; default $GATHERBENCH_PYTHON, else python3')
     .option('--no-report', 'skip writing report.html')
     .option('--history <file>', 'append the finished run to this JSONL history (see gatherbench history)')
     .addHelpText('after', EXIT_HELP)
@@ -67,6 +68,7 @@ export async function main(argv: string[], log: (l: string) => void = (l) => pro
     .command('info')
     .description('print the environment and backend detection')
     .addOption(new Option('--json', 'machine-readable output'))
+    .option('--python <interpreter>', 'the Python of the peer methods (default $GATHERBENCH_PYTHON, else python3)')
     .action(async (opts) => {
       code = await infoCommand(opts, log);
     });

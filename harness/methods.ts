@@ -5,9 +5,12 @@
  */
 import type { AxisName } from './scenario/axes.js';
 import type { Addon, CudaInfo } from './native/addon.js';
+import type { PeerInfo } from './peers/session.js';
 
-export type Backend = 'host' | 'cuda';
-export type Role = 'baseline' | 'candidate' | 'ceiling' | 'upper-bound';
+/** host and cuda: the addon's methods; peer: run by a Python worker (harness/peers) */
+export type Backend = 'host' | 'cuda' | 'peer';
+/** peer: what users run today (PyTorch, DGL), measured beside gatherbench's own */
+export type Role = 'baseline' | 'candidate' | 'ceiling' | 'upper-bound' | 'peer';
 
 export interface MethodSpec {
   name: string;
@@ -44,6 +47,14 @@ export const METHODS: readonly MethodSpec[] = [
     summary: 'the copy engines handed the whole gather in one cudaMemcpyBatchAsync, one entry per row (CUDA 12.8+)' },
   { name: 'cached-zerocopy', backend: 'cuda', role: 'candidate', source: 'pcie', axes: [...GATHER, 'alloc', ...KERNEL, 'cache'],
     summary: 'the hottest rows kept in GPU memory (chosen from a warm-up trace), the misses read by aligned zero-copy, in one kernel' },
+  { name: 'zerocopy-sorted', backend: 'cuda', role: 'candidate', source: 'pcie', axes: [...GATHER, 'alloc', ...KERNEL],
+    summary: "what DGL and GraphBolt do: the batch's indices radix-sorted on the GPU (inside the timed region), gathered in table order with the aligned kernel, each row written back to its place" },
+  { name: 'torch-pageable', backend: 'peer', role: 'peer', source: 'pcie', axes: [...GATHER, 'device'],
+    summary: "PyTorch's default: feat[idx].to('cuda') with feat a pageable CPU tensor" },
+  { name: 'torch-pinned', backend: 'peer', role: 'peer', source: 'pcie', axes: [...GATHER, 'device'],
+    summary: "PyTorch tuned: index_select into a pinned buffer, then .to('cuda', non_blocking=True)" },
+  { name: 'dgl-uva', backend: 'peer', role: 'peer', source: 'pcie', axes: [...GATHER, 'device'],
+    summary: "DGL's UVA gather: dgl.utils.gather_pinned_tensor_rows on a pinned table with GPU indices (where dgl imports)" },
   { name: 'uvm', backend: 'cuda', role: 'candidate', source: 'gpu-memory', axes: [...GATHER, ...KERNEL, 'uvmAdvise'],
     summary: 'the table in cudaMallocManaged memory, with optional cudaMemAdvise hints' },
 ] as const;
@@ -65,13 +76,21 @@ export interface Availability {
   reason?: string;
 }
 
-/** Which methods this machine can run, and why not where it cannot (pass `cuda` where the caller already asked the runtime). */
-export function availability(addon: Addon | undefined, loadError?: string, known?: CudaInfo): Availability[] {
+/**
+ * Which methods this machine can run, and why not where it cannot (pass `cuda` where the caller already
+ * asked the runtime, `peers` where a peer worker was asked what its Python has).
+ */
+export function availability(addon: Addon | undefined, loadError?: string, known?: CudaInfo, peers?: PeerInfo): Availability[] {
   if (!addon) return METHODS.map((m) => ({ method: m.name, available: false, reason: loadError ?? 'native addon not loaded' }));
   const build = addon.buildInfo();
   const cuda = build.cuda ? known ?? addon.cudaInfo() : undefined;
   return METHODS.map((m) => {
     if (m.backend === 'host') return { method: m.name, available: true };
+    if (m.backend === 'peer') {
+      if (!peers) return { method: m.name, available: false, reason: 'a peer method: run asks the Python worker whether it can (torch with CUDA)' };
+      const why = peers.reasons[m.name];
+      return why ? { method: m.name, available: false, reason: why } : { method: m.name, available: true };
+    }
     if (!build.cuda) return { method: m.name, available: false, reason: 'addon built without CUDA (no nvcc at install time)' };
     if (!cuda?.available) return { method: m.name, available: false, reason: cuda?.reason ?? 'no CUDA device' };
     const need = addon.facts().methods.find((f) => f.name === m.name)?.minCuda ?? 0;

@@ -1,5 +1,7 @@
 #include <algorithm>
 
+#include <cub/device/device_radix_sort.cuh>
+
 #include "../native/src/hash.h"
 #include "gather.h"
 
@@ -34,10 +36,18 @@ __device__ __forceinline__ void store_elements(uint8_t* dst_row, int64_t b, int6
 // One group of threads (a warp, or the whole block) copies one row at a time,
 // striding over rows. Loads of a lane are issued before its stores (UNROLL
 // vectors in flight per lane): zero-copy reads take a PCIe round trip each.
-template <int V, bool ALIGNED, bool CACHED>
+// What a gather kernel does besides copying rows: NAIVE lanes read from the
+// row start; the others use PyTorch-Direct's aligned mapping; CACHED reads
+// hot rows from a device cache; SCATTER writes row j to out_pos[j] (rows
+// gathered in sorted index order, put back where the batch wants them).
+enum Kind { NAIVE, ALIGNED_ROWS, CACHED, SCATTER };
+
+template <int V, Kind K>
 __global__ void gather_kernel(const uint8_t* __restrict__ table, const int64_t* __restrict__ idx, int64_t n,
                               uint8_t* __restrict__ out, int64_t row_bytes, int elem_bytes, int group,
-                              const int32_t* __restrict__ slot_of, const uint8_t* __restrict__ cache) {
+                              const int32_t* __restrict__ slot_of, const uint8_t* __restrict__ cache,
+                              const int64_t* __restrict__ out_pos) {
+  constexpr bool ALIGNED = K != NAIVE;
   using Vec = typename VecOf<V>::T;
   constexpr int UNROLL = 4;
   const int64_t tid = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
@@ -45,11 +55,11 @@ __global__ void gather_kernel(const uint8_t* __restrict__ table, const int64_t* 
   const int64_t groups = int64_t(gridDim.x) * blockDim.x / group;
   for (int64_t j = tid / group; j < n; j += groups) {
     const uint8_t* src = table + idx[j] * row_bytes;
-    if (CACHED) {  // one lookup per row, the same for every lane of the group
+    if (K == CACHED) {  // one lookup per row, the same for every lane of the group
       const int32_t s = slot_of[idx[j]];
       if (s >= 0) src = cache + int64_t(s) * row_bytes;
     }
-    uint8_t* dst = out + j * row_bytes;
+    uint8_t* dst = out + (K == SCATTER ? out_pos[j] : j) * row_bytes;
     const int head = ALIGNED ? int(reinterpret_cast<uintptr_t>(src) & 127) : 0;
     const Vec* base = reinterpret_cast<const Vec*>(src - head);
     const int64_t nvec = (head + row_bytes + V - 1) / V;
@@ -78,19 +88,26 @@ __global__ void gather_kernel(const uint8_t* __restrict__ table, const int64_t* 
   }
 }
 
+Kind kind_of(const GatherLaunch& l) {
+  return l.out_pos ? SCATTER : l.slot_of ? CACHED : l.aligned ? ALIGNED_ROWS : NAIVE;
+}
+
 template <int V>
-const void* kernel_for(bool aligned, bool cached) {
-  if (cached) return reinterpret_cast<const void*>(&gather_kernel<V, true, true>);
-  return aligned ? reinterpret_cast<const void*>(&gather_kernel<V, true, false>)
-                 : reinterpret_cast<const void*>(&gather_kernel<V, false, false>);
+const void* kernel_for(Kind k) {
+  switch (k) {
+    case NAIVE: return reinterpret_cast<const void*>(&gather_kernel<V, NAIVE>);
+    case ALIGNED_ROWS: return reinterpret_cast<const void*>(&gather_kernel<V, ALIGNED_ROWS>);
+    case CACHED: return reinterpret_cast<const void*>(&gather_kernel<V, CACHED>);
+    default: return reinterpret_cast<const void*>(&gather_kernel<V, SCATTER>);
+  }
 }
 
 const void* kernel_of(const GatherLaunch& l) {
   switch (l.vector_bytes) {
-    case 2: return kernel_for<2>(l.aligned, l.slot_of != nullptr);
-    case 4: return kernel_for<4>(l.aligned, l.slot_of != nullptr);
-    case 8: return kernel_for<8>(l.aligned, l.slot_of != nullptr);
-    case 16: return kernel_for<16>(l.aligned, l.slot_of != nullptr);
+    case 2: return kernel_for<2>(kind_of(l));
+    case 4: return kernel_for<4>(kind_of(l));
+    case 8: return kernel_for<8>(kind_of(l));
+    case 16: return kernel_for<16>(kind_of(l));
     default: return nullptr;
   }
 }
@@ -133,11 +150,27 @@ __global__ void hold_kernel(volatile int* flags, uint64_t timeout_ns) {
 
 __global__ void empty_kernel() {}
 
+__global__ void iota_kernel(int64_t* p, int64_t n) {
+  for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) p[i] = i;
+}
+
 }  // namespace
 
 cudaError_t launch_hold(int* flags, uint64_t timeout_ns, cudaStream_t stream) {
   hold_kernel<<<1, 1, 0, stream>>>(flags, timeout_ns);
   return cudaGetLastError();
+}
+
+cudaError_t launch_iota(int64_t* positions, int64_t n, cudaStream_t stream) {
+  if (n <= 0) return cudaSuccess;
+  iota_kernel<<<int(std::min<int64_t>(4096, (n + 255) / 256)), 256, 0, stream>>>(positions, n);
+  return cudaGetLastError();
+}
+
+cudaError_t sort_indices(void* temp, size_t& temp_bytes, const int64_t* keys, int64_t* sorted_keys, const int64_t* positions,
+                         int64_t* out_pos, int64_t n, int end_bit, cudaStream_t stream) {
+  // Only the bits a row index can use are sorted: fewer radix passes.
+  return cub::DeviceRadixSort::SortPairs(temp, temp_bytes, keys, sorted_keys, positions, out_pos, n, 0, end_bit, stream);
 }
 
 cudaError_t launch_empty(cudaStream_t stream) {
@@ -167,12 +200,17 @@ cudaError_t resolve_grid(GatherLaunch& l, int device) {
 cudaError_t launch_gather(const GatherLaunch& l, cudaStream_t stream) {
   const int group = l.block_per_row ? l.block : 32;
   if (l.n == 0) return cudaSuccess;
-  // The cached kernel always uses the aligned mapping (the cache is cached-zerocopy's alone).
-#define GB_ARGS l.table, l.idx, l.n, l.out, l.row_bytes, l.elem_bytes, group, l.slot_of, l.cache
-#define GB_LAUNCH(V)                                                                          \
-  (l.slot_of ? (gather_kernel<V, true, true><<<l.grid, l.block, 0, stream>>>(GB_ARGS), 0)    \
-   : l.aligned ? (gather_kernel<V, true, false><<<l.grid, l.block, 0, stream>>>(GB_ARGS), 0) \
-               : (gather_kernel<V, false, false><<<l.grid, l.block, 0, stream>>>(GB_ARGS), 0))
+  // The cached and scatter kernels always use the aligned mapping.
+  const Kind k = kind_of(l);
+#define GB_ARGS l.table, l.idx, l.n, l.out, l.row_bytes, l.elem_bytes, group, l.slot_of, l.cache, l.out_pos
+#define GB_KIND(V, K) gather_kernel<V, K><<<l.grid, l.block, 0, stream>>>(GB_ARGS)
+#define GB_LAUNCH(V)                         \
+  switch (k) {                               \
+    case NAIVE: GB_KIND(V, NAIVE); break;    \
+    case ALIGNED_ROWS: GB_KIND(V, ALIGNED_ROWS); break; \
+    case CACHED: GB_KIND(V, CACHED); break;  \
+    default: GB_KIND(V, SCATTER); break;     \
+  }
   switch (l.vector_bytes) {
     case 2: GB_LAUNCH(2); break;
     case 4: GB_LAUNCH(4); break;
@@ -181,6 +219,7 @@ cudaError_t launch_gather(const GatherLaunch& l, cudaStream_t stream) {
     default: return cudaErrorInvalidValue;
   }
 #undef GB_LAUNCH
+#undef GB_KIND
 #undef GB_ARGS
   return cudaGetLastError();
 }

@@ -30,7 +30,17 @@ struct GatherLaunch {
   // instead of the table. nullptr: no cache (a kernel without the lookup).
   const int32_t* slot_of = nullptr;
   const uint8_t* cache = nullptr;
+  // zerocopy-sorted: idx holds the batch's indices sorted, and row j of the
+  // gather goes to output row out_pos[j]. nullptr: row j to output row j.
+  const int64_t* out_pos = nullptr;
 };
+// zerocopy-sorted: sorts keys (n indices) into sorted_keys with positions
+// 0..n-1 carried into out_pos (CUB radix sort); temp == nullptr asks for the
+// temporary storage it needs in temp_bytes.
+cudaError_t sort_indices(void* temp, size_t& temp_bytes, const int64_t* keys, int64_t* sorted_keys, const int64_t* positions,
+                         int64_t* out_pos, int64_t n, int end_bit, cudaStream_t stream);
+// positions[i] = i
+cudaError_t launch_iota(int64_t* positions, int64_t n, cudaStream_t stream);
 
 // Fills in l.grid when it is 0 (occupancy x SMs, capped by the work).
 cudaError_t resolve_grid(GatherLaunch& l, int device);

@@ -5,16 +5,20 @@ import { captureEnvironment } from '../env/environment.js';
 import { formatBytes } from '../units.js';
 import { HOST_ONLY_LABEL } from '../results/model.js';
 import { Telemetry } from '../telemetry/session.js';
+import { PeerSession } from '../peers/session.js';
 
-export async function infoCommand(o: { json?: boolean }, log: (l: string) => void): Promise<number> {
+export async function infoCommand(o: { json?: boolean; python?: string }, log: (l: string) => void): Promise<number> {
   const { addon, loadError } = loadAddon();
   const build = addon ? addon.buildInfo() : { error: loadError! };
   const cuda = addon && 'cuda' in build && build.cuda ? addon.cudaInfo() : undefined;
   const env = await captureEnvironment(build, cuda);
-  const methods = availability(addon, loadError, cuda);
+  const peerSession = await PeerSession.open({ python: o.python });
+  await peerSession.close();
+  const peers = peerSession.info;
+  const methods = availability(addon, loadError, cuda, peers);
   const telemetry = (await Telemetry.open(addon, cuda, { intervalMs: 100, windowSeconds: 0, idleSeconds: 0 })).info;
   if (o.json) {
-    log(JSON.stringify({ environment: env, methods, telemetry }, null, 2));
+    log(JSON.stringify({ environment: env, methods, telemetry, peers }, null, 2));
     return 0;
   }
   log(`host:    ${env.host.hostname}: ${env.host.os}, kernel ${env.host.kernel} (${env.host.arch}), virtualization: ${env.host.virtualization}`);
@@ -33,6 +37,9 @@ export async function infoCommand(o: { json?: boolean }, log: (l: string) => voi
   for (const g of telemetry.gpus)
     if (g.pcieGenMax !== undefined)
       log(`  gpu ${g.cudaIndex}: driver ${g.driver}, PCIe Gen${g.pcieGen} x${g.pcieWidth} now (max Gen${g.pcieGenMax} x${g.pcieWidthMax}), ECC ${g.ecc === 1 ? 'on' : g.ecc === 0 ? 'off' : 'unknown'}, power limit ${g.powerLimitW} W, max clocks SM ${g.smClockMaxMHz} / mem ${g.memClockMaxMHz} MHz`);
+  log(`python:  ${peers.interpreter}${peers.python ? `: Python ${peers.python} (${peers.executable}), torch ${peers.torch ?? 'missing'}${peers.torchCuda ? ` (CUDA ${peers.torchCuda})` : ''}, dgl ${peers.dgl ?? 'missing'}` : ''}`);
+  const peerWhy = [...new Set(Object.values(peers.reasons))];
+  if (peerWhy.length) log(`         peer methods: ${peerWhy.join('; ')}`);
   log('can measure:');
   for (const line of Telemetry.describe(telemetry)) log(`  ${line}`);
   log('methods:');

@@ -20,6 +20,7 @@ import { parseSeconds } from '../units.js';
 import { version } from '../version.js';
 import { Telemetry, telemetryWarnings } from '../telemetry/session.js';
 import { appendHistory } from '../compare/history.js';
+import { PeerSession } from '../peers/session.js';
 import { addTiming, closeTiming, emptyTiming, timingLine } from '../results/timing.js';
 import { testSwitchWarnings } from '../native/facts.js';
 import { performance } from 'node:perf_hooks';
@@ -33,6 +34,10 @@ export interface RunOptions {
   budget?: string;
   /** false: warm samples (no cache flush between samples) */
   flush?: boolean;
+  /** the Python interpreter of the peer methods (else $GATHERBENCH_PYTHON, else python3) */
+  python?: string;
+  /** for tests: a stand-in peer worker script */
+  peerScript?: string;
   report?: boolean;
   history?: string;
   /** for tests: the addon (e.g. one whose calls are watched), a progress sink and an abort signal instead of SIGINT */
@@ -62,6 +67,12 @@ function resolveScenario(s: Scenario, o: RunOptions, cudaUsable: boolean): Scena
   if (out.axes.alloc) out.axes.alloc = [...new Set(out.axes.alloc.map((a) => (a === 'auto' ? (cudaUsable ? 'hostalloc' : 'malloc') : a)))];
   else out.axes.alloc = [cudaUsable ? 'hostalloc' : 'malloc'];
   return out;
+}
+
+/** Whether a run's methods include a peer method (a resumed run: its own scenario's). */
+async function wantsPeers(ref: string | undefined, o: RunOptions): Promise<boolean> {
+  const methods = o.resume ? loadRun(o.resume).run.scenario.methods : o.methods ? o.methods.split(',').map((m) => m.trim()) : loadScenario(ref ?? 'default').scenario.methods;
+  return methods === 'all' || methods.some((m) => methodSpec(m)?.backend === 'peer');
 }
 
 /** -o and --history name places the run can write to: checked before anything is measured. */
@@ -103,7 +114,9 @@ export async function runCommand(ref: string | undefined, o: RunOptions = {}): P
   const addon = o.addon ?? requireAddon();
   const build = addon.buildInfo();
   const cuda = build.cuda ? addon.cudaInfo() : undefined;
-  const avail = availability(addon, undefined, cuda);
+  // The peer worker is asked only where the scenario has peer methods (its Python import of torch takes seconds).
+  const peers = (await wantsPeers(ref, o)) ? await PeerSession.open({ python: o.python, script: o.peerScript }) : undefined;
+  const avail = availability(addon, undefined, cuda, peers?.info);
 
   let dir: string;
   let run: RunResults;
@@ -211,9 +224,10 @@ export async function runCommand(ref: string | undefined, o: RunOptions = {}): P
       deviceOf: (c: Case) => (methodSpec(c.method)!.backend === 'host' ? 'host' : cuda?.devices[c.values.device]?.name ?? `cuda:${c.values.device}`),
       telemetry: tc.window > 0 ? telemetry : undefined,
       timing,
+      peers,
       gpuUuidsOf: (c: Case) => {
-        if (methodSpec(c.method)!.backend !== 'cuda' || !cuda) return undefined;
-        const n = sameDevice ? 1 : c.values.gpus;
+        if (methodSpec(c.method)!.backend === 'host' || !cuda) return undefined;
+        const n = sameDevice || methodSpec(c.method)!.backend === 'peer' ? 1 : c.values.gpus;
         return cuda.devices.slice(c.values.device, c.values.device + n).map((d) => d.uuid);
       },
       precheck: (c: Case) => {
@@ -226,6 +240,7 @@ export async function runCommand(ref: string | undefined, o: RunOptions = {}): P
     });
   } finally {
     await telemetry.stop();
+    await peers?.close();
     progress.stop();
     if (!o.signal) for (const [s, h] of Object.entries(handlers)) process.off(s, h);
   }

@@ -42,8 +42,8 @@ export interface Workload {
   hitRate?: number;
 }
 
-const ALIGNED = new Set(['zerocopy-aligned', 'device-resident', 'cached-zerocopy']);
-const KERNEL = new Set(['zerocopy-naive', 'zerocopy-aligned', 'device-resident', 'cached-zerocopy']);
+const ALIGNED = new Set(['zerocopy-aligned', 'device-resident', 'cached-zerocopy', 'zerocopy-sorted']);
+const KERNEL = new Set(['zerocopy-naive', 'zerocopy-aligned', 'device-resident', 'cached-zerocopy', 'zerocopy-sorted']);
 const COPY_ENGINE = new Set(['copy-engine-rows', 'copy-engine-batch']);
 
 export function predictCounts(w: Workload): Counts {
@@ -128,6 +128,14 @@ const FAMILIES: Family[] = [
     features: (w, c) => [1, c.bytesOnWire!, w.batch],
     names: ['fixed', 'per byte', 'per row'],
     describe: (b) => ({ 'fixed cost (µs)': b[0] * 1e6, 'HBM gather bandwidth (GB/s)': b[1] > 0 ? 1 / b[1] / GB : Infinity, 'per-row cost (ns)': b[2] * 1e9 }),
+  },
+  {
+    // sorted indices walk the table in order: translation misses fall out, a sort per row comes in
+    name: 'zero-copy, sorted',
+    methods: ['zerocopy-sorted'],
+    features: (w, c) => [1, c.bytesOnWire!, c.requests!, w.batch],
+    names: ['fixed', 'per wire byte', 'per request', 'per row (sort included)'],
+    describe: (b) => ({ 'fixed cost (µs)': b[0] * 1e6, 'link bandwidth (GB/s)': b[1] > 0 ? 1 / b[1] / GB : Infinity, 'per-request cost (ns)': b[2] * 1e9, 'per-row cost, sort included (ns)': b[3] * 1e9 }),
   },
   {
     name: 'copy engine, a call per row',

@@ -196,7 +196,12 @@ export interface Addon {
   facts(): NativeFacts;
   /** frees the buffers GPU methods keep across points */
   releaseBuffers(): void;
-  generateIndices(o: { rows: number; count: number; seed: number; distribution: DistributionSpec }): BigInt64Array;
+  /** set: index set k of a point drawn with `seed`, exactly as the sampling loop draws it */
+  generateIndices(o: { rows: number; count: number; seed: number; distribution: DistributionSpec; set?: number }): BigInt64Array;
+  /** word w of every table filled with `seed` */
+  tableWord(o: { seed: number; word: number }): bigint;
+  /** how many index sets a point with this much output rotates through */
+  indexSetCount(o: { outputBytes: number }): number;
   createTable(o: { rows: number; rowBytes: number; alloc: HostAllocMode; seed: number }): Promise<NativeTable>;
   createStorage(o: { bytes: number; alloc: HostAllocMode; seed: number }): Promise<NativeStorage>;
   prepare(table: NativeTable, o: PrepareOptions): Promise<NativeBench>;

@@ -62,6 +62,8 @@ export interface MeasureOptions {
   signal: AbortSignal;
   telemetry?: Telemetry;
   gpuUuids?: string[];
+  /** how the method is prepared: the addon's, or a plug-in's (the peer worker) */
+  prepare?: (table: NativeTable, options: PrepareOptions) => Promise<NativeBench>;
 }
 
 export async function measureCase(addon: Addon, table: NativeTable, c: Case, o: MeasureOptions): Promise<PointResult | undefined> {
@@ -94,7 +96,8 @@ async function measureWith(addon: Addon, table: NativeTable, c: Case, o: Measure
   point.details.table = table.info().obtained;
   let bench: NativeBench;
   try {
-    bench = await addon.prepare(table, prepareOptions(c, o.seed, o.sampling.flush));
+    const options = prepareOptions(c, o.seed, o.sampling.flush);
+    bench = await (o.prepare ? o.prepare(table, options) : addon.prepare(table, options));
   } catch (e) {
     const code = nativeErrorCode(e);
     if (code === undefined) throw e;

@@ -5,7 +5,8 @@
  * allocated once), and the run is saved after every point.
  */
 import { performance } from 'node:perf_hooks';
-import { nativeErrorCode, type Addon, type HostAllocMode, type NativeStorage } from '../native/addon.js';
+import { nativeErrorCode, type Addon, type HostAllocMode, type NativeStorage, type NativeTable, type PrepareOptions } from '../native/addon.js';
+import type { PeerSession } from '../peers/session.js';
 import { methodSpec } from '../methods.js';
 import type { Case } from '../scenario/expand.js';
 import { impossibleReason } from '../scenario/feasibility.js';
@@ -31,6 +32,8 @@ export interface RunnerContext {
   gpuUuidsOf?: (c: Case) => string[] | undefined;
   /** where the time goes: points' parts and host-memory setup are added here */
   timing: Timing;
+  /** the peer worker, where the run has peer methods */
+  peers?: PeerSession;
 }
 
 /** The allocation a case needs, or undefined when any host memory will do. */
@@ -113,6 +116,7 @@ export async function runCases(cases: Case[], ctx: RunnerContext): Promise<void>
             signal: ctx.signal,
             telemetry: ctx.telemetry,
             gpuUuids: ctx.gpuUuidsOf?.(c),
+            ...(methodSpec(c.method)!.backend === 'peer' && ctx.peers ? { prepare: (t: NativeTable, o: PrepareOptions) => ctx.peers!.prepare(addon, t, o) } : {}),
           });
           table.release();
           if (!p) return; // aborted mid-point: not recorded, redone on resume

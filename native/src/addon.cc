@@ -10,6 +10,7 @@
 #include "contention.h"
 #include "cuda_info.h"
 #include "errors.h"
+#include "hash.h"
 #include "host_table.h"
 #include "indices.h"
 #include "method.h"
@@ -382,7 +383,7 @@ Napi::Value Facts(const Napi::CallbackInfo& info) {
                        {"zerocopy-naive", "cuda", false, true, 0},    {"zerocopy-aligned", "cuda", false, true, 0},
                        {"device-resident", "cuda", false, true, 0},   {"uvm", "cuda", false, true, 0},
                        {"copy-engine-rows", "cuda", false, false, 0}, {"copy-engine-batch", "cuda", false, false, 12080},
-                       {"cached-zerocopy", "cuda", false, true, 0}};
+                       {"cached-zerocopy", "cuda", false, true, 0},   {"zerocopy-sorted", "cuda", false, true, 0}};
   Napi::Array ms = Napi::Array::New(env);
   for (const M& m : methods) {
     Napi::Object x = Napi::Object::New(env);
@@ -410,6 +411,19 @@ Napi::Value Facts(const Napi::CallbackInfo& info) {
   sw.Set("fullVerifyBytesLowered", test_env("GATHERBENCH_TEST_FULL_VERIFY_BYTES") != nullptr);
   o.Set("testSwitches", sw);
   return o;
+}
+
+// Word w of every table with this seed (hash.h): what a peer worker's copy of the table is checked against.
+Napi::Value TableWord(const Napi::CallbackInfo& info) {
+  Napi::Object o = need_object(info, 0, "options");
+  const uint64_t seed = uint64_t(num(o, "seed", 0, true)), w = uint64_t(num(o, "word", 0, true));
+  return Napi::BigInt::New(info.Env(), table_word(seed, w));
+}
+
+// The index sets a point gathers: how many (by output size), and set k itself.
+Napi::Value IndexSetCount(const Napi::CallbackInfo& info) {
+  Napi::Object o = need_object(info, 0, "options");
+  return Napi::Number::New(info.Env(), index_set_count(uint64_t(num(o, "outputBytes", 0, true))));
 }
 
 Napi::Value ReleaseBuffers(const Napi::CallbackInfo& info) {
@@ -455,7 +469,9 @@ Napi::Value GenerateIndices(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = need_object(info, 0, "options");
   const uint64_t rows = uint64_t(num(o, "rows", 0, true)), n = uint64_t(num(o, "count", 0, true));
-  const uint64_t seed = uint64_t(num(o, "seed", 1));
+  uint64_t seed = uint64_t(num(o, "seed", 1));
+  // set k of a point: the seed the sampling loop gives that set (sampler.cc)
+  if (!o.Get("set").IsUndefined()) seed = index_set_seed(seed, uint64_t(num(o, "set", 0)));
   Distribution d = parse_distribution(o);
   std::vector<int64_t> idx(n);
   try {
@@ -655,6 +671,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("cudaInfo", Napi::Function::New(env, CudaInfoJs));
   exports.Set("facts", Napi::Function::New(env, Facts));
   exports.Set("releaseBuffers", Napi::Function::New(env, ReleaseBuffers));
+  exports.Set("tableWord", Napi::Function::New(env, TableWord));
+  exports.Set("indexSetCount", Napi::Function::New(env, IndexSetCount));
   exports.Set("generateIndices", Napi::Function::New(env, GenerateIndices));
   exports.Set("createTable", Napi::Function::New(env, CreateTable));
   Storage::ctor = new Napi::FunctionReference(Napi::Persistent(Storage::Define(env)));

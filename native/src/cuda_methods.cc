@@ -346,7 +346,7 @@ int kernel_vector_bytes(const MethodConfig& c, const HostTable& t) {
                                    std::to_string(v) + " B; rows are " + std::to_string(t.row_bytes()) + " B");
   if (c.block % 32 != 0 || c.block < 32 || c.block > 1024)
     throw Error("BAD_ARGUMENT", "block size must be a multiple of 32 from 32 to 1024");
-  if ((m == "zerocopy-naive" || m == "zerocopy-aligned" || m == "cached-zerocopy") && !t.device_view())
+  if ((m == "zerocopy-naive" || m == "zerocopy-aligned" || m == "cached-zerocopy" || m == "zerocopy-sorted") && !t.device_view())
     throw Error("UNSUPPORTED", "zero-copy needs a pinned, mapped table; this one is '" + t.obtained() + "'");
   return v;
 }
@@ -406,6 +406,18 @@ class KernelGather : public CudaMethod {
     const uint64_t bytes = c_.batch * sizeof(int64_t);
     idx_ = Lease(BufferKind::DeviceIdx, device_, bytes * uint64_t(n), "the index sets");
     host_idx_ = Lease(BufferKind::PinnedIdx, device_, bytes, "the index staging buffer");
+    if (c_.method == "zerocopy-sorted") {
+      sorted_ = Lease(BufferKind::DeviceSortedIdx, device_, bytes, "the sorted indices");
+      out_pos_ = Lease(BufferKind::DeviceOutPos, device_, bytes, "the output positions");
+      positions_ = Lease(BufferKind::DevicePositions, device_, bytes, "the batch positions");
+      check(launch_iota(positions_.as<int64_t>(), int64_t(c_.batch), stream_.s), "batch positions");
+      while ((uint64_t(1) << end_bit_) < t_.rows()) ++end_bit_;
+      size_t temp = 0;
+      check(sort_indices(nullptr, temp, nullptr, nullptr, nullptr, nullptr, int64_t(c_.batch), end_bit_, stream_.s), "sizing the sort");
+      sort_temp_bytes_ = temp;
+      sort_temp_ = Lease(BufferKind::DeviceSortTemp, device_, temp, "the sort's temporary storage");
+      check(cudaStreamSynchronize(stream_.s), "batch positions");
+    }
   }
   void load_set(int slot, std::vector<int64_t>& idx) override {
     if (!host_slot_of_.empty()) {  // the hit rate of the index sets actually gathered
@@ -419,6 +431,16 @@ class KernelGather : public CudaMethod {
   }
   void enqueue_work(int slot) override {
     launch_.idx = slot_idx(slot);
+    if (c_.method == "zerocopy-sorted") {
+      // Inside the timed region, as DGL and GraphBolt do it: sort the batch's indices (with their
+      // positions), gather in table order, write each row back to its place in the batch.
+      size_t temp = sort_temp_bytes_;
+      check(sort_indices(sort_temp_.get(), temp, launch_.idx, sorted_.as<int64_t>(), positions_.as<int64_t>(),
+                         out_pos_.as<int64_t>(), int64_t(c_.batch), end_bit_, stream_.s),
+            "sorting the indices");
+      launch_.idx = sorted_.as<int64_t>();
+      launch_.out_pos = out_pos_.as<int64_t>();
+    }
     check(launch_gather(launch_, stream_.s), "gather kernel launch");
   }
   std::map<std::string, std::string> details() const override {
@@ -428,6 +450,7 @@ class KernelGather : public CudaMethod {
         {"loads", std::string(launch_.aligned ? "aligned " : "naive ") + std::to_string(launch_.vector_bytes) + " B"},
         {"grid", std::to_string(launch_.grid)},
         {"block", std::to_string(launch_.block)}};
+    if (c_.method == "zerocopy-sorted") d["order"] = "indices radix-sorted on the GPU inside the timed region, rows written back to their batch positions";
     if (c_.method == "cached-zerocopy") {
       char buf[160];
       snprintf(buf, sizeof buf, "%.6f", looked_up_ ? double(hits_) / double(looked_up_) : 0.0);
@@ -591,6 +614,9 @@ class KernelGather : public CudaMethod {
   std::string where_;
   Lease idx_, host_idx_;
   Lease slot_of_, cache_;
+  Lease sorted_, out_pos_, positions_, sort_temp_;  // zerocopy-sorted
+  size_t sort_temp_bytes_ = 0;
+  int end_bit_ = 1;
   std::vector<int32_t> host_slot_of_;
   uint64_t cache_rows_ = 0, trace_ = 0, hits_ = 0, looked_up_ = 0;
   double cache_build_seconds_ = 0;
@@ -610,7 +636,7 @@ std::unique_ptr<CudaMethod> make_cuda_method_of(const MethodConfig& c, const Hos
   if (c.method == "copy-engine-rows") return std::make_unique<CopyEngineRows>(c, t, pool);
   if (c.method == "copy-engine-batch") return std::make_unique<CopyEngineBatch>(c, t, pool);
   if (c.method == "zerocopy-naive" || c.method == "zerocopy-aligned" || c.method == "device-resident" ||
-      c.method == "uvm" || c.method == "cached-zerocopy")
+      c.method == "uvm" || c.method == "cached-zerocopy" || c.method == "zerocopy-sorted")
     return std::make_unique<KernelGather>(c, t, pool, kernel_vector_bytes(c, t));
   return nullptr;
 }

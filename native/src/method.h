@@ -143,6 +143,8 @@ struct ChunkResult {
 // How many index sets a point rotates through: more for small outputs
 // (cheap to verify), at least 2 so consecutive samples differ.
 int index_set_count(uint64_t out_bytes);
+// The seed of index set k of a point drawn with `seed`.
+uint64_t index_set_seed(uint64_t seed, uint64_t k);
 
 ChunkResult run_chunk(Method& m, const HostTable& t, const MethodConfig& c, IndexSets& sets, const ChunkRequest& r,
                       ThreadPool& pool);

@@ -12,7 +12,7 @@ using Clock = std::chrono::steady_clock;
 static double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 // Set k draws its indices from its own seed, so a rerun reproduces them.
-static uint64_t set_seed(uint64_t seed, uint64_t k) { return mix64(seed ^ mix64(k + 1)); }
+uint64_t index_set_seed(uint64_t seed, uint64_t k) { return mix64(seed ^ mix64(k + 1)); }
 
 int index_set_count(uint64_t out_bytes) {
   const uint64_t budget = 256ull << 20;  // verifying a set reads its output and the table's rows once
@@ -48,7 +48,7 @@ ChunkResult run_chunk(Method& m, const HostTable& t, const MethodConfig& c, Inde
     auto t0 = Clock::now();
     std::vector<int64_t>& idx = sets.idx[k];
     idx.resize(c.batch);
-    generate_indices(c.dist, t.rows(), set_seed(c.seed, uint64_t(k)), idx, pool);
+    generate_indices(c.dist, t.rows(), index_set_seed(c.seed, uint64_t(k)), idx, pool);
     m.load_set(k, idx);
     time.setup += since(t0);
     t0 = Clock::now();

@@ -1,0 +1,246 @@
+#!/usr/bin/env python3
+"""The peer methods of gatherbench: what users run today, driven by the harness.
+
+JSON lines on stdin, one reply line per request on stdout. The harness hands
+the worker its index sets (the same ones the native methods gather); the
+table's bytes are the addon's (table_word of hash.h, recomputed here and
+probed by the harness), so every method gathers the same rows. GPU time is
+taken with torch.cuda.Event; each timed output is compared with its set's
+reference before the time counts. Nothing here imports torch before `hello`
+asks, so a missing torch is a reason, not a crash.
+
+Methods:
+  torch-pageable  feat[idx].to('cuda') with feat a pageable CPU tensor
+  torch-pinned    torch.index_select(feat, 0, idx, out=pinned_buf), then .to('cuda', non_blocking=True)
+  dgl-uva         dgl.utils.gather_pinned_tensor_rows(pinned feat, GPU idx), where dgl imports
+"""
+import base64
+import json
+import os
+import sys
+import time
+
+torch = None
+dgl = None
+STATE = {}
+MASK64 = (1 << 64) - 1
+
+
+def reply(rid, **kw):
+    sys.stdout.write(json.dumps({"id": rid, **kw}) + "\n")
+    sys.stdout.flush()
+
+
+class Refused(Exception):
+    def __init__(self, code, msg):
+        super().__init__(msg)
+        self.code = code
+
+
+def versions():
+    global torch, dgl
+    out = {"python": sys.version.split()[0], "executable": sys.executable}
+    try:
+        import torch as t
+
+        torch = t
+        out["torch"] = t.__version__
+        out["torchCuda"] = t.version.cuda
+        out["cudaAvailable"] = bool(t.cuda.is_available())
+        if out["cudaAvailable"]:
+            out["device"] = t.cuda.get_device_name(0)
+        else:
+            out["cudaReason"] = "torch sees no CUDA device" if t.version.cuda else "torch was built without CUDA"
+    except Exception as e:  # ImportError, or a broken install
+        out["torchReason"] = f"torch does not import: {str(e).splitlines()[0] if str(e) else type(e).__name__}"
+    if torch is not None:
+        try:
+            import dgl as d
+
+            dgl = d
+            out["dgl"] = d.__version__
+        except Exception as e:
+            out["dglReason"] = f"dgl does not import: {str(e).splitlines()[0] if str(e) else type(e).__name__}"
+    return out
+
+
+# ---- the table: word w is mix64(seed ^ (w * 0xD6E8FEB86659FD93)), as in native/src/hash.h
+def _i64(x):
+    x &= MASK64
+    return x - (1 << 64) if x >= 1 << 63 else x
+
+
+def _shr(z, k):
+    # logical shift right on int64 tensors (>> is arithmetic)
+    return (z >> k) & ((1 << (64 - k)) - 1)
+
+
+def table_words(seed, first, count, device):
+    w = torch.arange(first, first + count, dtype=torch.int64, device=device)
+    z = torch.bitwise_xor(w * _i64(0xD6E8FEB86659FD93), _i64(seed))
+    z = z + _i64(0x9E3779B97F4A7C15)
+    z = torch.bitwise_xor(z, _shr(z, 30)) * _i64(0xBF58476D1CE4E5B9)
+    z = torch.bitwise_xor(z, _shr(z, 27)) * _i64(0x94D049BB133111EB)
+    return torch.bitwise_xor(z, _shr(z, 31))
+
+
+INT_OF = {1: "uint8", 2: "int16", 4: "int32", 8: "int64"}
+
+
+def op_table(req):
+    """Builds feat (rows x width elements) with the addon's bytes; returns probe words for the harness."""
+    rows, row_bytes, elem, seed = req["rows"], req["rowBytes"], req["elemBytes"], req["seed"]
+    key = (rows, row_bytes, elem, seed)
+    if STATE.get("table_key") != key:
+        STATE.pop("feat", None)
+        STATE.pop("feat_pinned", None)
+        words = (rows * row_bytes + 7) // 8
+        dev = "cuda" if torch.cuda.is_available() else "cpu"
+        chunk = 1 << 26
+        host = torch.empty(words, dtype=torch.int64)
+        for f in range(0, words, chunk):
+            n = min(chunk, words - f)
+            host[f : f + n].copy_(table_words(seed, f, n, dev))
+        flat = host.view(torch.uint8)[: rows * row_bytes]
+        STATE["feat"] = flat.view(getattr(torch, INT_OF[elem])).view(rows, row_bytes // elem)
+        STATE["table_key"] = key
+    words = STATE["feat"].reshape(-1).view(torch.uint8)
+    probe = {}
+    for w in req.get("probe", []):
+        probe[str(w)] = str(int(words[8 * w : 8 * w + 8].view(torch.int64)[0]) & MASK64)
+    return {"probe": probe}
+
+
+def op_prepare(req):
+    method = req["method"]
+    if method not in ("torch-pageable", "torch-pinned", "dgl-uva"):
+        raise Refused("BAD_ARGUMENT", f"unknown peer method '{method}'")
+    if not torch.cuda.is_available():
+        raise Refused("UNSUPPORTED", "torch sees no CUDA device")
+    if method == "dgl-uva" and dgl is None:
+        raise Refused("UNSUPPORTED", "dgl does not import")
+    torch.cuda.set_device(req.get("device", 0))
+    feat = STATE["feat"]
+    batch = req["batch"]
+    st = {"method": method, "batch": batch, "sets": {}, "flush": req.get("flush", True)}
+    if method == "dgl-uva" and "feat_pinned" not in STATE:
+        STATE["feat_pinned"] = feat.pin_memory()
+    if method == "torch-pinned":
+        st["pinned_buf"] = torch.empty((batch, feat.shape[1]), dtype=feat.dtype).pin_memory()
+    if st["flush"]:  # the native methods' cold flush: max(256 MiB, 4 x L2), written between samples
+        l2 = getattr(torch.cuda.get_device_properties(0), "L2_cache_size", 0)
+        st["flush_buf"] = torch.empty(max(256 << 20, 4 * l2), dtype=torch.uint8, device="cuda")
+    STATE["bench"] = st
+    return {"details": {"table": "pinned (cudaHostRegister by torch)" if method == "dgl-uva" else "pageable CPU tensor", "torch": torch.__version__}}
+
+
+def gather(st, s):
+    m = st["method"]
+    if m == "torch-pageable":
+        return STATE["feat"][s["idx_cpu"]].to("cuda")
+    if m == "torch-pinned":
+        buf = st["pinned_buf"]
+        torch.index_select(STATE["feat"], 0, s["idx_cpu"], out=buf)
+        return buf.to("cuda", non_blocking=True)
+    return dgl.utils.gather_pinned_tensor_rows(STATE["feat_pinned"], s["idx_gpu"])
+
+
+def timed(st, s):
+    e0, e1 = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    e0.record()
+    out = gather(st, s)
+    e1.record()
+    e1.synchronize()  # host-side paths end when their copy has completed on the GPU
+    return out, e0.elapsed_time(e1) / 1e3
+
+
+def op_load(req):
+    st = STATE["bench"]
+    raw = base64.b64decode(req["indices"])
+    idx = torch.frombuffer(bytearray(raw), dtype=torch.int64)
+    if idx.numel() != st["batch"]:
+        raise Refused("BAD_ARGUMENT", f"index set of {idx.numel()} for a batch of {st['batch']}")
+    s = {"idx_cpu": idx, "idx_gpu": idx.to("cuda")}
+    s["ref"] = STATE["feat"][idx].to("cuda")  # what every output of this set must be
+    st["sets"][req["set"]] = s
+    return {}
+
+
+def first_bad_row(out, ref):
+    bad = (out != ref).reshape(out.shape[0], -1).any(dim=1).nonzero()
+    return int(bad[0]) if bad.numel() else -1
+
+
+def op_run(req):
+    """Untimed first run of new sets (verified), then the timed samples, each output compared with its set's reference."""
+    st = STATE["bench"]
+    times, t = [], {"warmup": 0.0, "verify": 0.0, "flush": 0.0, "timed": 0.0}
+    for k in req.get("firstRuns", []):
+        t0 = time.perf_counter()
+        out, _ = timed(st, st["sets"][k])
+        t["warmup"] += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        bad = first_bad_row(out, st["sets"][k]["ref"])
+        t["verify"] += time.perf_counter() - t0
+        if bad >= 0:
+            return {"verification": {"ok": False, "badRow": bad, "detail": f"output row {bad} differs from the table"}, "total": times, "time": t}
+    for k in req["sets"]:
+        s = st["sets"][k]
+        t0 = time.perf_counter()
+        if st["flush"]:
+            st["flush_buf"].zero_()
+            torch.cuda.synchronize()
+        t["flush"] += time.perf_counter() - t0
+        out, secs = timed(st, s)
+        t0 = time.perf_counter()
+        bad = first_bad_row(out, s["ref"])
+        t["verify"] += time.perf_counter() - t0
+        if bad >= 0:
+            return {"verification": {"ok": False, "badRow": bad, "detail": f"timed sample: output row {bad} differs from the table"}, "total": times, "time": t}
+        times.append(secs)
+        t["timed"] += secs
+    return {"verification": {"ok": True}, "total": times, "time": t}
+
+
+def op_soak(req):
+    st = STATE["bench"]
+    keys = list(st["sets"].keys())
+    n, busy, t0, c0 = 0, 0.0, time.perf_counter(), time.process_time()
+    while True:
+        _, secs = timed(st, st["sets"][keys[n % len(keys)]])
+        busy += secs
+        n += 1
+        el = time.perf_counter() - t0
+        if el >= req["seconds"]:
+            break
+    return {"iterations": n, "seconds": el, "busySeconds": busy, "cpuSeconds": time.process_time() - c0}
+
+
+OPS = {"table": op_table, "prepare": op_prepare, "load": op_load, "run": op_run, "soak": op_soak}
+
+
+def main():
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        req = json.loads(line)
+        rid = req.get("id")
+        try:
+            if req["op"] == "hello":
+                reply(rid, ok=True, **versions())
+            elif req["op"] == "close":
+                reply(rid, ok=True)
+                return
+            else:
+                if torch is None:
+                    raise Refused("UNSUPPORTED", "torch is not loaded (say hello first)")
+                reply(rid, ok=True, **OPS[req["op"]](req))
+        except Refused as e:
+            reply(rid, ok=False, code=e.code, error=str(e))
+        except Exception as e:  # a CUDA error, out of memory: this request fails, the worker lives on
+            oom = torch is not None and isinstance(e, getattr(torch.cuda, "OutOfMemoryError", ()))
+            reply(rid, ok=False, code="OOM" if oom else "CUDA", error=f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
+
+
+if __name__ == "__main__":
+    main()
