@@ -7,6 +7,7 @@
 import type { PointResult, RunResults } from '../harness/results/model.js';
 import { ok, workloadKey } from './charts/data.js';
 import type { Finding } from './findings.js';
+import { methodSpec } from '../harness/methods.js';
 
 const f2 = (x: number) => x.toFixed(2);
 const size = (b: number) => (b >= 2 ** 20 ? `${+(b / 2 ** 20).toFixed(2)} MiB` : b >= 1024 ? `${+(b / 1024).toFixed(2)} KiB` : `${b} B`);
@@ -86,4 +87,24 @@ export function cacheFinding(run: RunResults): Finding | undefined {
   }
   const check = sanity.length ? ` Uniform indices, where the hit rate must equal the cached share: largest difference ${(Math.max(...sanity) * 100).toFixed(2)} percentage points.` : '';
   return { title: 'What a GPU hot-row cache buys', text: `${parts.slice(0, 12).join('; ')}${parts.length > 12 ? `; and ${parts.length - 12} more` : ''}.${check}`, chart: 'cache-share' };
+}
+
+/** Per row size: zero-copy (aligned) against the best peer (what users run today) at the same point. */
+export function peerFinding(run: RunResults): Finding | undefined {
+  const peers = ok(run).filter((p) => methodSpec(p.method)?.role === 'peer');
+  if (!peers.length) return undefined;
+  const zc = byWorkload(run, 'zerocopy-aligned');
+  const best = new Map<string, PointResult>();
+  for (const p of peers) {
+    const k = workloadKey(p);
+    if (!best.has(k) || bw(p) > bw(best.get(k)!)) best.set(k, p);
+  }
+  const rows = [...best].filter(([k]) => zc.has(k)).map(([k, peer]) => ({ z: zc.get(k)!, peer }));
+  if (!rows.length) return { title: 'Against what users run today', text: `Peers measured (${[...new Set(peers.map((p) => p.method))].join(', ')}), but no zero-copy point shares their workload.`, chart: 'bandwidth-by-width' };
+  rows.sort((a, b) => a.z.derived.rowBytes - b.z.derived.rowBytes || Number(a.z.axes.batch) - Number(b.z.axes.batch));
+  const text = rows
+    .slice(0, 16)
+    .map(({ z, peer }) => `${size(z.derived.rowBytes)} rows, batch ${z.axes.batch}: zero-copy ${f2(bw(z))} GB/s vs ${peer.method} ${f2(bw(peer))} (${f2(bw(z) / bw(peer))}x)`)
+    .join('; ');
+  return { title: 'Against what users run today', text: `Zero-copy (aligned) against the best peer measured at the same point: ${text}${rows.length > 16 ? `; and ${rows.length - 16} more` : ''}.`, chart: 'bandwidth-by-width' };
 }

@@ -32,6 +32,8 @@ const skip = (src) => !/\.(map|ts|mts|cts)$/.test(src);
 for (const f of ['package.json', 'bin', 'dist', 'scenarios'])
   cpSync(path.join(root, f), path.join(dir, f), { recursive: true, filter: skip });
 cpSync(path.join(root, 'build/Release/gatherbench.node'), path.join(dir, 'build/Release/gatherbench.node'));
+// The peer methods' Python worker runs from the package, not from dist/.
+cpSync(path.join(root, 'harness/peers/torch_worker.py'), path.join(dir, 'harness/peers/torch_worker.py'));
 
 // The runtime dependency closure, resolved the way Node would from the root.
 function packageDirOf(name, from) {

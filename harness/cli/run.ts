@@ -36,8 +36,9 @@ export interface RunOptions {
   flush?: boolean;
   /** the Python interpreter of the peer methods (else $GATHERBENCH_PYTHON, else python3) */
   python?: string;
-  /** for tests: a stand-in peer worker script */
+  /** for tests: a stand-in peer worker script, and how long it may take to answer */
   peerScript?: string;
+  peerTimeoutMs?: number;
   report?: boolean;
   history?: string;
   /** for tests: the addon (e.g. one whose calls are watched), a progress sink and an abort signal instead of SIGINT */
@@ -115,7 +116,7 @@ export async function runCommand(ref: string | undefined, o: RunOptions = {}): P
   const build = addon.buildInfo();
   const cuda = build.cuda ? addon.cudaInfo() : undefined;
   // The peer worker is asked only where the scenario has peer methods (its Python import of torch takes seconds).
-  const peers = (await wantsPeers(ref, o)) ? await PeerSession.open({ python: o.python, script: o.peerScript }) : undefined;
+  const peers = (await wantsPeers(ref, o)) ? await PeerSession.open({ python: o.python, script: o.peerScript, timeoutMs: o.peerTimeoutMs }) : undefined;
   const avail = availability(addon, undefined, cuda, peers?.info);
 
   let dir: string;

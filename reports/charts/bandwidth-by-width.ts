@@ -11,7 +11,8 @@ import type { RunResults } from '../../harness/results/model.js';
  */
 export function gpuPathRows(run: RunResults): ChartRow[] {
   let rows = chartRows(run);
-  if (rows.some((r) => methodSpec(r.method)?.backend === 'cuda')) rows = rows.filter((r) => methodSpec(r.method)?.backend === 'cuda');
+  // the GPU paths: gatherbench's CUDA methods and the peers (PyTorch, DGL)
+  if (rows.some((r) => methodSpec(r.method)?.backend === 'cuda')) rows = rows.filter((r) => methodSpec(r.method)?.backend !== 'host');
   if (new Set(rows.map((r) => r.contention)).size > 1) rows = rows.filter((r) => r.contention === 0);
   return rows;
 }
@@ -59,6 +60,8 @@ export function bandwidthByWidth(run: RunResults): Chart | undefined {
               y: { field: 'bandwidth', type: 'quantitative', scale: { type: 'log' }, title: 'GB/s' },
               color: { field: 'series', type: 'nominal', title: 'method', scale: seriesScale(run, rows.map((r) => r.series)) },
               ...(distributions ? { strokeDash: { field: 'distribution', type: 'nominal', title: 'indices', scale: dashScale(rows) } } : {}),
+              // what users run today (PyTorch, DGL) drawn apart from gatherbench's own paths
+              ...(rows.some((r) => r.who === 'peer') ? { shape: { field: 'who', type: 'nominal', title: null, scale: { domain: ['gatherbench', 'peer'], range: ['circle', 'triangle-up'] } } } : {}),
               detail: { field: 'label' },
               tooltip: [{ field: 'series', title: 'method' }, { field: 'width' }, { field: 'batch' }, { field: 'dtype' }, { field: 'table' }, { field: 'distribution' }, { field: 'contention' }, { field: 'bandwidth', format: '.2f', title: 'GB/s' }, { field: 'ci', title: 'precision' }, { field: 'medianUs', format: '.1f', title: 'median µs' }],
             },

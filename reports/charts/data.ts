@@ -25,6 +25,8 @@ export interface ChartRow {
   ci: string;
   /** false where too few samples gave no confidence interval */
   precise: boolean;
+  /** 'peer' for what users run today (PyTorch, DGL), 'gatherbench' for the harness's own paths */
+  who: 'gatherbench' | 'peer';
 }
 
 /** Axes every method shares: points that agree on these are the same workload. */
@@ -76,6 +78,7 @@ export function chartRows(run: RunResults): ChartRow[] {
     medianUs: p.stats!.median * 1e6,
     ci: ciLabel(p.stats),
     precise: hasCi(p.stats),
+    who: methodSpec(p.method)?.role === 'peer' ? 'peer' : 'gatherbench',
   }));
 }
 
@@ -103,7 +106,8 @@ export function speedups(run: RunResults): SpeedupRow[] {
   const rows = chartRows(run);
   return ok(run).flatMap((p, i) => {
     const b = baseBy.get(workloadKey(p));
-    if (!b || p.method === base || methodSpec(p.method)?.backend !== backend) return [];
+    const own = methodSpec(p.method)?.backend;
+    if (!b || p.method === base || (own !== backend && !(backend === 'cuda' && own === 'peer'))) return [];
     return [{ ...rows[i], baseline: base, speedup: b.stats!.median / p.stats!.median }];
   });
 }

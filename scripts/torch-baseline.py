@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""A plain PyTorch timing of the two calls gatherbench's torch peers make, with nothing of gatherbench in it:
+the check that the peers' numbers are PyTorch's (they should agree within 10% on the same machine and shapes).
+
+  python3 scripts/torch-baseline.py [--rows-bytes 8GiB] [--widths 512,1024] [--batches 16384,131072]
+
+For each width (fp32 elements) and batch: a random-valued int32 table in pageable CPU memory, uniform random
+indices (a fresh set per sample), CUDA events around the call, 5 warm-up calls, the median of 30, output
+checked against the table. Prints one line per shape: GB/s of useful bytes for both calls.
+"""
+import argparse
+import statistics
+
+import torch
+
+
+def size(s):
+    units = {"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30}
+    for u, m in units.items():
+        if s.endswith(u):
+            return int(float(s[: -len(u)]) * m)
+    return int(s)
+
+
+def time_call(fn, idx_sets, ref_of):
+    e0, e1 = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    times = []
+    for i, idx in enumerate(idx_sets):
+        e0.record()
+        out = fn(idx)
+        e1.record()
+        e1.synchronize()
+        if i < 3 and not torch.equal(out.cpu(), ref_of(idx)):
+            raise SystemExit("output differs from the table")
+        if i >= 5:
+            times.append(e0.elapsed_time(e1) / 1e3)
+    return statistics.median(times)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows-bytes", default="8GiB")
+    ap.add_argument("--widths", default="512,1024")
+    ap.add_argument("--batches", default="16384,131072")
+    a = ap.parse_args()
+    for width in map(int, a.widths.split(",")):
+        rows = size(a.rows_bytes) // (4 * width)
+        feat = torch.randint(-(2**31), 2**31 - 1, (rows, width), dtype=torch.int32)
+        for batch in map(int, a.batches.split(",")):
+            sets = [torch.randint(0, rows, (batch,), dtype=torch.int64) for _ in range(35)]
+            pinned = torch.empty((batch, width), dtype=torch.int32).pin_memory()
+
+            def pageable(idx):
+                return feat[idx].to("cuda")
+
+            def tuned(idx):
+                torch.index_select(feat, 0, idx, out=pinned)
+                return pinned.to("cuda", non_blocking=True)
+
+            gb = batch * width * 4 / 1e9
+            t_page = time_call(pageable, sets, lambda i: feat[i])
+            t_pin = time_call(tuned, sets, lambda i: feat[i])
+            print(f"width {width} ({width * 4} B rows) batch {batch}: torch-pageable {gb / t_page:.2f} GB/s, torch-pinned {gb / t_pin:.2f} GB/s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,105 @@
+/** The peer methods without torch or a GPU: a stand-in worker speaks the protocol; the real worker says why it cannot. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { runCommand } from '../harness/cli/run.js';
+import { loadRun } from '../harness/results/store.js';
+import { PlainProgress } from '../harness/runner/progress.js';
+import { PeerSession, WORKER_SCRIPT } from '../harness/peers/session.js';
+import { packageRoot } from '../harness/paths.js';
+import { scenarioFile, tmpDir } from './helpers.js';
+
+const STANDIN = path.join(packageRoot, 'test', 'fixtures', 'stand-in-worker.mjs');
+const SCENARIO = `
+name: peers
+methods: [torch-pageable, torch-pinned, host-memcpy]
+axes: { width: [16], batch: [256], table: ["5000 rows"] }
+sampling: { warmup: 1, minSamples: 5, maxSamples: 20, budget: 100ms, precision: 0.05 }
+telemetry: { window: 0, idle: 0 }
+`;
+const quiet = () => undefined;
+const ENV = ['STANDIN_CRASH_ON', 'STANDIN_HANG_ON', 'STANDIN_BAD_TABLE', 'STANDIN_BAD_ROW'];
+afterEach(() => {
+  for (const k of ENV) delete process.env[k];
+});
+
+async function run(extra: Record<string, unknown> = {}) {
+  const out = tmpDir();
+  const code = await runCommand(scenarioFile(SCENARIO), { out, log: quiet, progress: new PlainProgress(quiet), python: process.execPath, peerScript: STANDIN, ...extra });
+  return { code, run: loadRun(path.join(out, readdirSync(out)[0])).run };
+}
+
+describe('peer methods through a worker', () => {
+  it('measure like any method: the harness hands the index sets, the worker times and verifies', async () => {
+    const { code, run: r } = await run();
+    expect(code).toBe(0);
+    const peer = r.points.filter((p) => p.method.startsWith('torch-'));
+    expect(peer).toHaveLength(2);
+    for (const p of peer) {
+      expect(p.status).toBe('ok');
+      expect(p.details.peer).toMatch(/torch 0\.0-standin/);
+      expect(p.verification!.checkedSamples).toBe(p.samples.total.length);
+      expect(p.stats!.median).toBeGreaterThan(0.9e-4);
+    }
+    expect(r.points.find((p) => p.method === 'host-memcpy')!.status).toBe('ok');
+  });
+
+  it('a worker that dies fails its points with its stderr, and the run goes on', async () => {
+    process.env.STANDIN_CRASH_ON = 'run';
+    const { code, run: r } = await run();
+    expect(code).toBe(1);
+    expect(r.status).toBe('complete');
+    const peer = r.points.filter((p) => p.method.startsWith('torch-'));
+    expect(peer.every((p) => p.status === 'failed' && /exited with code 3; its stderr: stand-in: boom on run/.test(p.reason!))).toBe(true);
+    expect(r.points.find((p) => p.method === 'host-memcpy')!.status).toBe('ok');
+  });
+
+  it('a worker that hangs is stopped and its point fails; the next point gets a fresh worker', async () => {
+    process.env.STANDIN_HANG_ON = 'run';
+    const { run: r } = await run({ peerTimeoutMs: 500 });
+    const peer = r.points.filter((p) => p.method.startsWith('torch-'));
+    expect(peer.every((p) => p.status === 'failed' && /did not answer 'run' within/.test(p.reason!))).toBe(true);
+  });
+
+  it('a table that is not the addon\'s, or a wrong row, is never timed', async () => {
+    process.env.STANDIN_BAD_TABLE = '1';
+    const bad = (await run()).run.points.filter((p) => p.method.startsWith('torch-'));
+    expect(bad.every((p) => p.status === 'failed' && /table differs from the addon's at word 0/.test(p.reason!))).toBe(true);
+    delete process.env.STANDIN_BAD_TABLE;
+    process.env.STANDIN_BAD_ROW = '1';
+    const row = (await run()).run.points.filter((p) => p.method.startsWith('torch-'));
+    expect(row.every((p) => p.status === 'failed' && /output row 3 differs/.test(p.reason!) && p.samples.total.length === 0)).toBe(true);
+  });
+});
+
+describe('where the peers cannot run', () => {
+  it('say why: no such interpreter, or no torch', async () => {
+    const none = await PeerSession.open({ python: '/nonexistent/python' });
+    expect(none.info.reasons['torch-pageable']).toMatch(/no usable Python at '\/nonexistent\/python'.*could not start/);
+    // the real worker, under a Python without torch: its import fails, the worker says so
+    const s = await PeerSession.open({ python: 'python3', script: WORKER_SCRIPT });
+    await s.close();
+    if (!s.info.torch) expect(s.info.reasons['torch-pinned']).toMatch(/torch does not import|no usable Python/);
+  });
+
+  it('skip the peer points with the reason and measure the rest', async () => {
+    const { code, run: r } = await run({ python: '/nonexistent/python', peerScript: undefined });
+    expect(code).toBe(0);
+    expect(r.unavailable.map((u) => u.method).sort()).toEqual(['torch-pageable', 'torch-pinned']);
+    expect(r.points.map((p) => p.method)).toEqual(['host-memcpy']);
+  });
+});
+
+describe('reports', () => {
+  it('draw peers apart and state zero-copy against the best peer per row size', async () => {
+    const { peerFinding } = await import('../reports/findings-beyond.js');
+    const { runCharts } = await import('../reports/charts/index.js');
+    const { fakeRun, point } = await import('./fixtures.js');
+    const at = (method: string, us: number) => point(`${method} x`, [us * 1e-6, us * 1e-6, us * 1e-6], { method, device: 'GPU', axes: { width: '1024', dtype: 'fp32', batch: '16384', table: '8GiB', distribution: 'uniform' } });
+    const r = fakeRun([at('zerocopy-aligned', 100), at('torch-pinned', 250), at('torch-pageable', 600)], { gpu: 'H100' });
+    expect(peerFinding(r)!.text).toMatch(/16384: zero-copy 0\.66 GB\/s vs torch-pinned 0\.26 \(2\.50x\)/);
+    const bw = runCharts(r).find((c) => c.id === 'bandwidth-by-width')!.spec as { data: { values: { method: string; who: string }[] } };
+    expect(bw.data.values.find((x) => x.method === 'torch-pinned')!.who).toBe('peer');
+    expect(JSON.stringify(bw)).toContain('triangle-up');
+  });
+});
