@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Everything the open issues still need from an H100, in two device calls of under 10 minutes each.
+#   part 1: scripts/gpu-next-session.sh <bundle dir> <old bundle dir> 1   (timed region, loop, selftest of every method)
+#   part 2: scripts/gpu-next-session.sh <bundle dir> <old bundle dir> 2   (new paths, peers, gate runs)
+# Runs and logs land in $OUT as few archives (the lent machine returns at most 8 files).
+set -uo pipefail
+b=${1:?bundle dir}; old=${2:?old bundle dir}; part=${3:?part 1 or 2}
+gb="$b/gatherbench"; out=${OUT:-/tmp/gb-out}; res=/tmp/gb-runs; mkdir -p "$out" "$res"
+say() { echo "== $*"; }
+timed() { local name=$1; shift; /usr/bin/time -f "$name: %e s" "$@" > "$out/$name.txt" 2>&1; echo "$name: exit $?"; tail -n 2 "$out/$name.txt"; }
+if [ "$part" = 1 ]; then
+  say "timed region: selftest (all methods), sampled path, cliff cold/warm/old, fault, corruption"
+  OUT="$out/check" bash "$(dirname "$0")/check-timed-region.sh" "$b" "$old" > "$out/check.txt" 2>&1; tail -n 12 "$out/check.txt"
+  say "issue 11: pytorch-direct and characterize with the final build"
+  timed pytorch-direct "$gb" run pytorch-direct -o "$res" --methods host-gather-copy,host-memcpy,pinned-memcpy,cpu-gather-memcpy,zerocopy-naive,zerocopy-aligned,device-resident,uvm
+  timed characterize "$gb" run characterize -o "$res"
+else
+  say "issue 14: kv-cache and feature-cache"
+  timed kv-cache "$gb" run kv-cache -o "$res"
+  timed feature-cache "$gb" run feature-cache -o "$res"
+  say "issue 15: peers (python3 with torch on the GPU host) and the standalone PyTorch timing"
+  timed peers "$gb" run peers -o "$res"
+  timed torch-baseline python3 "$(dirname "$0")/torch-baseline.py"
+  say "issue 13: nightly runs of unchanged code and two slowed by 10%, through gate-study"
+  timed gate bash "$(dirname "$0")/check-gate.sh" "$gb" "$res/gate" 8
+fi
+tar -C "$res" -czf /tmp/runs.tgz . && mv /tmp/runs.tgz "$out/runs-part$part.tgz"
+tar -C "$out" -czf /tmp/logs.tgz --exclude 'runs-part*' . && mv /tmp/logs.tgz "$out/logs-part$part.tgz"
+find "$out" -mindepth 1 ! -name '*.tgz' -delete
