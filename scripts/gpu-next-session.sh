@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Everything the open issues still need from an H100, in two device calls of under 10 minutes each.
+# Everything the open issues still need from an H100, in three device calls (each should stay under 10 minutes;
+# time part 1 first and adjust).
 #   part 1: scripts/gpu-next-session.sh <bundle dir> <old bundle dir> 1   (timed region, loop, selftest of every method)
-#   part 2: scripts/gpu-next-session.sh <bundle dir> <old bundle dir> 2   (new paths, peers, gate runs)
+#   part 2: scripts/gpu-next-session.sh <bundle dir> <old bundle dir> 2   (copy engines, cache, peers)
+#   part 3: scripts/gpu-next-session.sh <bundle dir> <old bundle dir> 3   (8 nightly runs + 2 slowed through gate-study)
 # Runs and logs land in $OUT as few archives (the lent machine returns at most 8 files).
 set -uo pipefail
 b=${1:?bundle dir}; old=${2:?old bundle dir}; part=${3:?part 1 or 2}
@@ -14,13 +16,14 @@ if [ "$part" = 1 ]; then
   say "issue 11: pytorch-direct and characterize with the final build"
   timed pytorch-direct "$gb" run pytorch-direct -o "$res" --methods host-gather-copy,host-memcpy,pinned-memcpy,cpu-gather-memcpy,zerocopy-naive,zerocopy-aligned,device-resident,uvm
   timed characterize "$gb" run characterize -o "$res"
-else
+elif [ "$part" = 2 ]; then
   say "issue 14: kv-cache and feature-cache"
   timed kv-cache "$gb" run kv-cache -o "$res"
   timed feature-cache "$gb" run feature-cache -o "$res"
   say "issue 15: peers (python3 with torch on the GPU host) and the standalone PyTorch timing"
   timed peers "$gb" run peers -o "$res"
   timed torch-baseline python3 "$(dirname "$0")/torch-baseline.py"
+else
   say "issue 13: nightly runs of unchanged code and two slowed by 10%, through gate-study"
   timed gate bash "$(dirname "$0")/check-gate.sh" "$gb" "$res/gate" 8
 fi

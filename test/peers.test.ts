@@ -103,3 +103,13 @@ describe('reports', () => {
     expect(JSON.stringify(bw)).toContain('triangle-up');
   });
 });
+
+describe('no worker left behind', () => {
+  it('a run with nothing measurable ends at once, though it asked a worker', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const bin = path.join(packageRoot, 'bin', 'gatherbench.js');
+    const r = spawnSync(process.execPath, [bin, 'run', scenarioFile('name: x\nmethods: [torch-pinned]\naxes: { width: [4], batch: [8], table: ["100 rows"] }\n'), '-o', tmpDir(), '--python', '/nonexistent/python'], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/nothing to measure on this machine \(torch-pinned: no usable Python/);
+  });
+});

@@ -56,7 +56,11 @@ export class PeerSession {
 
   private constructor(readonly info: PeerInfo, private readonly o: Required<Omit<PeerOptions, 'python'>> & { python: string }) {}
 
-  /** Starts a worker and asks what it has; never throws: a missing Python or torch becomes the reasons. */
+  /**
+   * Asks a worker what its Python has, then lets it go (the first peer point starts the worker it gathers
+   * with), so no error between here and the sweep can leave a worker behind. Never throws: a missing Python
+   * or torch becomes the reasons.
+   */
   static async open(o: PeerOptions = {}): Promise<PeerSession> {
     const opts = { python: pythonInterpreter(o.python), script: o.script ?? WORKER_SCRIPT, timeoutMs: o.timeoutMs ?? 120_000 };
     const s = new PeerSession({ interpreter: opts.python, reasons: {} }, opts);
@@ -66,8 +70,8 @@ export class PeerSession {
       s.info.reasons = reasonsOf(h);
     } catch (e) {
       s.info.reasons = reasonsOf(undefined, `no usable Python at '${opts.python}' (--python or GATHERBENCH_PYTHON): ${(e as Error).message}`);
-      s.worker?.kill();
     }
+    await s.close();
     return s;
   }
 

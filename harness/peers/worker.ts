@@ -56,6 +56,10 @@ export class PeerWorker {
     this.proc.on('exit', (code, signal) => gone(signal ? `was killed (${signal})` : `exited with code ${code}`));
     this.proc.on('error', (e) => gone(`could not start: ${e.message}`));
     this.proc.stdin.on('error', () => undefined); // a dead worker's pipe: reported through 'exit'
+    // gatherbench never leaves a worker behind, however it ends
+    const reap = () => this.proc.kill('SIGKILL');
+    process.once('exit', reap);
+    this.proc.once('exit', () => process.off('exit', reap));
   }
 
   get alive(): boolean {
