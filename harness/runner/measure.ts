@@ -10,7 +10,7 @@ import { nativeErrorCode, type Addon, type NativeBench, type NativeTable, type P
 import type { Case } from '../scenario/expand.js';
 import type { Sampling } from '../scenario/schema.js';
 import type { PointResult } from '../results/model.js';
-import { emptyTiming, type Timing } from '../results/timing.js';
+import { closeTiming, emptyTiming } from '../results/timing.js';
 import { summarize } from '../stats/summary.js';
 import { nextChunk, stopReason } from './stopping.js';
 import { methodSpec } from '../methods.js';
@@ -43,6 +43,8 @@ export function basePoint(c: Case, device: string): PointResult {
 }
 
 const SKIP_CODES = new Set(['OOM', 'UNSUPPORTED', 'BAD_ARGUMENT']);
+/** The parts of a chunk's wall time the addon (or a peer worker) accounts for. */
+const CHUNK_PARTS = ['timed', 'setup', 'warmup', 'verify', 'flush', 'launch'] as const;
 
 /**
  * The telemetry window of a point: a quarter of its timed seconds, at least
@@ -104,12 +106,7 @@ async function measureWith(addon: Addon, table: NativeTable, c: Case, o: Measure
     return { ...point, status: SKIP_CODES.has(code) ? 'skipped' : 'failed', reason: (e as Error).message };
   }
   timing.setupSeconds += since(t0);
-  const finish = (p: PointResult): PointResult => {
-    timing.wallSeconds = since(t0);
-    const known = timing.timedSeconds + timing.setupSeconds + timing.warmupSeconds + timing.verifySeconds + timing.flushSeconds + timing.launchSeconds + timing.telemetrySeconds;
-    timing.otherSeconds = Math.max(0, timing.wallSeconds - known);
-    return { ...p, timing };
-  };
+  const finish = (p: PointResult): PointResult => ({ ...p, timing: closeTiming(timing, since(t0)) });
   try {
     const total: number[] = [], gather: number[] = [], copy: number[] = [];
     let rowsVerified = 0, checksums = 0;
@@ -119,13 +116,7 @@ async function measureWith(addon: Addon, table: NativeTable, c: Case, o: Measure
       if (o.signal.aborted) return undefined;
       const elapsed = since(tSampling);
       const chunk = await bench.run({ firstSample: total.length, samples: nextChunk(total.length, elapsed, o.sampling, timing.timedSeconds), warmup: total.length === 0 ? o.sampling.warmup : 0 });
-      const ct = chunk.time;
-      timing.timedSeconds += ct.timed;
-      timing.setupSeconds += ct.setup;
-      timing.warmupSeconds += ct.warmup;
-      timing.verifySeconds += ct.verify;
-      timing.flushSeconds += ct.flush;
-      timing.launchSeconds += ct.launch;
+      for (const k of CHUNK_PARTS) timing[`${k}Seconds`] += chunk.time[k];
       rowsVerified += chunk.verification.rowsVerified;
       checksums += chunk.checksums;
       mode = chunk.verification.mode || mode;
@@ -167,8 +158,8 @@ async function measureWith(addon: Addon, table: NativeTable, c: Case, o: Measure
         stats,
         phases,
         bandwidth: { median: gb / stats.median, ciLow: gb / stats.ciHigh, ciHigh: gb / stats.ciLow },
-        // every GPU of a multi-GPU point gathers a batch
-        rowsPerSecond: (c.values.batch * (c.derived.usefulBytes / (c.values.batch * c.derived.rowBytes))) / stats.median,
+        // rows of every GPU (useful bytes count each GPU's batch)
+        rowsPerSecond: c.derived.usefulBytes / c.derived.rowBytes / stats.median,
         samples: { total, ...(phases.gather ? { gather } : {}), ...(phases.copy ? { copy } : {}) },
         verification: { mode, rowsVerified, checkedSamples: checksums },
         stop: { reason, samples: total.length, seconds: samplingSeconds },
