@@ -8,9 +8,10 @@ import type { PointResult, RunResults } from '../harness/results/model.js';
 import { ok, workloadKey } from './charts/data.js';
 import type { Finding } from './findings.js';
 import { methodSpec } from '../harness/methods.js';
+import { formatBytes } from '../harness/units.js';
+import { f2 } from './format.js';
 
-const f2 = (x: number) => x.toFixed(2);
-const size = (b: number) => (b >= 2 ** 20 ? `${+(b / 2 ** 20).toFixed(2)} MiB` : b >= 1024 ? `${+(b / 1024).toFixed(2)} KiB` : `${b} B`);
+const size = formatBytes;
 const bw = (p: PointResult) => p.bandwidth!.median;
 
 /** Points of `method` by workload (width, dtype, batch, table, distribution, contention). */

@@ -8,6 +8,7 @@ import type { PointResult, RunResults } from '../harness/results/model.js';
 import { alignmentGains, baselineMethod, ceilingMethod, ok, variantOf, workloadKey } from './charts/data.js';
 import { FLAG_ERROR, modelRun } from '../harness/model/model.js';
 import { cacheFinding, copyEngineFinding, peerFinding } from './findings-beyond.js';
+import { f2, spanOf } from './format.js';
 
 export interface Finding {
   title: string;
@@ -16,12 +17,6 @@ export interface Finding {
   chart: string;
 }
 
-const f2 = (x: number) => x.toFixed(2);
-/** "0.98-1.06x", or one figure where the span is a single value ("1.07x", never "1.07-1.07x"). */
-export function spanOf(xs: number[], unit = '', fmt = f2): string {
-  const lo = fmt(Math.min(...xs)), hi = fmt(Math.max(...xs));
-  return lo === hi ? `${lo}${unit}` : `${lo}-${hi}${unit}`;
-}
 const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
 /** The method's points in their default form, without background contention. */
 const plain = (run: RunResults, method: string) => ok(run).filter((p) => p.method === method && variantOf(p) === '' && Number(p.axes.contention ?? 0) === 0);
