@@ -46,7 +46,7 @@ export async function main(argv: string[], log: (l: string) => void = (l) => pro
     .option('-o, --out <dir>', 'root folder for run directories', 'results')
     .option('--resume <dir>', 'finish an interrupted run in <dir> (its own scenario is used)')
     .option('--methods <list>', 'comma-separated methods to run instead of the scenario\'s')
-    .option('--budget <duration>', "override the scenario's time budget per point, e.g. 500ms")
+    .option('--budget <duration>', "override the scenario's time budget per point, e.g. 500ms (0: minSamples only)")
     .option('--no-flush', 'warm samples: no GPU cache and translation flush between samples (sampling.flush: false)')
     .option('--only <file>', 'measure only the point ids listed in this file, one per line')
     .option('--python <interpreter>', 'the Python (with torch, and dgl where installed) of the peer methods; default $GATHERBENCH_PYTHON, else python3')
