@@ -103,7 +103,11 @@ double CudaMethod::finish(const LaunchGate& gate) {
   if (gate.timed_out())
     throw Error("CUDA", "the launch gate timed out: queueing a sample took longer than " +
                             std::to_string(LaunchGate::kTimeoutNs / 1000000000) + " s");
-  return last_seconds_ = elapsed(e0_.e, e1_.e);
+  const double s = elapsed(e0_.e, e1_.e);
+  // The work's own time, the planted delay taken out: a relative slowdown must not compound.
+  last_work_seconds_ = std::max(0.0, s - planted_ns_ * 1e-9);
+  planted_ns_ = 0;
+  return s;
 }
 
 Sample CudaMethod::run(int slot, const std::vector<int64_t>&) {
@@ -116,9 +120,11 @@ Sample CudaMethod::run(int slot, const std::vector<int64_t>&) {
   return Sample{s, NAN, NAN};
 }
 
+// GATHERBENCH_TEST_SLOWDOWN_PCT stretches a sample by p% of the previous sample's own work (the GPU cannot
+// know this sample's before it ends); GATHERBENCH_TEST_SLOWDOWN_US adds a fixed spin.
 void CudaMethod::planted_delay() {
-  const double ns = test_slowdown_us() * 1e3 + last_seconds_ * 1e9 * test_slowdown_pct() / 100;
-  if (ns > 0) check(launch_delay(uint64_t(ns), stream_.s), "delay kernel");
+  planted_ns_ = test_slowdown_us() * 1e3 + last_work_seconds_ * 1e9 * test_slowdown_pct() / 100;
+  if (planted_ns_ > 0) check(launch_delay(uint64_t(planted_ns_), stream_.s), "delay kernel");
 }
 
 double CudaMethod::elapsed(cudaEvent_t a, cudaEvent_t b) {

@@ -47,7 +47,8 @@ class CudaMethod : public Method {
   LaunchGate gate_;
   Lease out_, sum_, host_out_;
   int gpu_index_ = -1;
-  double last_seconds_ = 0;
+  double last_work_seconds_ = 0;  // the last sample's time without its planted delay
+  double planted_ns_ = 0;         // the delay planted in the sample being queued
 };
 
 std::unique_ptr<CudaMethod> make_cuda_method_of(const MethodConfig& c, const HostTable& t, ThreadPool& pool);
