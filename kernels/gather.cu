@@ -191,14 +191,14 @@ cudaError_t resolve_grid(GatherLaunch& l, int device) {
   cudaError_t e = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device);
   if (e == cudaSuccess) e = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, k, l.block, 0);
   if (e != cudaSuccess) return e;
-  const int64_t groups_per_block = l.block_per_row ? 1 : l.block / 32;
+  const int64_t groups_per_block = l.block_per_row ? 1 : l.block / (l.subwarp ? l.subwarp : 32);
   const int64_t needed = (l.n + groups_per_block - 1) / groups_per_block;
   l.grid = int(std::max<int64_t>(1, std::min<int64_t>(int64_t(sms) * std::max(per_sm, 1), needed)));
   return cudaSuccess;
 }
 
 cudaError_t launch_gather(const GatherLaunch& l, cudaStream_t stream) {
-  const int group = l.block_per_row ? l.block : 32;
+  const int group = l.block_per_row ? l.block : l.subwarp ? l.subwarp : 32;
   if (l.n == 0) return cudaSuccess;
   // The cached and scatter kernels always use the aligned mapping.
   const Kind k = kind_of(l);

@@ -22,7 +22,10 @@ struct GatherLaunch {
   //        request straddles two 128-byte segments.
   bool aligned = true;
   int vector_bytes = 4;        // 2, 4, 8 or 16; a multiple of elem_bytes
-  bool block_per_row = false;  // false: one warp per row
+  bool block_per_row = false;  // false: one warp per row (or a sub-warp group, below)
+  // Threads per row when neither a warp nor a block: a power of two under 32
+  // (short rows in device memory: several rows per warp in flight). 0: unused.
+  int subwarp = 0;
   int block = 256;
   int grid = 0;  // 0: as many blocks as fit on the device at once
   // A GPU-side cache of hot rows (cached-zerocopy): where slot_of[r] >= 0,

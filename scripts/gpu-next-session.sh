@@ -16,6 +16,8 @@ if [ "$part" = 1 ]; then
   say "issue 11: pytorch-direct and characterize with the final build"
   timed pytorch-direct "$gb" run pytorch-direct -o "$res" --methods host-gather-copy,host-memcpy,pinned-memcpy,cpu-gather-memcpy,zerocopy-naive,zerocopy-aligned,device-resident,uvm
   timed characterize "$gb" run characterize -o "$res"
+  say "issue 12 item 16: device-resident small rows, warp per row against sub-warp groups"
+  timed device-small-rows "$gb" run device-small-rows -o "$res"
 elif [ "$part" = 2 ]; then
   say "issue 14: kv-cache and feature-cache"
   timed kv-cache "$gb" run kv-cache -o "$res"

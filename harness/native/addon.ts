@@ -87,7 +87,7 @@ export interface PrepareOptions {
   distribution: DistributionSpec;
   seed: number;
   device?: number;
-  mapping?: 'warp' | 'block';
+  mapping?: 'warp' | 'block' | 'subwarp';
   vectorBytes?: number;
   block?: number;
   grid?: number;

@@ -13,7 +13,7 @@ export const BATCHES = [1, 7, 4096];
 /** Fewer rows than the largest batch: the sweep wraps, covering every row and repeating some. */
 export const TABLE_ROWS = 3000;
 export const VECTORS = ['elem', 4, 8, 16] as const;
-export const MAPPINGS = ['warp', 'block'] as const;
+export const MAPPINGS = ['warp', 'block', 'subwarp'] as const;
 
 export interface SelftestCase {
   method: string;
@@ -55,8 +55,16 @@ export function selftestCases(methods: string[]): SelftestCase[] {
 
 /** Why the kernel cannot run a case (the native layer must agree), or undefined. */
 export function expectedUnsupported(c: SelftestCase): string | undefined {
-  if (!kernelMethods().has(c.method) || c.vector === 'elem') return undefined;
+  if (!kernelMethods().has(c.method)) return undefined;
   const elem = DTYPES[c.dtype];
+  if (c.mapping === 'subwarp') {
+    if (c.method !== 'device-resident' && c.method !== 'uvm') return 'subwarp is for gathers from GPU memory';
+    const v = c.vector === 'elem' ? elem : c.vector;
+    if (c.vector !== 'elem' && (c.vector < elem || c.vector % elem !== 0)) return 'vector narrower than an element';
+    if ((c.width * elem) % v !== 0) return 'row not a multiple of the vector';
+    return undefined;
+  }
+  if (c.vector === 'elem') return undefined;
   if (c.vector < elem || c.vector % elem !== 0) return 'vector narrower than an element';
   if (c.method === 'zerocopy-naive' && (c.width * elem) % c.vector !== 0) return 'row not a multiple of the vector';
   return undefined;

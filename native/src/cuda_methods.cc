@@ -401,6 +401,21 @@ class KernelGather : public CudaMethod {
     launch_.aligned = m != "zerocopy-naive";
     launch_.vector_bytes = vector_bytes;
     launch_.block_per_row = c.mapping == "block";
+    if (c.mapping == "subwarp") {
+      // Lane i reads vector i of a row (no 128-byte alignment: device memory has no PCIe segments), and a
+      // group is the fewest lanes (a power of two) that cover a row in one vector each, so a warp keeps
+      // several short rows in flight. An experiment on the device-resident "upper bound" for small rows.
+      if (m != "device-resident" && m != "uvm")
+        throw Error("UNSUPPORTED", "mapping 'subwarp' is for gathers from GPU memory (device-resident, uvm)");
+      if (t.row_bytes() % uint64_t(vector_bytes) != 0)
+        throw Error("UNSUPPORTED", "mapping 'subwarp' reads whole " + std::to_string(vector_bytes) + "-byte vectors: rows of " +
+                                       std::to_string(t.row_bytes()) + " B are not a multiple");
+      const uint64_t vectors = (t.row_bytes() + uint64_t(vector_bytes) - 1) / uint64_t(vector_bytes);
+      int g = 1;
+      while (g < 32 && uint64_t(g) < vectors) g *= 2;
+      launch_.subwarp = g;
+      launch_.aligned = false;
+    }
     launch_.block = c.block;
     launch_.grid = c.grid;
     launch_.slot_of = slot_of_.as<int32_t>();
@@ -452,7 +467,7 @@ class KernelGather : public CudaMethod {
   std::map<std::string, std::string> details() const override {
     std::map<std::string, std::string> d = {
         {"table", where_},
-        {"mapping", launch_.block_per_row ? "block per row" : "warp per row"},
+        {"mapping", launch_.block_per_row ? "block per row" : launch_.subwarp ? std::to_string(launch_.subwarp) + " threads per row" : "warp per row"},
         {"loads", std::string(launch_.aligned ? "aligned " : "naive ") + std::to_string(launch_.vector_bytes) + " B"},
         {"grid", std::to_string(launch_.grid)},
         {"block", std::to_string(launch_.block)}};
