@@ -60,8 +60,9 @@ export async function main(argv: string[], log: (l: string) => void = (l) => pro
   program
     .command('list')
     .description('list scenarios, methods (and whether this machine can run them) and axes')
-    .action(() => {
-      code = listCommand(log);
+    .option('--python <interpreter>', 'the Python of the peer methods (default $GATHERBENCH_PYTHON, else python3)')
+    .action(async (opts) => {
+      code = await listCommand(log, opts);
     });
 
   program

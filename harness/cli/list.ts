@@ -3,12 +3,15 @@ import { listScenarios } from '../scenario/load.js';
 import { METHODS, availability } from '../methods.js';
 import { loadAddon } from '../native/addon.js';
 import { AXES, AXIS_NAMES } from '../scenario/axes.js';
+import { PeerSession } from '../peers/session.js';
 
-export function listCommand(log: (l: string) => void): number {
+export async function listCommand(log: (l: string) => void, o: { python?: string } = {}): Promise<number> {
   log('scenarios (gatherbench run <name>):');
   for (const s of listScenarios()) log(`  ${s.name.padEnd(16)} ${s.description.split('\n')[0]}`);
   const { addon, loadError } = loadAddon();
-  const avail = availability(addon, loadError);
+  // the peer methods: what the Python worker says its interpreter has
+  const peers = (await PeerSession.open({ python: o.python })).info;
+  const avail = availability(addon, loadError, undefined, peers);
   log('\nmethods:');
   for (const m of METHODS) {
     const a = avail.find((x) => x.method === m.name)!;
