@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Everything the open issues still need from an H100, in three device calls (each should stay under 10 minutes;
 # time part 1 first and adjust).
+# Make the bundle and the old build first: npm run bundle && scripts/bundle-old.sh 120ff0b; carry one tar of the bundle dir.
 #   part 1: scripts/gpu-next-session.sh <bundle dir> <old bundle dir> 1   (timed region, loop, selftest of every method)
 #   part 2: scripts/gpu-next-session.sh <bundle dir> <old bundle dir> 2   (copy engines, cache, peers)
 #   part 3: scripts/gpu-next-session.sh <bundle dir> <old bundle dir> 3   (8 nightly runs + 2 slowed through gate-study)
