@@ -279,6 +279,6 @@ export function telemetryWarnings(info: RunTelemetry | undefined, points: { id: 
       out.push(`${g.name}: throttled (${reasons}) during ${throttled.length} measurement window(s), e.g. ${throttled[0].id}`);
     }
   }
-  if (info.overheadPct !== undefined && info.overheadPct > 5) out.push(`telemetry sampler costs ${info.overheadPct.toFixed(1)}% of a core at a ${info.intervalMs} ms interval`);
+  if (info.overheadPct !== undefined && info.overheadPct > 5) out.push(`telemetry sampler costs ${info.overheadPct.toFixed(1)}% of a core at a ${info.intervalMs} ms interval, inside telemetry windows only (never during timed samples)`);
   return out;
 }
