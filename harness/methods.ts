@@ -55,7 +55,7 @@ export const METHODS: readonly MethodSpec[] = [
     summary: "PyTorch tuned: index_select into a pinned buffer, then .to('cuda', non_blocking=True)" },
   { name: 'dgl-uva', backend: 'peer', role: 'peer', source: 'pcie', axes: [...GATHER, 'device'],
     summary: "DGL's UVA gather: dgl.utils.gather_pinned_tensor_rows on a pinned table with GPU indices (where dgl imports)" },
-  { name: 'uvm', backend: 'cuda', role: 'candidate', source: 'gpu-memory', axes: [...GATHER, ...KERNEL, 'uvmAdvise'],
+  { name: 'uvm', backend: 'cuda', role: 'candidate', source: 'gpu-memory', axes: [...GATHER, ...KERNEL, 'uvmAdvise', 'uvmReset'],
     summary: 'the table in cudaMallocManaged memory, with optional cudaMemAdvise hints' },
 ] as const;
 

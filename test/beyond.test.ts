@@ -40,6 +40,14 @@ describe('the cache axis', () => {
     expect(bad.stderr).toMatch(/axes\.cache\[0\]: expected a share of the table from 0 to 1, or a size like "2GiB", got 1\.5\n$/);
   });
 
+  it('uvmReset takes point or sample, and the addon refuses anything else', async () => {
+    const s = scenario({ methods: ['uvm'], axes: { uvmReset: ['point', 'sample'] } });
+    expect(expand(s).map((c) => c.labels.uvmReset)).toEqual(['point', 'sample']);
+    const t = await addon!.createTable({ rows: 100, rowBytes: 64, alloc: 'malloc', seed: 1 });
+    expect(() => addon!.prepare(t, { method: 'uvm', batch: 8, elemBytes: 4, distribution: { kind: 'uniform' }, seed: 1, uvmReset: 'never' as 'point' })).toThrow(/uvmReset must be 'point' or 'sample'/);
+    t.release();
+  });
+
   it('the addon refuses a share outside 0..1 before anything is allocated', async () => {
     const t = await addon!.createTable({ rows: 100, rowBytes: 64, alloc: 'malloc', seed: 1 });
     expect(() => addon!.prepare(t, { method: 'cached-zerocopy', batch: 8, elemBytes: 4, distribution: { kind: 'uniform' }, seed: 1, cacheShare: 2 })).toThrow(/cacheShare/);

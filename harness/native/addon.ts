@@ -93,6 +93,7 @@ export interface PrepareOptions {
   grid?: number;
   pipeline?: number;
   uvmAdvise?: 'none' | 'read-mostly' | 'prefer-host';
+  uvmReset?: 'point' | 'sample';
   gpus?: number;
   /** evict GPU caches and translation state before each timed sample (default true) */
   flush?: boolean;

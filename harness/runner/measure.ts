@@ -32,6 +32,7 @@ export function prepareOptions(c: Case, seed: number, flush = true): PrepareOpti
     grid: v.grid,
     pipeline: v.pipeline,
     uvmAdvise: v.uvmAdvise,
+    uvmReset: v.uvmReset,
     gpus: v.gpus,
     flush,
     ...(c.method === 'cached-zerocopy' ? (v.cache.bytes !== undefined ? { cacheBytes: v.cache.bytes } : { cacheShare: v.cache.share }) : {}),

@@ -540,6 +540,9 @@ Napi::Value Prepare(const Napi::CallbackInfo& info) {
   c.grid = int(num(o, "grid", 0));
   c.pipeline = int(num(o, "pipeline", 1));
   c.uvm_advise = str(o, "uvmAdvise", "none");
+  c.uvm_reset = str(o, "uvmReset", "point");
+  if (c.uvm_reset != "point" && c.uvm_reset != "sample")
+    throw js_error(env, "BAD_ARGUMENT", "uvmReset must be 'point' or 'sample', got '" + c.uvm_reset + "'");
   c.gpus = int(num(o, "gpus", 1));
   Napi::Value share = o.Get("cacheShare");
   if (!share.IsUndefined()) {

@@ -387,7 +387,8 @@ class KernelGather : public CudaMethod {
     } else if (m == "uvm") {
       src_ = static_cast<const uint8_t*>(managed_copy());
       where_ = "managed memory (advice: " + c.uvm_advise +
-               "; back in host memory at the start of the point, then left where its warm-up and samples moved it)";
+               (c.uvm_reset == "sample" ? "; back in host memory before every sample: each sample pays its own migrations)"
+                                        : "; back in host memory at the start of the point, then left where its warm-up and samples moved it)");
     } else {
       src_ = t.device_view();
       where_ = "mapped host memory";
@@ -449,6 +450,11 @@ class KernelGather : public CudaMethod {
     std::memcpy(host_idx_.get(), idx.data(), bytes);
     check(cudaMemcpyAsync(slot_idx(slot), host_idx_.get(), bytes, cudaMemcpyHostToDevice, stream_.s), "uploading indices");
     check(cudaStreamSynchronize(stream_.s), "uploading indices");
+  }
+  // uvmReset: sample: the flush before a timed sample also moves the managed table back to host memory.
+  void flush() override {
+    CudaMethod::flush();
+    if (c_.method == "uvm" && c_.uvm_reset == "sample") reset_residency(const_cast<uint8_t*>(src_));
   }
   void enqueue_work(int slot) override {
     launch_.idx = slot_idx(slot);

@@ -34,6 +34,7 @@ struct MethodConfig {
   int grid = 0;
   int pipeline = 1;               // cpu-gather-memcpy: chunks overlapping gather and copy
   std::string uvm_advise = "none";  // none | read-mostly | prefer-host
+  std::string uvm_reset = "point";  // the managed table goes back to host memory: at each point's start, or before each sample
   int gpus = 1;                      // GPUs gathering at once: devices device .. device+gpus-1
   // cached-zerocopy: the GPU cache holds this share of the table's rows, or
   // (cache_bytes > 0) this many bytes of rows.
