@@ -70,9 +70,8 @@ function resolveScenario(s: Scenario, o: RunOptions, cudaUsable: boolean): Scena
   return out;
 }
 
-/** Whether a run's methods include a peer method (a resumed run: its own scenario's). */
-async function wantsPeers(ref: string | undefined, o: RunOptions): Promise<boolean> {
-  const methods = o.resume ? loadRun(o.resume).run.scenario.methods : o.methods ? o.methods.split(',').map((m) => m.trim()) : loadScenario(ref ?? 'default').scenario.methods;
+/** Whether a run's methods include a peer method. */
+function wantsPeers(methods: Scenario['methods']): boolean {
   return methods === 'all' || methods.some((m) => methodSpec(m)?.backend === 'peer');
 }
 
@@ -115,21 +114,25 @@ export async function runCommand(ref: string | undefined, o: RunOptions = {}): P
   const addon = o.addon ?? requireAddon();
   const build = addon.buildInfo();
   const cuda = build.cuda ? addon.cudaInfo() : undefined;
-  // The peer worker is asked only where the scenario has peer methods (its Python import of torch takes seconds).
-  const peers = (await wantsPeers(ref, o)) ? await PeerSession.open({ python: o.python, script: o.peerScript, timeoutMs: o.peerTimeoutMs }) : undefined;
+  // What the run is, read once: the run being resumed, or the scenario.
+  const resumed = o.resume ? loadRun(o.resume) : undefined;
+  const loaded = resumed ? undefined : loadScenario(ref ?? 'default');
+  const methods = resumed ? resumed.run.scenario.methods : o.methods ? o.methods.split(',').map((m) => m.trim()) : loaded!.scenario.methods;
+  // The peer worker is asked only where the run has peer methods (its Python import of torch takes seconds).
+  const peers = wantsPeers(methods) ? await PeerSession.open({ python: o.python, script: o.peerScript, timeoutMs: o.peerTimeoutMs }) : undefined;
   const avail = availability(addon, undefined, cuda, peers?.info);
 
   let dir: string;
   let run: RunResults;
-  if (o.resume) {
-    ({ dir, run } = loadRun(o.resume));
+  if (resumed) {
+    ({ dir, run } = resumed);
     if (run.status === 'complete') {
       log(`${dir}: already complete (${run.points.length} points); nothing to resume`);
       return ExitCode.ok;
     }
     run.status = 'running';
   } else {
-    const { file, scenario } = loadScenario(ref ?? 'default');
+    const { file, scenario } = loaded!;
     const resolved = resolveScenario(scenario, o, !!cuda?.available);
     const shown = displayPath(file);
     const wanted = new Set((resolved.methods === 'all' ? avail.map((a) => a.method) : resolved.methods));
