@@ -41,7 +41,21 @@ void CudaMethod::poison(uint8_t byte) {
   check(cudaStreamSynchronize(stream_.s), "poisoning the output");
 }
 
-void CudaMethod::flush() { flush_device_caches(device_, stream_.s); }
+// The flush buffer is the method's for its life (from the arena, so kept across points): no lookup per sample.
+void CudaMethod::flush() {
+  if (!flush_.get()) {
+    flush_bytes_ = flush_bytes(device_);
+    flush_ = Lease(BufferKind::DeviceFlush, device_, flush_bytes_, "the cache flush buffer");
+  }
+  check(cudaMemsetAsync(flush_.get(), 0, flush_bytes_, stream_.s), "flushing the GPU caches");
+  check(cudaStreamSynchronize(stream_.s), "flushing the GPU caches");
+}
+
+void CudaMethod::planted_cuda_error() {
+  if (test_cuda_error_gpu() >= 0 && test_cuda_error_gpu() == gpu_index_)
+    check(cudaMemsetAsync(nullptr, 0, 1, stream_.s), "planted CUDA error on GPU " + std::to_string(gpu_index_) +
+                                                         " (GATHERBENCH_TEST_CUDA_ERROR)");
+}
 
 const uint8_t* CudaMethod::rows(int64_t r0, int64_t r1) {
   const uint64_t rb = t_.row_bytes();
@@ -90,9 +104,7 @@ std::pair<double, double> CudaMethod::launch_latency_us() {
 void CudaMethod::queue(LaunchGate& gate, int slot) {
   gate.hold(stream_.s);
   check(cudaEventRecord(e0_.e, stream_.s), "cudaEventRecord");
-  if (test_cuda_error_gpu() >= 0 && test_cuda_error_gpu() == gpu_index_)
-    check(cudaMemsetAsync(nullptr, 0, 1, stream_.s), "planted CUDA error on GPU " + std::to_string(gpu_index_) +
-                                                         " (GATHERBENCH_TEST_CUDA_ERROR)");
+  planted_cuda_error();
   enqueue_work(slot);
   planted_delay();
   check(cudaEventRecord(e1_.e, stream_.s), "cudaEventRecord");
@@ -180,9 +192,7 @@ class CpuGatherMemcpy : public CudaMethod {
     uint8_t* staging = staging_.get();
     double gather = 0;
     check(cudaEventRecord(e0_.e, stream_.s), "cudaEventRecord");
-    if (test_cuda_error_gpu() >= 0 && test_cuda_error_gpu() == gpu_index_)
-      check(cudaMemsetAsync(nullptr, 0, 1, stream_.s), "planted CUDA error on GPU " + std::to_string(gpu_index_) +
-                                                           " (GATHERBENCH_TEST_CUDA_ERROR)");
+    planted_cuda_error();
     for (uint64_t k = 0; k < chunks; ++k) {
       const uint64_t r0 = n * k / chunks, r1 = n * (k + 1) / chunks;
       auto g0 = Clock::now();

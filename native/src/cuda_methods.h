@@ -37,6 +37,8 @@ class CudaMethod : public Method {
   virtual void enqueue_work(int slot) = 0;
   // Inside the timed region, just before the closing event (test switches).
   void planted_delay();
+  // GATHERBENCH_TEST_CUDA_ERROR: this GPU of a multi-GPU point fails its sample with a CUDA error.
+  void planted_cuda_error();
   double elapsed(cudaEvent_t a, cudaEvent_t b);
   static int select_device(int device);
 
@@ -45,7 +47,8 @@ class CudaMethod : public Method {
   StreamHandle stream_;
   EventHandle e0_, e_mid_, e1_;
   LaunchGate gate_;
-  Lease out_, sum_, host_out_;
+  Lease out_, sum_, host_out_, flush_;
+  uint64_t flush_bytes_ = 0;
   int gpu_index_ = -1;
   double last_work_seconds_ = 0;  // the last sample's time without its planted delay
   double planted_ns_ = 0;         // the delay planted in the sample being queued

@@ -164,11 +164,4 @@ uint64_t flush_bytes(int device) {
   return std::max<uint64_t>(256ull << 20, 4 * uint64_t(l2));
 }
 
-void flush_device_caches(int device, cudaStream_t stream) {
-  const uint64_t bytes = flush_bytes(device);
-  Lease buf(BufferKind::DeviceFlush, device, bytes, "the cache flush buffer");
-  check(cudaMemsetAsync(buf.get(), 0, bytes, stream), "flushing the GPU caches");
-  check(cudaStreamSynchronize(stream), "flushing the GPU caches");
-}
-
 }  // namespace gb

@@ -88,10 +88,8 @@ struct GateRelease {
   ~GateRelease() { g.release(); }
 };
 
-// Evicts L2 and the GPU's address-translation state between samples by
-// writing a device buffer larger than both reaches (nvbench's l2flush, sized
-// at max(256 MiB, 4 x L2)), on the given stream, outside any timed region.
-void flush_device_caches(int device, cudaStream_t stream);
+// The cache flush between samples writes a device buffer larger than L2 and
+// the GPU's address-translation reach (nvbench's l2flush): max(256 MiB, 4 x L2).
 uint64_t flush_bytes(int device);
 
 }  // namespace gb
