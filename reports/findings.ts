@@ -17,7 +17,6 @@ export interface Finding {
   chart: string;
 }
 
-const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
 /** The method's points in their default form, without background contention. */
 const plain = (run: RunResults, method: string) => ok(run).filter((p) => p.method === method && variantOf(p) === '' && Number(p.axes.contention ?? 0) === 0);
 const point = (p: PointResult) => `width ${p.axes.width} (${p.derived.rowBytes} B rows), batch ${p.axes.batch}${p.axes.table ? `, table ${p.axes.table}` : ''}`;

@@ -7,7 +7,6 @@ import { loadScenario } from '../scenario/load.js';
 import { expand } from '../scenario/expand.js';
 import { loadRun } from '../results/store.js';
 import { modelRun, predictCounts, type Workload } from '../model/model.js';
-import { methodSpec } from '../methods.js';
 
 const fmt = (x: number | undefined, d = 0) => (x === undefined ? '' : x >= 1e6 ? x.toExponential(2) : x.toFixed(d));
 

@@ -19,7 +19,7 @@ const TELEMETRY_COLUMNS: [string, (p: PointResult) => number | undefined][] = [
   ['cpu_package_above_idle_J_per_GB', (p) => p.telemetry?.cpuPackage?.energyAboveIdlePerGBJ],
 ];
 
-const STAT_KEYS: (keyof Summary)[] = ['median', 'mean', 'stddev', 'min', 'max', 'p5', 'p95', 'ciLow', 'ciHigh'];
+const STAT_KEYS = ['median', 'mean', 'stddev', 'min', 'max', 'p5', 'p95', 'ciLow', 'ciHigh'] as const satisfies readonly (keyof Summary)[];
 
 export function csvColumns(run: RunResults): string[] {
   const axes = AXIS_NAMES.filter((a) => run.points.some((p) => p.axes[a] !== undefined));
@@ -35,7 +35,7 @@ function row(run: RunResults, p: PointResult, columns: string[]): (string | numb
   const cell: Record<string, string | number | undefined> = {
     backend: run.backend, ran_on: p.device, method: p.method, status: p.status,
     row_bytes: p.derived.rowBytes, table_rows: p.derived.tableRows, table_bytes: p.derived.tableBytes,
-    useful_bytes: p.derived.usefulBytes, samples: p.stats?.n ?? 0, time_rel_ci: p.stats?.relCi,
+    useful_bytes: p.derived.usefulBytes, samples: p.stats?.n ?? 0, time_rel_ci: p.stats?.relCi ?? undefined, // empty where there is no interval
     bandwidth_GBps: p.bandwidth?.median, bandwidth_ci_low_GBps: p.bandwidth?.ciLow, bandwidth_ci_high_GBps: p.bandwidth?.ciHigh,
     rows_per_s: p.rowsPerSecond, gather_median_s: p.phases?.gather?.median, copy_median_s: p.phases?.copy?.median,
     verification: p.verification?.mode, rows_verified: p.verification?.rowsVerified, stop_reason: p.stop?.reason, reason: p.reason,

@@ -6,7 +6,7 @@
  */
 import type { Summary } from './summary.js';
 
-export function hasCi(s: Pick<Summary, 'relCi'> | undefined): boolean {
+export function hasCi<S extends Pick<Summary, 'relCi'>>(s: S | undefined): s is S & { relCi: number } {
   return s !== undefined && s.relCi !== null && Number.isFinite(s.relCi);
 }
 

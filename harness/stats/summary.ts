@@ -15,7 +15,7 @@ export interface Summary {
   ciLow: number;
   ciHigh: number;
   /** its half-width relative to the median; null when too few samples give no interval */
-  relCi: number;
+  relCi: number | null;
 }
 
 export function summarize(samples: ArrayLike<number>): Summary {
@@ -38,6 +38,6 @@ export function summarize(samples: ArrayLike<number>): Summary {
     ciLow: ci.low,
     ciHigh: ci.high,
     // JSON cannot hold Infinity: null says "no interval" explicitly.
-    relCi: Number.isFinite(ci.relHalfWidth) ? ci.relHalfWidth : (null as unknown as number),
+    relCi: Number.isFinite(ci.relHalfWidth) ? ci.relHalfWidth : null,
   };
 }
