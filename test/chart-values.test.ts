@@ -11,6 +11,7 @@ import { alignmentGain } from '../reports/charts/alignment-gain.js';
 import { loadRun } from '../harness/results/store.js';
 import { runCharts } from '../reports/charts/index.js';
 import { seriesColors } from '../reports/charts/colors.js';
+import { speedups } from '../reports/charts/data.js';
 import { fakeRun, point } from './fixtures.js';
 
 /** The data items behind every mark of a chart, by mark type. */
@@ -108,6 +109,17 @@ describe('bandwidth, ceiling share and speedup charts', () => {
     const { run: ch } = loadRun('docs/runs/h100-characterize');
     const facet = (runCharts(ch).find((c) => c.id === 'bandwidth-by-width')!.spec as { facet: { row: { sort: unknown } } }).facet.row;
     expect(facet.sort).toEqual({ field: 'tableBytes', op: 'min' });
+  });
+
+  it('compare a multi-GPU point with the baseline at the same GPU count (the same work)', () => {
+    const { run } = loadRun('docs/runs/h200x2-multi-gpu');
+    const rows = speedups(run);
+    const at = (m: string, width: string, gpus: string) => run.points.find((p) => p.method === m && p.axes.width === width && p.axes.gpus === gpus)!.stats!.median;
+    const two = rows.find((r) => r.series === 'zerocopy-aligned gpus=2' && r.width === 1024)!;
+    expect(two.speedup).toBeCloseTo(at('cpu-gather-memcpy', '1024', '2') / at('zerocopy-aligned', '1024', '2'), 9);
+    expect(two.speedup).toBeGreaterThan(2.5); // against the one-GPU baseline (half the work) it read 1.9x
+    const one = rows.find((r) => r.series === 'zerocopy-aligned' && r.width === 1024)!;
+    expect(one.speedup).toBeCloseTo(at('cpu-gather-memcpy', '1024', '1') / at('zerocopy-aligned', '1024', '1'), 9);
   });
 
   it('colour speedups on a log scale symmetric about 1, over methods of the baseline backend only', () => {

@@ -41,10 +41,10 @@ export function workloadKey(p: PointResult): string {
   return WORKLOAD_AXES.map((a) => `${a}=${p.axes[a] ?? (a === 'distribution' ? 'contiguous' : '')}`).join(' ');
 }
 
-/** Axes that make a variant of one method (vector, mapping, alloc, threads...), as a label. */
-export function variantOf(p: PointResult): string {
+/** Axes that make a variant of one method (vector, mapping, alloc, threads...), as a label; `except` leaves some out. */
+export function variantOf(p: PointResult, except: AxisName[] = []): string {
   return Object.entries(p.axes)
-    .filter(([a, v]) => !WORKLOAD_AXES.includes(a as AxisName) && !['device'].includes(a) && !isDefault(a as AxisName, v!))
+    .filter(([a, v]) => !WORKLOAD_AXES.includes(a as AxisName) && !['device', ...except].includes(a) && !isDefault(a as AxisName, v!))
     .map(([a, v]) => `${a}=${v}`)
     .join(' ');
 }
@@ -97,15 +97,20 @@ export interface SpeedupRow extends ChartRow {
   speedup: number;
 }
 
-/** Each point's speedup over the baseline method at the same workload (methods of the baseline's backend only: a host copy is no way to feed a GPU). */
+/**
+ * Each point's speedup over the baseline method on the same work: the same workload and the same GPU count
+ * (with gpus=2 every GPU gathers a batch, so a one-GPU baseline did half the work). Methods of the baseline's
+ * backend only: a host copy is no way to feed a GPU. A point whose GPU count the baseline lacks gets no cell.
+ */
 export function speedups(run: RunResults): SpeedupRow[] {
   const base = baselineMethod(run);
   if (!base) return [];
   const backend = methodSpec(base)!.backend;
-  const baseBy = new Map(ok(run).filter((p) => p.method === base && variantOf(p) === '').map((p) => [workloadKey(p), p]));
+  const sameWork = (p: PointResult) => `${workloadKey(p)} gpus=${p.axes.gpus ?? '1'}`;
+  const baseBy = new Map(ok(run).filter((p) => p.method === base && variantOf(p, ['gpus']) === '').map((p) => [sameWork(p), p]));
   const rows = chartRows(run);
   return ok(run).flatMap((p, i) => {
-    const b = baseBy.get(workloadKey(p));
+    const b = baseBy.get(sameWork(p));
     const own = methodSpec(p.method)?.backend;
     if (!b || p.method === base || (own !== backend && !(backend === 'cuda' && own === 'peer'))) return [];
     return [{ ...rows[i], baseline: base, speedup: b.stats!.median / p.stats!.median }];

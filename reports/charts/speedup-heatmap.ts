@@ -13,7 +13,7 @@ export function speedupHeatmap(run: RunResults): Chart | undefined {
     id: 'speedup-heatmap',
     title: `Speedup over ${rows[0].baseline}`,
     caption:
-      `Each cell: the baseline's median time over the method's, at the same width, batch, table and index distribution ` +
+      `Each cell: the baseline's median time over the method's, at the same width, batch, table, index distribution and GPU count ` +
       `(the best cell where several tables or distributions share one). Above 1 (blue) the method beats the CPU gather path; below 1 (red) it loses; grey: not measured.`,
     spec: {
       data: { values: rows },
