@@ -111,6 +111,20 @@ describe('bandwidth, ceiling share and speedup charts', () => {
     expect(facet.sort).toEqual({ field: 'tableBytes', op: 'min' });
   });
 
+  it('draw the index-distribution legend as visible dashes, one pattern per distribution', () => {
+    const { run } = loadRun('docs/runs/h100-characterize');
+    for (const id of ['bandwidth-by-width', 'ceiling-share']) {
+      const spec = runCharts(run).find((c) => c.id === id)!.spec;
+      const legend = (compile(spec as unknown as TopLevelSpec, { logger: vega.logger(vega.None) }).spec.legends ?? []).find((l) => l.strokeDash)!;
+      expect(legend.symbolType).toBe('stroke');
+      expect((legend.encode!.symbols as { update: { stroke: { value: string } } }).update.stroke.value).not.toBe('transparent');
+      const scale = JSON.parse(JSON.stringify(spec)).spec.layer.find((l: { encoding?: { strokeDash?: unknown } }) => l.encoding?.strokeDash).encoding.strokeDash.scale as { domain: string[]; range: number[][] };
+      const dashed = scale.range.filter((_, i) => !['uniform', 'contiguous'].includes(scale.domain[i])).map((d) => d.join(','));
+      expect(new Set(dashed).size).toBe(dashed.length);
+      expect(dashed).not.toContain('1,0');
+    }
+  });
+
   it('compare a multi-GPU point with the baseline at the same GPU count (the same work)', () => {
     const { run } = loadRun('docs/runs/h200x2-multi-gpu');
     const rows = speedups(run);

@@ -19,10 +19,16 @@ export function gpuPathRows(run: RunResults): ChartRow[] {
 
 /** Line dashes by index distribution: uniform (and the contiguous copies) solid, the others dashed. */
 function dashScale(rows: ChartRow[]) {
-  const plain = ['uniform', 'contiguous'];
-  const domain = [...plain, ...[...new Set(rows.map((r) => r.distribution))].filter((d) => !plain.includes(d)).sort()];
-  const dashes = [[1, 0], [1, 0], [6, 3], [2, 2], [8, 3, 2, 3], [1, 3], [10, 4], [4, 2, 1, 2]];
-  return { domain, range: domain.map((_, i) => dashes[i % dashes.length]) };
+  const present = new Set(rows.map((r) => r.distribution));
+  const plain = ['uniform', 'contiguous'].filter((d) => present.has(d));
+  const others = [...present].filter((d) => d !== 'uniform' && d !== 'contiguous').sort();
+  const dashes = [[6, 3], [2, 2], [8, 3, 2, 3], [1, 3], [10, 4], [4, 2, 1, 2]];
+  return { domain: [...plain, ...others], range: [...plain.map(() => [1, 0]), ...others.map((_, i) => dashes[i % dashes.length])] };
+}
+
+/** The distribution as line dashes, with a legend that draws the dashes (a point legend would show one dot for all). */
+function dashEncoding(rows: ChartRow[]) {
+  return { field: 'distribution', type: 'nominal', title: 'indices', scale: dashScale(rows), legend: { symbolType: 'stroke', symbolSize: 500, encode: { symbols: { update: { stroke: { value: '#333' }, strokeWidth: { value: 2 }, fill: { value: 'transparent' } } } } } };
 }
 
 /** Table panels in size order, smallest first. */
@@ -59,7 +65,7 @@ export function bandwidthByWidth(run: RunResults): Chart | undefined {
               x: { field: 'width', type: 'quantitative', scale: { type: 'log', base: 2 }, title: 'row width (elements)' },
               y: { field: 'bandwidth', type: 'quantitative', scale: { type: 'log' }, title: 'GB/s' },
               color: { field: 'series', type: 'nominal', title: 'method', scale: seriesScale(run, rows.map((r) => r.series)) },
-              ...(distributions ? { strokeDash: { field: 'distribution', type: 'nominal', title: 'indices', scale: dashScale(rows) } } : {}),
+              ...(distributions ? { strokeDash: dashEncoding(rows) } : {}),
               // what users run today (PyTorch, DGL) drawn apart from gatherbench's own paths
               ...(rows.some((r) => r.who === 'peer') ? { shape: { field: 'who', type: 'nominal', title: null, scale: { domain: ['gatherbench', 'peer'], range: ['circle', 'triangle-up'] } } } : {}),
               detail: { field: 'label' },
@@ -117,7 +123,7 @@ export function ceilingShare(run: RunResults): Chart | undefined {
               x: { field: 'width', type: 'quantitative', scale: { type: 'log', base: 2 }, title: 'row width (elements)' },
               y: { field: 'pct', type: 'quantitative', title: `% of ${ceiling}`, scale: { domain: [0, top] } },
               color: { field: 'series', type: 'nominal', title: 'method', scale: seriesScale(run, shares.map((r) => r.series)) },
-              ...(distributions ? { strokeDash: { field: 'distribution', type: 'nominal', title: 'indices', scale: dashScale(shares) } } : {}),
+              ...(distributions ? { strokeDash: dashEncoding(shares) } : {}),
               detail: { field: 'distribution' },
               tooltip: [{ field: 'series', title: 'method' }, { field: 'width' }, { field: 'batch' }, { field: 'table' }, { field: 'distribution' }, { field: 'pct', format: '.1f', title: '% of ceiling' }, { field: 'bandwidth', format: '.2f', title: 'GB/s' }],
             },
