@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdirSync, writeFileSync, chmodSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import path from 'node:path';
 import { gpuWindow, implausiblePcie, integratePowerJ, sumGpuWindows, systemLoad, throttleNames, ticksIn } from '../harness/telemetry/window.js';
 import { findRaplZones, raplDeltaJ, readRapl } from '../harness/telemetry/rapl.js';
@@ -7,6 +7,8 @@ import { Sampler } from '../harness/telemetry/sampler.js';
 import { parseSmi } from '../harness/telemetry/gpu-source.js';
 import { Telemetry, telemetryWarnings, type RunTelemetry } from '../harness/telemetry/session.js';
 import { tickCost } from '../harness/telemetry/overhead.js';
+import { idleWindowReason, withdrawIdleFigures } from '../harness/telemetry/busy-share.js';
+import { loadRun } from '../harness/results/store.js';
 import { loadAddon } from '../harness/native/addon.js';
 import type { Tick } from '../harness/telemetry/types.js';
 import { tmpDir } from './helpers.js';
@@ -70,6 +72,26 @@ describe('implausible readings', () => {
     expect(implausiblePcie(w, 48)).toMatch(/read 20\.0 GB\/s where 48\.0 GB\/s were gathered/);
     expect(implausiblePcie({ ...w, pcieRxGBps: 52 }, 48)).toBeUndefined();
     expect(implausiblePcie({ uuid: 'g', throttle: [] }, 48)).toBeUndefined();
+  });
+
+  it('a window the method mostly waited through gives no energy, power or PCIe figure, with the reason', () => {
+    const t = { windowSeconds: 3.39, iterations: 1, gatheredGB: 0.0084, methodCpuSeconds: 0, methodCores: 0, cpuSecondsPerGB: 0.078, processCpuSeconds: 3.4, unavailable: {}, gpu: { uuid: 'g', throttle: [], energyJ: 471, energyPerGBJ: 56193 }, cpuPackage: { energyJ: 300, energyPerGBJ: 35000 } };
+    const idle = withdrawIdleFigures(t, 0.00015);
+    expect(idle.gpu).toBeUndefined();
+    expect(idle.cpuPackage).toBeUndefined();
+    expect(idle.unavailable.gpu).toMatch(/ran 0\.0044% of the 3\.39 s window \(needs 50%\)/);
+    expect(idle.cpuSecondsPerGB).toBe(0.078); // counted CPU time stays
+    expect(withdrawIdleFigures(t, 3)).toBe(t);
+    expect(idleWindowReason(1.7, 3.39)).toBeUndefined();
+  });
+
+  it('the same rule applies when an older results file is read: the stored H100 characterize run loses its 58,022 J/GB', () => {
+    const raw = JSON.parse(readFileSync('docs/runs/h100-characterize/results.json', 'utf8')) as { points: { telemetry?: { gpu?: { energyPerGBJ?: number } } }[] };
+    expect(Math.max(...raw.points.map((p) => p.telemetry?.gpu?.energyPerGBJ ?? 0))).toBeGreaterThan(50_000);
+    const { run } = loadRun('docs/runs/h100-characterize');
+    const left = run.points.map((p) => p.telemetry?.gpu?.energyPerGBJ ?? 0);
+    expect(Math.max(...left)).toBeLessThan(1000);
+    expect(run.points.some((p) => /ran [\d.]+% of the/.test(p.telemetry?.unavailable.gpu ?? ''))).toBe(true);
   });
 });
 

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import { RESULTS_SCHEMA, type RunResults } from './model.js';
 import { toCsv } from './csv.js';
+import { withdrawIdleFiguresOfPoint } from '../telemetry/busy-share.js';
 import { validateRun } from './validate.js';
 
 export function writeAtomic(file: string, text: string): void {
@@ -47,5 +48,7 @@ export function loadRun(ref: string): { dir: string; run: RunResults } {
     throw new UserError(`${file}: not valid JSON (${(e as Error).message})`);
   }
   if (data?.schema !== RESULTS_SCHEMA) throw new UserError(`${file}: not a gatherbench results file (schema ${JSON.stringify(data?.schema)})`);
-  return { dir: path.dirname(file), run: validateRun(data, file) };
+  const run = validateRun(data, file);
+  // files from before the busy-share rule may carry idle windows' figures: the same rule applies on reading
+  return { dir: path.dirname(file), run: { ...run, points: run.points.map(withdrawIdleFiguresOfPoint) } };
 }

@@ -13,6 +13,7 @@ import { Sampler, type Collect } from './sampler.js';
 import { tickCost } from './overhead.js';
 import { gpuWindow, implausiblePcie, sumGpuWindows, systemLoad, ticksIn } from './window.js';
 import type { PointTelemetry } from './types.js';
+import { withdrawIdleFigures } from './busy-share.js';
 
 export interface TelemetryConfig {
   intervalMs: number;
@@ -204,6 +205,7 @@ export class Telemetry {
     const out: PointTelemetry = {
       windowSeconds: seconds,
       iterations: o.soak.iterations,
+      busySeconds: o.soak.busySeconds,
       gatheredGB,
       methodCpuSeconds: o.soak.cpuSeconds,
       methodCores: o.soak.cpuSeconds / seconds,
@@ -246,7 +248,7 @@ export class Telemetry {
       unavailable['CPU package energy'] = this.rapl.length && seconds < ENERGY_WINDOW_S ? `window too short (needs ${ENERGY_WINDOW_S * 1e3} ms)` : this.info.sources['CPU package / DRAM energy (RAPL)'];
     }
     this.sampler.forgetBefore(t1 - 60_000);
-    return out;
+    return withdrawIdleFigures(out, o.soak.busySeconds);
   }
 
   private energyDelta(start: WindowStart, uuid: string): number | undefined {

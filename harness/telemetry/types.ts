@@ -51,6 +51,8 @@ export interface GpuWindow {
 export interface PointTelemetry {
   windowSeconds: number;
   iterations: number;
+  /** the method's own durations summed over the window's iterations */
+  busySeconds?: number;
   gatheredGB: number;
   /** CPU time of the method's own threads in the window */
   methodCpuSeconds: number;

@@ -9,7 +9,7 @@ const dotPlot = (rows: object[], field: string, title: string, extra: object[] =
   encoding: {
     y: { field: 'series', type: 'nominal', title: null },
     // symlog (zero-copy's near-zero CPU beside the CPU path's cores): few, short labels that never overlap
-    x: { field, type: 'quantitative', title: `${title} (symlog scale)`, scale: { type: 'symlog' }, axis: { tickCount: 6, format: '~g', labelOverlap: 'greedy' } },
+    x: { field, type: 'quantitative', title: `${title} (symlog scale)`, scale: { type: 'symlog' }, axis: { tickCount: 6, format: ',~r', labelOverlap: 'greedy', labelSeparation: 6 } },
     color: { field: 'width', type: 'ordinal', title: 'width' },
     shape: { field: 'batch', type: 'nominal', title: 'batch' },
     tooltip: [{ field: 'series' }, { field: 'width' }, { field: 'batch' }, { field: 'contention' }, { field, format: '.4g' }, ...extra],
