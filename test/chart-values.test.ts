@@ -125,6 +125,16 @@ describe('bandwidth, ceiling share and speedup charts', () => {
     }
   });
 
+  it('draw contention lines only for workloads measured at several contention levels', () => {
+    const { run } = loadRun('docs/runs/h100-characterize');
+    const rows = (runCharts(run).find((c) => c.id === 'contention')!.spec as { data: { values: { line: string; contention: number; width: number }[] } }).data.values;
+    const levels = new Map<string, Set<number>>();
+    for (const r of rows) levels.set(r.line, (levels.get(r.line) ?? new Set()).add(r.contention));
+    expect(rows.length).toBeGreaterThan(0);
+    for (const l of levels.values()) expect(l.size).toBeGreaterThan(1);
+    expect(new Set(rows.map((r) => r.width))).toEqual(new Set([32, 1024])); // width 128 was never measured under contention
+  });
+
   it('compare a multi-GPU point with the baseline at the same GPU count (the same work)', () => {
     const { run } = loadRun('docs/runs/h200x2-multi-gpu');
     const rows = speedups(run);
