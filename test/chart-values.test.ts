@@ -135,6 +135,19 @@ describe('bandwidth, ceiling share and speedup charts', () => {
     expect(new Set(rows.map((r) => r.width))).toEqual(new Set([32, 1024])); // width 128 was never measured under contention
   });
 
+  it('give every measured condition its own heatmap cell (no best-of that hides a loss), the baseline on the same allocation', () => {
+    const { run } = loadRun('docs/runs/h100-characterize');
+    const rows = (runCharts(run).find((c) => c.id === 'speedup-heatmap')!.spec as { data: { values: { series: string; width: number; condition: string; speedup: number }[] } }).data.values;
+    const cells = rows.map((r) => `${r.series}|${r.width}|${r.condition}`);
+    expect(new Set(cells).size).toBe(cells.length);
+    const lost = rows.find((r) => r.series === 'zerocopy-aligned' && r.width === 32 && r.condition.startsWith('16GiB'))!;
+    expect(lost.speedup).toBeLessThan(1); // the best-of-tables cell showed 5.7x here
+    const at = (m: string, alloc: string) => run.points.find((p) => p.method === m && p.axes.width === '32' && p.axes.alloc === alloc)!.stats!.median;
+    const huge = speedups(run).find((r) => r.series === 'zerocopy-aligned alloc=hugepage' && r.width === 32)!;
+    expect(huge.baselineVariant).toBe('alloc=hugepage');
+    expect(huge.speedup).toBeCloseTo(at('cpu-gather-memcpy', 'hugepage') / at('zerocopy-aligned', 'hugepage'), 9);
+  });
+
   it('compare a multi-GPU point with the baseline at the same GPU count (the same work)', () => {
     const { run } = loadRun('docs/runs/h200x2-multi-gpu');
     const rows = speedups(run);

@@ -94,26 +94,30 @@ export function ceilingMethod(run: RunResults): string | undefined {
 
 export interface SpeedupRow extends ChartRow {
   baseline: string;
+  /** the baseline's own non-default axes (its allocation), '' for its default form */
+  baselineVariant: string;
   speedup: number;
 }
 
 /**
  * Each point's speedup over the baseline method on the same work: the same workload and the same GPU count
- * (with gpus=2 every GPU gathers a batch, so a one-GPU baseline did half the work). Methods of the baseline's
+ * (with gpus=2 every GPU gathers a batch, so a one-GPU baseline did half the work), and the same host
+ * allocation where the baseline was measured with it (else its default one). Methods of the baseline's
  * backend only: a host copy is no way to feed a GPU. A point whose GPU count the baseline lacks gets no cell.
  */
 export function speedups(run: RunResults): SpeedupRow[] {
   const base = baselineMethod(run);
   if (!base) return [];
   const backend = methodSpec(base)!.backend;
-  const sameWork = (p: PointResult) => `${workloadKey(p)} gpus=${p.axes.gpus ?? '1'}`;
-  const baseBy = new Map(ok(run).filter((p) => p.method === base && variantOf(p, ['gpus']) === '').map((p) => [sameWork(p), p]));
+  const sameWork = (p: PointResult, alloc: string) => `${workloadKey(p)} gpus=${p.axes.gpus ?? '1'} alloc=${alloc}`;
+  const baseBy = new Map(ok(run).filter((p) => p.method === base && variantOf(p, ['gpus', 'alloc']) === '').map((p) => [sameWork(p, variantOf(p, ['gpus'])), p]));
   const rows = chartRows(run);
   return ok(run).flatMap((p, i) => {
-    const b = baseBy.get(sameWork(p));
+    const alloc = variantOf(p).split(' ').find((v) => v.startsWith('alloc=')) ?? '';
+    const b = baseBy.get(sameWork(p, alloc)) ?? baseBy.get(sameWork(p, ''));
     const own = methodSpec(p.method)?.backend;
     if (!b || p.method === base || (own !== backend && !(backend === 'cuda' && own === 'peer'))) return [];
-    return [{ ...rows[i], baseline: base, speedup: b.stats!.median / p.stats!.median }];
+    return [{ ...rows[i], baseline: base, baselineVariant: variantOf(b, ['gpus']), speedup: b.stats!.median / p.stats!.median }];
   });
 }
 
