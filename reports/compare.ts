@@ -8,6 +8,7 @@ import type { PointResult, RunResults } from '../harness/results/model.js';
 import type { Chart } from './charts/types.js';
 import { variantOf, varyingWorkloadAxes } from './charts/data.js';
 import { chartSection, escapeHtml, htmlPage, warnings } from './html.js';
+import { sampleState } from '../harness/compare/sample-state.js';
 
 export interface ComparedRun {
   label: string;
@@ -65,7 +66,17 @@ export function compareRuns(runs: ComparedRun[]): Comparison {
       ratio: bw.map((b) => (b !== undefined && bw[0] !== undefined ? b / bw[0] : undefined)),
     });
   }
-  return { runs, matched, onlyIn };
+  return { runs, matched: matched.sort((a, b) => pointOrder(byId(a.id), byId(b.id))), onlyIn };
+  function byId(id: string): PointResult {
+    return maps.map((m) => m.get(id)).find(Boolean)!;
+  }
+}
+
+/** Method, then width, batch and table by size (not as strings: 16 before 100, 64MiB before 1GiB), then the rest. */
+function pointOrder(a: PointResult, b: PointResult): number {
+  const num = (p: PointResult) => [Number(p.axes.width), Number(p.axes.batch), p.derived.tableBytes, Number(p.axes.contention ?? 0), Number(p.axes.gpus ?? 1)];
+  const [x, y] = [num(a), num(b)];
+  return a.method.localeCompare(b.method) || x.reduce((d, v, i) => d || v - y[i], 0) || a.id.localeCompare(b.id);
 }
 
 export function comparisonCharts(c: Comparison): Chart[] {
@@ -78,13 +89,13 @@ export function comparisonCharts(c: Comparison): Chart[] {
       title: 'Bandwidth, run by run',
       caption: 'Each matched point, one bar per run (median GB/s). Points are matched by method and every axis; see the lists below for points only some runs have.',
       // Horizontal bars: a point's label reads whole on the left, and every bar keeps its own thickness.
-      spec: { data: { values: rows }, facet: { ...facet, header: { labelAnchor: 'start' } }, columns: 1, spec: { width: 520, height: { step: 9 }, mark: 'bar', encoding: { y: { field: 'point', type: 'nominal', title: null, axis: { labelLimit: 520 } }, yOffset: { field: 'run' }, x: { field: 'bandwidth', type: 'quantitative', title: 'GB/s' }, color: { field: 'run', type: 'nominal', legend: { orient: 'top', labelLimit: 400 } }, tooltip: [{ field: 'run' }, { field: 'point' }, { field: 'bandwidth', format: '.2f' }] } }, resolve: { scale: { y: 'independent', x: 'independent' } } },
+      spec: { data: { values: rows }, facet: { ...facet, header: { labelAnchor: 'start' } }, columns: 1, spec: { width: 520, height: { step: 9 }, mark: 'bar', encoding: { y: { field: 'point', type: 'nominal', title: null, sort: null, axis: { labelLimit: 520 } }, yOffset: { field: 'run' }, x: { field: 'bandwidth', type: 'quantitative', title: 'GB/s' }, color: { field: 'run', type: 'nominal', legend: { orient: 'top', labelLimit: 400 } }, tooltip: [{ field: 'run' }, { field: 'point' }, { field: 'bandwidth', format: '.2f' }] } }, resolve: { scale: { y: 'independent', x: 'independent' } } },
     },
     {
       id: 'compare-ratio',
       title: `Ratio to ${c.runs[0].label}`,
       caption: 'Bandwidth of each later run over the first, per matched point. Above the rule at 1 the later run is faster. Read small differences against each point\'s confidence interval in the runs\' own reports; `gatherbench compare` makes the statistical call.',
-      spec: { data: { values: rows.filter((r) => r.run !== c.runs[0].label && r.ratio !== undefined) }, facet: { ...facet, header: { labelAnchor: 'start' } }, columns: 1, spec: { width: 520, height: { step: 14 }, layer: [{ mark: { type: 'rule', color: '#555' }, encoding: { x: { datum: 1 } } }, { mark: { type: 'point', filled: true }, encoding: { y: { field: 'point', type: 'nominal', title: null, axis: { labelLimit: 520 } }, x: { field: 'ratio', type: 'quantitative', scale: { zero: false }, title: 'ratio' }, color: { field: 'run', type: 'nominal', legend: { orient: 'top', labelLimit: 400 } }, tooltip: [{ field: 'run' }, { field: 'point' }, { field: 'ratio', format: '.3f' }] } }] }, resolve: { scale: { y: 'independent' } } },
+      spec: { data: { values: rows.filter((r) => r.run !== c.runs[0].label && r.ratio !== undefined) }, facet: { ...facet, header: { labelAnchor: 'start' } }, columns: 1, spec: { width: 520, height: { step: 14 }, layer: [{ mark: { type: 'rule', color: '#555' }, encoding: { x: { datum: 1 } } }, { mark: { type: 'point', filled: true }, encoding: { y: { field: 'point', type: 'nominal', title: null, sort: null, axis: { labelLimit: 520 } }, x: { field: 'ratio', type: 'quantitative', scale: { zero: false }, title: 'ratio' }, color: { field: 'run', type: 'nominal', legend: { orient: 'top', labelLimit: 400 } }, tooltip: [{ field: 'run' }, { field: 'point' }, { field: 'ratio', format: '.3f' }] } }] }, resolve: { scale: { y: 'independent' } } },
     },
   ];
 }
@@ -107,7 +118,9 @@ export function renderComparison(c: Comparison): string {
     .map((m) => `<tr><td>${escapeHtml(m.series)}</td><td>${escapeHtml(m.point)}</td>${m.bandwidth.map((b, i) => `<td>${b?.toFixed(2) ?? '–'}${i > 0 && m.ratio[i] !== undefined ? ` (${m.ratio[i]!.toFixed(3)}x)` : ''}</td>`).join('')}</tr>`)
     .join('\n');
   // What each run's own report warns about (test switches, warm samples, a slow link) stays visible here.
-  const banners = c.runs.flatMap((r) => warnings(r.run).map((w) => `<div class="banner">${escapeHtml(r.label)}: ${escapeHtml(w)}</div>`)).join('\n');
+  const states = c.runs.map((r) => sampleState(r.run));
+  const mixed = new Set(states.filter((s) => s !== 'host-only')).size > 1 ? [`<div class="banner">The runs' samples differ: ${c.runs.map((r, i) => `${escapeHtml(r.label)} ${states[i]}`).join(', ')}. Warm samples flatter small rows over big tables: read those ratios as the sampling's, not the change's.</div>`] : [];
+  const banners = [...mixed, ...c.runs.flatMap((r) => warnings(r.run).map((w) => `<div class="banner">${escapeHtml(r.label)}: ${escapeHtml(w)}</div>`))].join('\n');
   const body = `<h1>gatherbench comparison of ${c.runs.length} runs</h1>
 ${banners}
 <table class="env"><tr><th>run</th><th>scenario</th><th>backend</th><th>GPU</th><th>driver</th><th>commit</th><th>started</th></tr>${runsTable}</table>

@@ -10,6 +10,7 @@ import { vegaScripts } from './assets.js';
 import type { Chart } from './charts/types.js';
 import { runCharts } from './charts/index.js';
 import { findings } from './findings.js';
+import { sampleState } from '../harness/compare/sample-state.js';
 
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -33,6 +34,8 @@ export function warnings(run: RunResults): string[] {
   const imprecise = run.points.filter((p) => p.status === 'ok' && !hasCi(p.stats));
   if (imprecise.length)
     w.push(`${imprecise.length} point(s) had too few samples for a 95% confidence interval of the median (CI n/a, ringed in the charts): their medians are shown, their precision is unknown. Raise sampling.budget or minSamples. E.g. ${imprecise[0].id} (${ciLabel(imprecise[0].stats)}).`);
+  if (sampleState(run) === 'warm' && run.scenario.sampling.flush === undefined)
+    w.push('warm samples: this run predates cold sampling (sampling.flush), so each sample found the caches and address translation the previous one left; small rows over big tables read faster than cold runs of them.');
   w.push(...(run.warnings ?? []));
   return [...new Set(w)];
 }

@@ -146,6 +146,18 @@ describe('compare command', () => {
     expect(compareCommand([a, b], { force: true }, quiet)).toBe(0);
   });
 
+  it('refuses to gate cold samples against warm ones (a baseline saved before cold sampling) unless forced', () => {
+    const gpu = 'NVIDIA H100 80GB HBM3';
+    const warm = fakeRun([point('a x', s)], { gpu });
+    warm.scenario.sampling = { ...warm.scenario.sampling, flush: undefined as unknown as boolean };
+    const a = savedRun(warm);
+    const b = savedRun(fakeRun([point('a x', s)], { gpu }));
+    expect(() => compareCommand([a, b], {}, quiet)).toThrow(/refusing to compare warm samples \(.*\) with cold ones \(the candidate\).*re-save the baseline/);
+    expect(compareCommand([a, b], { force: true }, quiet)).toBe(0);
+    // host-only runs have no GPU caches to flush: nothing to refuse
+    expect(compareCommand([savedRun(fakeRun([point('a x', s)])), savedRun(fakeRun([point('a x', s)]))], {}, quiet)).toBe(0);
+  });
+
   it('the CLI flags a planted slowdown end to end, and exits 2 on bad input', () => {
     const bin = path.join(packageRoot, 'bin', 'gatherbench.js');
     const file = scenarioFile('name: gate\nmethods: [host-gather-copy]\naxes: { width: [16], batch: [256, 1024], table: ["2000 rows"] }\nsampling: { minSamples: 10, budget: 300ms }\ntelemetry: { window: 0, idle: 0 }\n');

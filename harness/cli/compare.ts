@@ -5,6 +5,7 @@ import { ExitCode, UserError } from '../errors.js';
 import { loadRun } from '../results/store.js';
 import type { RunResults } from '../results/model.js';
 import { describeMachine, machineOf } from '../compare/machine.js';
+import { sampleState } from '../compare/sample-state.js';
 import { resolveBaseline } from '../compare/baselines.js';
 import { DEFAULT_COMPARE, compareRunPoints, countVerdicts, failsJob, type RunComparison } from '../compare/verdict.js';
 import { toTable } from '../compare/print-table.js';
@@ -91,6 +92,10 @@ export function compareCommand(refs: string[], o: CompareCliOptions, log: (l: st
     if (bm.model !== cm.model && !o.force)
       throw new UserError(`refusing to compare runs from different machines: baseline ${describeMachine(bm)}, candidate ${describeMachine(cm)} (--force to compare anyway)`);
   }
+  const cs = sampleState(cand.run);
+  const warmCold = bases.find((b) => sampleState(b.run) !== cs && sampleState(b.run) !== 'host-only' && cs !== 'host-only');
+  if (warmCold && !o.force)
+    throw new UserError(`refusing to compare ${sampleState(warmCold.run)} samples (${warmCold.dir}) with ${cs} ones (the candidate): medians at the translation cliff differ by up to a third between the two; re-save the baseline with this build (--force to compare anyway)`);
   const bm = machineOf(bases[0].run);
   const alpha = o.alpha === undefined ? DEFAULT_COMPARE.alpha : Number(o.alpha);
   if (!(alpha > 0 && alpha < 1)) throw new UserError(`--alpha: expected a number between 0 and 1, got '${o.alpha}'`);
