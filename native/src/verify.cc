@@ -52,15 +52,18 @@ static uint64_t parallel_sum(uint64_t n, ThreadPool& pool, Fn fn) {
   return sum;
 }
 
-// checksum_term over the whole words of p, numbered from first_word.
+// checksum_term over the whole words of p, numbered from first_word. The sum is
+// taken factored (see checksum_key): an xor and an add per word, which the
+// compiler vectorizes; about twice the speed of a multiply per word, same value.
 static uint64_t sum_words(const uint8_t* p, uint64_t words, uint64_t first_word) {
-  uint64_t acc = 0;
+  uint64_t acc = 0, key = checksum_key(first_word);
   for (uint64_t i = 0; i < words; ++i) {
     uint64_t word;
     std::memcpy(&word, p + 8 * i, 8);
-    acc += checksum_term(word, first_word + i);
+    acc += word ^ key;
+    key += kChecksumKeyStep;
   }
-  return acc;
+  return acc * kChecksumMul;
 }
 
 // The tail word of an output whose length is not a multiple of 8.
