@@ -1,11 +1,14 @@
 /** The peer methods without torch or a GPU: a stand-in worker speaks the protocol; the real worker says why it cannot. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { runCommand } from '../harness/cli/run.js';
 import { loadRun } from '../harness/results/store.js';
 import { PlainProgress } from '../harness/runner/progress.js';
 import { PeerSession, WORKER_SCRIPT } from '../harness/peers/session.js';
+import { PeerWorker } from '../harness/peers/worker.js';
+import { loadAddon } from '../harness/native/addon.js';
 import { packageRoot } from '../harness/paths.js';
 import { scenarioFile, tmpDir } from './helpers.js';
 
@@ -88,6 +91,36 @@ describe('where the peers cannot run', () => {
     expect(r.unavailable.map((u) => u.method).sort()).toEqual(['torch-pageable', 'torch-pinned']);
     expect(r.points.map((p) => p.method)).toEqual(['host-memcpy']);
   });
+});
+
+/** A Python whose torch imports (a CPU build will do for the table), or undefined: the test below is skipped. */
+function torchPython(): string | undefined {
+  const candidates = [process.env.GATHERBENCH_PYTHON, 'python3', '/usr/bin/python3'].filter(Boolean) as string[];
+  return candidates.find((p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore', timeout: 60_000 }).status === 0);
+}
+const TORCH_PYTHON = torchPython();
+
+describe.skipIf(!TORCH_PYTHON)('the real worker, where a Python with torch is at hand', () => {
+  it("builds the addon's table bit for bit, for rows that are not whole words too", async () => {
+    const addon = loadAddon().addon!;
+    const w = new PeerWorker(TORCH_PYTHON!, [WORKER_SCRIPT]);
+    try {
+      expect((await w.request('hello', {}, 120_000)).torch).toBeTruthy();
+      for (const [rows, rowBytes, elemBytes, seed] of [[5000, 64, 4, 1], [777, 6, 2, 12345], [3, 4096, 8, 2 ** 40 + 7]]) {
+        const last = Math.floor((rows * rowBytes) / 8) - 1;
+        const probe = [0, 1, 2, 3, Math.floor(last / 3), Math.floor(last / 2), last - 1, last];
+        const r = await w.request('table', { rows, rowBytes, elemBytes, seed, probe }, 120_000);
+        expect(r.ok).toBe(true);
+        for (const word of probe) expect((r.probe as Record<string, string>)[String(word)]).toBe(addon.tableWord({ seed, word }).toString());
+      }
+      // with no CUDA device, the methods are refused with the reason, and the worker lives on
+      const hasCuda = !!(await w.request('hello', {}, 120_000)).cudaAvailable;
+      if (!hasCuda) await expect(w.request('prepare', { method: 'torch-pinned', batch: 8 }, 120_000)).rejects.toThrow(/torch sees no CUDA device/);
+      expect((await w.request('table', { rows: 10, rowBytes: 8, elemBytes: 4, seed: 1, probe: [0] }, 120_000)).ok).toBe(true);
+    } finally {
+      await w.close();
+    }
+  }, 300_000);
 });
 
 describe('reports', () => {

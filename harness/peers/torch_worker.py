@@ -131,7 +131,8 @@ def op_prepare(req):
         l2 = getattr(torch.cuda.get_device_properties(0), "L2_cache_size", 0)
         st["flush_buf"] = torch.empty(max(256 << 20, 4 * l2), dtype=torch.uint8, device="cuda")
     STATE["bench"] = st
-    return {"details": {"table": "pinned (cudaHostRegister by torch)" if method == "dgl-uva" else "pageable CPU tensor", "torch": torch.__version__}}
+    table = "a pinned copy of the table (tensor.pin_memory(), made once)" if method == "dgl-uva" else "pageable CPU tensor"
+    return {"details": {"table": table, "torch": torch.__version__}}
 
 
 def gather(st, s):
