@@ -1,19 +1,26 @@
 #!/usr/bin/env bash
-# Everything the open issues still need from an H100, in three device calls (each should stay under 10 minutes;
-# time part 1 first and adjust).
+# Everything the open issues still need from an H100, in four device calls (each should stay under 10 minutes;
+# time part 1 first and adjust). After every step the runs so far and the logs are archived again, so a call
+# stopped at its limit still brings back what it finished.
 # Make the bundle and the old build first: npm run bundle && scripts/bundle-old.sh 120ff0b; carry one tar of the bundle dir.
 #   part 1: scripts/gpu-next-session.sh <bundle dir> <old bundle dir> 1   (timed region, loop, selftest of every method)
-#   part 2: scripts/gpu-next-session.sh <bundle dir> <old bundle dir> 2   (copy engines, cache, peers)
+#   part 2: scripts/gpu-next-session.sh <bundle dir> <old bundle dir> 2   (copy engines, cache)
 #   part 3: scripts/gpu-next-session.sh <bundle dir> <old bundle dir> 3   (8 nightly runs + 2 slowed through gate-study)
+#   part 4: scripts/gpu-next-session.sh <bundle dir> <old bundle dir> 4   (peers: pytorch-direct with torch, peers.yaml, plain torch)
 # Runs and logs land in $OUT as few archives (the lent machine returns at most 8 files).
 set -uo pipefail
-b=${1:?bundle dir}; old=${2:?old bundle dir}; part=${3:?part 1 or 2}
-gb="$b/gatherbench"; out=${OUT:-/tmp/gb-out}; res=/tmp/gb-runs; mkdir -p "$out" "$res"
+b=${1:?bundle dir}; old=${2:?old bundle dir}; part=${3:?part 1 to 4}
+gb="$b/gatherbench"; out=${OUT:-/tmp/gb-out}; res=/tmp/gb-runs-$part; logs=/tmp/gb-logs-$part; mkdir -p "$out" "$logs" "$res"
 say() { echo "== $*"; }
-timed() { local name=$1; shift; /usr/bin/time -f "$name: %e s" "$@" > "$out/$name.txt" 2>&1; echo "$name: exit $?"; tail -n 2 "$out/$name.txt"; }
+# Runs and logs so far, archived again after each step: $OUT only ever holds these two files.
+archive() {
+  tar -C "$res" -czf /tmp/runs.tgz . && mv /tmp/runs.tgz "$out/runs-part$part.tgz"
+  tar -C "$logs" -czf /tmp/logs.tgz . && mv /tmp/logs.tgz "$out/logs-part$part.tgz"
+}
+timed() { local name=$1; shift; /usr/bin/time -f "$name: %e s" "$@" > "$logs/$name.txt" 2>&1; echo "$name: exit $?"; tail -n 2 "$logs/$name.txt"; archive; }
 if [ "$part" = 1 ]; then
   say "timed region: selftest (all methods), sampled path, cliff cold/warm/old, fault, corruption"
-  OUT="$out/check" bash "$(dirname "$0")/check-timed-region.sh" "$b" "$old" > "$out/check.txt" 2>&1; tail -n 12 "$out/check.txt"
+  OUT="$logs/check" bash "$(dirname "$0")/check-timed-region.sh" "$b" "$old" > "$logs/check.txt" 2>&1; tail -n 12 "$logs/check.txt"; archive
   say "issue 11: pytorch-direct and characterize with the final build"
   timed pytorch-direct "$gb" run pytorch-direct -o "$res" --methods host-gather-copy,host-memcpy,pinned-memcpy,cpu-gather-memcpy,zerocopy-naive,zerocopy-aligned,device-resident,uvm
   timed characterize "$gb" run characterize -o "$res"
@@ -23,13 +30,13 @@ elif [ "$part" = 2 ]; then
   say "issue 14: kv-cache and feature-cache"
   timed kv-cache "$gb" run kv-cache -o "$res"
   timed feature-cache "$gb" run feature-cache -o "$res"
-  say "issue 15: peers (python3 with torch on the GPU host) and the standalone PyTorch timing"
-  timed peers "$gb" run peers -o "$res"
-  timed torch-baseline python3 "$(dirname "$0")/torch-baseline.py"
-else
+elif [ "$part" = 3 ]; then
   say "issue 13: nightly runs of unchanged code and two slowed by 10%, through gate-study"
   timed gate bash "$(dirname "$0")/check-gate.sh" "$gb" "$res/gate" 8
+else
+  say "issue 15: pytorch-direct with the torch peers and sorted zero-copy, peers.yaml (2 KB rows), plain PyTorch"
+  timed pytorch-direct-peers "$gb" run pytorch-direct -o "$res" --methods zerocopy-aligned,zerocopy-sorted,torch-pageable,torch-pinned,dgl-uva
+  timed peers "$gb" run peers -o "$res"
+  timed torch-baseline python3 "$(dirname "$0")/torch-baseline.py"
 fi
-tar -C "$res" -czf /tmp/runs.tgz . && mv /tmp/runs.tgz "$out/runs-part$part.tgz"
-tar -C "$out" -czf /tmp/logs.tgz --exclude 'runs-part*' . && mv /tmp/logs.tgz "$out/logs-part$part.tgz"
-find "$out" -mindepth 1 ! -name '*.tgz' -delete
+archive
