@@ -8,7 +8,7 @@ import type { PointResult, RunResults } from '../harness/results/model.js';
 import { alignmentGains, baselineMethod, ceilingMethod, ok, variantOf, workloadKey } from './charts/data.js';
 import { FLAG_ERROR, modelRun } from '../harness/model/model.js';
 import { cacheFinding, copyEngineFinding, peerFinding } from './findings-beyond.js';
-import { f2, spanOf } from './format.js';
+import { f2, sig, spanOf } from './format.js';
 
 export interface Finding {
   title: string;
@@ -139,7 +139,7 @@ function savingsFinding(run: RunResults): Finding | undefined {
   const b = pairs.reduce((a, p) => (p.derived.usefulBytes > a.derived.usefulBytes ? p : a));
   const z = zc.get(workloadKey(b))!;
   const bt = b.telemetry!, zt = z.telemetry!;
-  const parts = [`CPU: ${bt.cpuSecondsPerGB.toFixed(3)} vs ${zt.cpuSecondsPerGB.toFixed(3)} CPU-seconds per GB (${bt.methodCores.toFixed(1)} vs ${zt.methodCores.toFixed(2)} cores busy)`];
+  const parts = [`CPU: ${sig(bt.cpuSecondsPerGB)} vs ${sig(zt.cpuSecondsPerGB)} CPU-seconds per GB (${sig(bt.methodCores)} vs ${sig(zt.methodCores)} cores busy)`];
   if (bt.gpu?.energyPerGBJ !== undefined && zt.gpu?.energyPerGBJ !== undefined) parts.push(`GPU board energy: ${f2(bt.gpu.energyPerGBJ)} vs ${f2(zt.gpu.energyPerGBJ)} J/GB`);
   if (bt.cpuPackage && zt.cpuPackage) parts.push(`CPU package energy: ${f2(bt.cpuPackage.energyPerGBJ)} vs ${f2(zt.cpuPackage.energyPerGBJ)} J/GB`);
   else parts.push('CPU package energy: not measured here (no readable RAPL)');

@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { renderRunReport, warnings } from '../reports/html.js';
 import { HOST_ONLY_LABEL } from '../harness/results/model.js';
 import { fakeRun as baseRun, point } from './fixtures.js';
+import { sig, spanOf } from '../reports/format.js';
+import { findings } from '../reports/findings.js';
+import { loadRun } from '../harness/results/store.js';
 
 const T = [1e-3, 1.1e-3, 0.9e-3];
 function fakeRun(points: ReturnType<typeof point>[]) {
@@ -62,5 +65,22 @@ describe('points without a confidence interval', () => {
     expect(warnings(run).join('\n')).toMatch(/1 point\(s\) had too few samples for a 95% confidence interval/);
     const bw = runCharts(run).find((c) => c.id === 'bandwidth-by-width')!.spec as { data: { values: { precise: boolean; ci: string }[] } };
     expect(bw.data.values.map((r) => r.precise).sort()).toEqual([false, true]);
+  });
+});
+
+describe('numbers in findings', () => {
+  it('keep a measured small figure (0.00039, not 0.000) and say one figure where a span has one', () => {
+    expect(sig(0.000391)).toBe('0.00039');
+    expect(sig(0.353)).toBe('0.35');
+    expect(sig(7.26)).toBe('7.26');
+    expect(sig(0)).toBe('0');
+    expect(spanOf([1.071, 1.069], 'x')).toBe('1.07x');
+    expect(spanOf([0.98, 1.06], 'x')).toBe('0.98-1.06x');
+  });
+
+  it('state the stored H100 CPU cost of zero-copy with its digits', () => {
+    const { run } = loadRun('docs/runs/h100-pytorch-direct');
+    const text = findings(run).find((f) => f.title === 'CPU and energy savings')!.text;
+    expect(text).toMatch(/CPU: 0\.35 vs 0\.00039 CPU-seconds per GB \(7\.26 vs 0\.019 cores busy\)/);
   });
 });
