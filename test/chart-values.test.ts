@@ -148,6 +148,17 @@ describe('bandwidth, ceiling share and speedup charts', () => {
     expect(huge.speedup).toBeCloseTo(at('cpu-gather-memcpy', 'hugepage') / at('zerocopy-aligned', 'hugepage'), 9);
   });
 
+  it('plot bandwidth against row size in bytes, a series per dtype where the run has several, no dash legend for the ceiling alone', () => {
+    const at = (m: string, width: number, dtype: string, distribution?: string) =>
+      point(`${m} ${width} ${dtype}`, [1e-3, 1e-3, 1e-3], { method: m, axes: { width: String(width), batch: '64', dtype, table: '16GiB', ...(distribution ? { distribution } : {}) }, derived: { elemBytes: 2, rowBytes: width * 2, tableRows: 1, tableBytes: 2 ** 34, usefulBytes: width * 128 } });
+    const run = fakeRun([at('zerocopy-aligned', 8192, 'fp16', 'uniform'), at('zerocopy-aligned', 8192, 'bf16', 'uniform'), at('pinned-memcpy', 8192, 'fp16'), at('pinned-memcpy', 8192, 'bf16')], { gpu: 'NVIDIA H100 80GB HBM3' });
+    const spec = runCharts(run).find((c) => c.id === 'bandwidth-by-width')!.spec as { data: { values: { series: string }[] }; spec: { layer: { encoding?: { x?: { field: string }; strokeDash?: unknown } }[] } };
+    expect(new Set(spec.data.values.map((r) => r.series))).toEqual(new Set(['zerocopy-aligned fp16', 'zerocopy-aligned bf16', 'pinned-memcpy fp16', 'pinned-memcpy bf16']));
+    const line = spec.spec.layer[1].encoding!;
+    expect(line.x!.field).toBe('rowBytes');
+    expect(line.strokeDash).toBeUndefined();
+  });
+
   it('compare a multi-GPU point with the baseline at the same GPU count (the same work)', () => {
     const { run } = loadRun('docs/runs/h200x2-multi-gpu');
     const rows = speedups(run);

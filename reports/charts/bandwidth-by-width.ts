@@ -17,6 +17,11 @@ export function gpuPathRows(run: RunResults): ChartRow[] {
   return rows;
 }
 
+/** The index distributions of the gathers (the copy ceiling's contiguous rows are not one to tell apart). */
+function gathered(rows: ChartRow[]): Set<string> {
+  return new Set(rows.filter((r) => r.distribution !== 'contiguous').map((r) => r.distribution));
+}
+
 /** Line dashes by index distribution: uniform (and the contiguous copies) solid, the others dashed. */
 function dashScale(rows: ChartRow[]) {
   const present = new Set(rows.map((r) => r.distribution));
@@ -31,22 +36,34 @@ function dashEncoding(rows: ChartRow[]) {
   return { field: 'distribution', type: 'nominal', title: 'indices', scale: dashScale(rows), legend: { symbolType: 'stroke', symbolSize: 500, encode: { symbols: { update: { stroke: { value: '#333' }, strokeWidth: { value: 2 }, fill: { value: 'transparent' } } } } } };
 }
 
+/**
+ * Row size in bytes on a log axis, labelled B / KiB / MiB: rows of different dtypes (fp16 KV blocks beside fp32
+ * features) and widths compare on one axis, and the findings speak in bytes too.
+ */
+const ROW_SIZE_AXIS = {
+  field: 'rowBytes',
+  type: 'quantitative',
+  scale: { type: 'log', base: 2 },
+  title: 'row size',
+  axis: { labelExpr: "datum.value >= 1048576 ? format(datum.value / 1048576, '~g') + ' MiB' : datum.value >= 1024 ? format(datum.value / 1024, '~g') + ' KiB' : datum.value + ' B'", labelOverlap: 'greedy' },
+};
+
 /** Table panels in size order, smallest first. */
 export function tableFacet(rows: ChartRow[]) {
   return new Set(rows.map((r) => r.table)).size > 1 ? { row: { field: 'table', type: 'ordinal', title: 'table', sort: { field: 'tableBytes', op: 'min' } } } : {};
 }
 
-/** Effective bandwidth against row width, a line per method, a panel per batch (and per table size when swept). */
+/** Effective bandwidth against row size, a line per method, a panel per batch (and per table size when swept). */
 export function bandwidthByWidth(run: RunResults): Chart | undefined {
   const rows = gpuPathRows(run);
   if (!rows.length) return undefined;
   const ceiling = ceilingMethod(run);
-  const distributions = new Set(rows.map((r) => r.distribution)).size > 1;
+  const distributions = gathered(rows).size > 1;
   return {
     id: 'bandwidth-by-width',
-    title: 'Bandwidth vs row width',
+    title: 'Bandwidth vs row size',
     caption:
-      'Useful bytes gathered per second (median; band: 95% CI) against row width, log scales. ' +
+      'Useful bytes gathered per second (median; band: 95% CI) against row size in bytes, log scales. ' +
       (ceiling ? `The dashed rule is the best ${ceiling} in the panel: what the link allows. ` : '') +
       'The gap between a gather line and the rule is what gathering costs; lines that meet it saturate the link. Black rings: too few samples for a confidence interval.' +
       (distributions ? ' Line dashes: index distribution.' : '') +
@@ -58,22 +75,22 @@ export function bandwidthByWidth(run: RunResults): Chart | undefined {
         width: 280,
         height: 300,
         layer: [
-          { mark: { type: 'area', opacity: 0.15, color: '#666' }, encoding: { x: { field: 'width', type: 'quantitative' }, y: { field: 'ciLow', type: 'quantitative' }, y2: { field: 'ciHigh' }, detail: { field: 'label' } } },
+          { mark: { type: 'area', opacity: 0.15, color: '#666' }, encoding: { x: { field: 'rowBytes', type: 'quantitative' }, y: { field: 'ciLow', type: 'quantitative' }, y2: { field: 'ciHigh' }, detail: { field: 'label' } } },
           {
             mark: { type: 'line', point: true },
             encoding: {
-              x: { field: 'width', type: 'quantitative', scale: { type: 'log', base: 2 }, title: 'row width (elements)' },
+              x: ROW_SIZE_AXIS,
               y: { field: 'bandwidth', type: 'quantitative', scale: { type: 'log' }, title: 'GB/s' },
-              color: { field: 'series', type: 'nominal', title: 'method', scale: seriesScale(run, rows.map((r) => r.series)) },
+              color: { field: 'series', type: 'nominal', title: 'method', scale: seriesScale(run, rows.map((r) => r.series)), legend: { labelLimit: 320 } },
               ...(distributions ? { strokeDash: dashEncoding(rows) } : {}),
               // what users run today (PyTorch, DGL) drawn apart from gatherbench's own paths
               ...(rows.some((r) => r.who === 'peer') ? { shape: { field: 'who', type: 'nominal', title: null, scale: { domain: ['gatherbench', 'peer'], range: ['circle', 'triangle-up'] } } } : {}),
               detail: { field: 'label' },
-              tooltip: [{ field: 'series', title: 'method' }, { field: 'width' }, { field: 'batch' }, { field: 'dtype' }, { field: 'table' }, { field: 'distribution' }, { field: 'contention' }, { field: 'bandwidth', format: '.2f', title: 'GB/s' }, { field: 'ci', title: 'precision' }, { field: 'medianUs', format: '.1f', title: 'median µs' }],
+              tooltip: [{ field: 'series', title: 'method' }, { field: 'rowBytes', title: 'row bytes' }, { field: 'width' }, { field: 'batch' }, { field: 'dtype' }, { field: 'table' }, { field: 'distribution' }, { field: 'contention' }, { field: 'bandwidth', format: '.2f', title: 'GB/s' }, { field: 'ci', title: 'precision' }, { field: 'medianUs', format: '.1f', title: 'median µs' }],
             },
           },
           // Points with too few samples for a confidence interval: ringed, never passed off as precise.
-          { transform: [{ filter: '!datum.precise' }], mark: { type: 'point', shape: 'circle', size: 160, color: 'black', strokeWidth: 1.5 }, encoding: { x: { field: 'width', type: 'quantitative' }, y: { field: 'bandwidth', type: 'quantitative' }, tooltip: [{ field: 'series' }, { field: 'ci', title: 'precision' }] } },
+          { transform: [{ filter: '!datum.precise' }], mark: { type: 'point', shape: 'circle', size: 160, color: 'black', strokeWidth: 1.5 }, encoding: { x: { field: 'rowBytes', type: 'quantitative' }, y: { field: 'bandwidth', type: 'quantitative' }, tooltip: [{ field: 'series' }, { field: 'ci', title: 'precision' }] } },
           ...(ceiling
             ? [{ transform: [{ filter: { field: 'method', equal: ceiling } }, { aggregate: [{ op: 'max', field: 'bandwidth', as: 'ceiling' }] }], mark: { type: 'rule', strokeDash: [6, 4], color: '#555' }, encoding: { y: { field: 'ceiling', type: 'quantitative' } } }]
             : []),
@@ -100,7 +117,7 @@ export function ceilingShare(run: RunResults): Chart | undefined {
     .filter((r) => r.method !== ceiling && methodSpec(r.method)?.source === 'pcie' && ceil.has(key(r)))
     .map((r) => ({ ...r, pct: (100 * r.bandwidth) / ceil.get(key(r))! }));
   if (!shares.length) return undefined;
-  const distributions = new Set(shares.map((r) => r.distribution)).size > 1;
+  const distributions = gathered(shares).size > 1;
   // Small copies are latency-bound, so a gather can beat them: show up to 3x before clipping.
   const top = Math.min(300, Math.max(110, Math.ceil(Math.max(...shares.map((r) => r.pct)) / 10) * 10));
   return {
@@ -120,12 +137,12 @@ export function ceilingShare(run: RunResults): Chart | undefined {
           {
             mark: { type: 'line', point: true, clip: true },
             encoding: {
-              x: { field: 'width', type: 'quantitative', scale: { type: 'log', base: 2 }, title: 'row width (elements)' },
+              x: ROW_SIZE_AXIS,
               y: { field: 'pct', type: 'quantitative', title: `% of ${ceiling}`, scale: { domain: [0, top] } },
-              color: { field: 'series', type: 'nominal', title: 'method', scale: seriesScale(run, shares.map((r) => r.series)) },
+              color: { field: 'series', type: 'nominal', title: 'method', scale: seriesScale(run, shares.map((r) => r.series)), legend: { labelLimit: 320 } },
               ...(distributions ? { strokeDash: dashEncoding(shares) } : {}),
               detail: { field: 'distribution' },
-              tooltip: [{ field: 'series', title: 'method' }, { field: 'width' }, { field: 'batch' }, { field: 'table' }, { field: 'distribution' }, { field: 'pct', format: '.1f', title: '% of ceiling' }, { field: 'bandwidth', format: '.2f', title: 'GB/s' }],
+              tooltip: [{ field: 'series', title: 'method' }, { field: 'rowBytes', title: 'row bytes' }, { field: 'width' }, { field: 'batch' }, { field: 'table' }, { field: 'distribution' }, { field: 'pct', format: '.1f', title: '% of ceiling' }, { field: 'bandwidth', format: '.2f', title: 'GB/s' }],
             },
           },
         ],

@@ -49,9 +49,9 @@ export function variantOf(p: PointResult, except: AxisName[] = []): string {
     .join(' ');
 }
 
-/** An axis at its default value; alloc 'auto' resolves to hostalloc (with a GPU) or malloc. */
+/** An axis at its default value; alloc 'auto' (as a scenario says it) resolves to hostalloc (with a GPU) or malloc. */
 function isDefault(a: AxisName, v: string): boolean {
-  if (a === 'alloc') return v === 'hostalloc' || v === 'malloc';
+  if (a === 'alloc') return v === 'auto' || v === 'hostalloc' || v === 'malloc';
   return (AXES[a].default as readonly unknown[]).some((d) => axisLabel(a, AXES[a].schema.parse(d)) === v);
 }
 
@@ -59,11 +59,18 @@ export function ok(run: RunResults): PointResult[] {
   return run.points.filter((p) => p.status === 'ok' && p.bandwidth && p.stats);
 }
 
+/** A point's series: its method and variant, and its dtype where the run has several (fp16 and bf16 rows of one width are different rows). */
+function seriesLabeller(points: PointResult[]): (p: PointResult) => string {
+  const dtypes = new Set(points.map((p) => p.axes.dtype)).size > 1;
+  return (p) => [p.method, variantOf(p), dtypes ? p.axes.dtype : ''].filter(Boolean).join(' ');
+}
+
 export function chartRows(run: RunResults): ChartRow[] {
+  const seriesOf = seriesLabeller(ok(run));
   return ok(run).map((p) => ({
     id: p.id,
     method: p.method,
-    series: [p.method, variantOf(p)].filter(Boolean).join(' '),
+    series: seriesOf(p),
     width: Number(p.axes.width),
     batch: Number(p.axes.batch),
     dtype: p.axes.dtype ?? '',
@@ -177,10 +184,11 @@ export interface TelemetryRow {
 }
 
 export function telemetryRows(run: RunResults): TelemetryRow[] {
+  const seriesOf = seriesLabeller(ok(run));
   return ok(run)
     .filter((p) => p.telemetry)
     .map((p) => ({
-      series: [p.method, variantOf(p)].filter(Boolean).join(' '),
+      series: seriesOf(p),
       width: Number(p.axes.width),
       batch: Number(p.axes.batch),
       contention: Number(p.axes.contention ?? 0),

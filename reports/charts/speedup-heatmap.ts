@@ -3,14 +3,13 @@ import { speedups, type SpeedupRow } from './data.js';
 import type { RunResults } from '../../harness/results/model.js';
 
 /**
- * A heatmap row per measured condition: the batch, and the dtype, table, index distribution and contention where
+ * A heatmap row per measured condition: the batch, and the table, index distribution and contention where
  * the run varies them. Every cell is one measured pair, never the best of several (a best-of hid zero-copy's
  * 0.55x at 128 B rows over 16 GiB behind its 5.7x over 64 MiB).
  */
 function conditionLabels(rows: SpeedupRow[]): { label: (r: SpeedupRow) => string; order: (r: SpeedupRow) => number[]; title: string } {
   const varies = (f: (r: SpeedupRow) => unknown) => new Set(rows.map(f)).size > 1;
   const parts: [string, (r: SpeedupRow) => string][] = [];
-  if (varies((r) => r.dtype)) parts.push(['dtype', (r) => r.dtype]);
   if (varies((r) => r.table)) parts.push(['table', (r) => r.table]);
   if (varies((r) => r.distribution)) parts.push(['indices', (r) => r.distribution]);
   if (varies((r) => r.contention)) parts.push(['contention', (r) => `${r.contention} busy threads`]);
@@ -18,7 +17,7 @@ function conditionLabels(rows: SpeedupRow[]): { label: (r: SpeedupRow) => string
   const distributions = [...new Set(rows.map((r) => r.distribution))].sort();
   return {
     label: (r) => parts.map(([, f]) => f(r)).join(' · '),
-    order: (r) => [r.rowBytes / r.width, r.tableBytes, distributions.indexOf(r.distribution), r.contention, r.batch],
+    order: (r) => [r.tableBytes, distributions.indexOf(r.distribution), r.contention, r.batch],
     title: parts.map(([t]) => t).join(' · '),
   };
 }
