@@ -81,9 +81,11 @@ export function cacheFinding(run: RunResults): Finding | undefined {
     // Where the cache stops paying: the first step that adds less than 5% over the share before it.
     const flat = ps.find((p, i) => i > 0 && cachedShare(p) > 0 && bw(p) < 1.05 * bw(ps[i - 1]));
     const gib = (p: PointResult) => `${+((cachedShare(p) * p.derived.tableBytes) / 2 ** 30).toFixed(2)} GiB`;
+    const pct = (p: PointResult) => `${+(cachedShare(p) * 100).toFixed(1)}%`;
+    const before = flat ? ps[ps.indexOf(flat) - 1] : undefined;
     parts.push(
-      `${where}: ${doubled ? `2x plain zero-copy (${f2(bw(base))} GB/s) with ${(cachedShare(doubled) * 100).toFixed(0)}% cached (${gib(doubled)}, hit rate ${(Number(doubled.details['cache hit rate']) * 100).toFixed(0)}%)` : `never 2x plain zero-copy (best ${f2(Math.max(...ps.map(bw)) / bw(base))}x)`}` +
-        (flat ? `; stops paying past ${(cachedShare(ps[ps.indexOf(flat) - 1]) * 100).toFixed(0)}%` : ''),
+      `${where}: ${doubled ? `twice plain zero-copy's ${f2(bw(base))} GB/s with ${pct(doubled)} cached (${gib(doubled)}, hit rate ${(Number(doubled.details['cache hit rate']) * 100).toFixed(0)}%)` : `never twice plain zero-copy (best ${f2(Math.max(...ps.map(bw)) / bw(base))}x)`}` +
+        (flat && before ? (cachedShare(before) === 0 ? `; the smallest cache (${pct(flat)}) adds under 5%` : `; stops paying past ${pct(before)} (${pct(flat)} adds under 5%)`) : ''),
     );
   }
   const check = sanity.length ? ` Uniform indices, where the hit rate must equal the cached share: largest difference ${(Math.max(...sanity) * 100).toFixed(2)} percentage points.` : '';
