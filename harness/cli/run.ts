@@ -202,14 +202,17 @@ export async function runCommand(ref: string | undefined, o: RunOptions = {}): P
   const handlers = { SIGINT: onSignal('SIGINT'), SIGTERM: onSignal('SIGTERM') };
   if (!o.signal) for (const [s, h] of Object.entries(handlers)) process.on(s, h);
   const timing = emptyTiming();
+  timing.startupSeconds = (performance.now() - tStart) / 1e3;
   const tc = run.scenario.telemetry;
+  let t0 = performance.now();
   const telemetry = await Telemetry.open(addon, cuda, { intervalMs: tc.interval * 1e3, windowSeconds: tc.window, idleSeconds: tc.idle });
+  timing.telemetrySeconds += (performance.now() - t0) / 1e3;
   if (!run.telemetry) {
     run.telemetry = telemetry.info;
     // Idle power is what the window is for: without a power source it would only wait.
     if (tc.idle > 0 && left > 0 && telemetry.measuresPower) {
       log(`  measuring idle power and load for ${tc.idle}s...`);
-      const t0 = performance.now();
+      t0 = performance.now();
       await telemetry.measureIdle(signal);
       timing.idleSeconds += (performance.now() - t0) / 1e3;
     }
@@ -262,7 +265,7 @@ export async function runCommand(ref: string | undefined, o: RunOptions = {}): P
     return closeTiming(addTiming(structuredClone(t), previous), t.wallSeconds + previous.wallSeconds);
   };
   run.timing = total();
-  let t0 = performance.now();
+  t0 = performance.now();
   saveRun(dir, run);
   const report = o.report === false ? undefined : writeRunReport(dir, run);
   timing.reportSeconds += (performance.now() - t0) / 1e3;

@@ -1,23 +1,24 @@
 /**
  * Where a run's wall time went. The harness's own cost is a product metric:
  * the share of wall time spent inside timed regions, and what the rest was
- * spent on. Points carry their part; the run adds table setup, the idle
- * window, the report, and what nothing accounts for ("other"), so that the
+ * spent on. Points carry their part; the run adds start-up, table setup, the
+ * idle window, the report, and what nothing accounts for ("other"), so that the
  * parts add up to the wall time exactly.
  */
 
-export const TIMING_PARTS = ['timed', 'setup', 'warmup', 'verify', 'flush', 'launch', 'telemetry', 'idle', 'report', 'other'] as const;
+export const TIMING_PARTS = ['timed', 'startup', 'setup', 'warmup', 'verify', 'flush', 'launch', 'telemetry', 'idle', 'report', 'other'] as const;
 export type TimingPart = (typeof TIMING_PARTS)[number];
 
 /** What each part means, for the report and the docs. */
 export const TIMING_DOC: Record<TimingPart, string> = {
   timed: 'inside timed regions: the samples that count',
+  startup: 'before the first point: the addon, CUDA and the devices, the peer worker\'s Python, reading the machine',
   setup: 'tables (allocate, fill, pin), per-point preparation, drawing and loading index sets',
   warmup: 'untimed runs: the first run of each index set, extra warm-up',
   verify: 'thorough verification of each index set, and the checksum of every timed output',
   flush: 'evicting GPU caches and translation state, poisoning outputs, between samples',
   launch: 'inside a sample call but outside its timed region: the launch gate, waking up after the GPU',
-  telemetry: 'power and CPU windows after each point',
+  telemetry: 'opening the sources (NVML, the sampler\'s own cost), and the power and CPU windows after each point',
   idle: 'the idle window at the start (idle power)',
   report: 'writing results, the report and summary',
   other: 'everything else: the harness between points, N-API calls, process start',
