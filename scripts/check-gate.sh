@@ -1,21 +1,24 @@
 #!/usr/bin/env bash
-# Measures the regression gate on this GPU runner (docs/nightly-ci.md, "Measuring the gate"): N nightly
-# runs of unchanged code and two made with a planted 10% slowdown of every timed region
-# (GATHERBENCH_TEST_SLOWDOWN_PCT=10), then gatherbench gate-study over them: the false-failure rate per
-# night over every choice of three baselines and a candidate, and the detection rate of the slowdown.
-#   scripts/check-gate.sh <gatherbench command> [out dir] [N runs, default 8]
+# Measures the regression gate on this GPU runner (docs/nightly-ci.md, "Measuring the gate"): runs of unchanged
+# nightly code and runs made with a planted 10% slowdown of every timed region (GATHERBENCH_TEST_SLOWDOWN_PCT=10),
+# then gatherbench gate-study over every run in OUT: the false-failure rate per night over every choice of three
+# baselines and a candidate, and the detection rate of the slowdown.
+#   scripts/check-gate.sh <gatherbench command> [OUT] [N clean, default 8] [N slowed, default 2] [first clean run number, default 1]
+# A nightly takes about a minute: where one call may not run ten, make the runs in several calls into one OUT
+# (e.g. 5 0 1, then 3 2 6) or study the runs of several OUTs afterwards with gatherbench gate-study anywhere.
 set -uo pipefail
-gb=${1:?usage: check-gate.sh GATHERBENCH-COMMAND [OUT] [N]}
-out=${2:-gate-check}; n=${3:-8}
+gb=${1:?usage: check-gate.sh GATHERBENCH-COMMAND [OUT] [N] [SLOWED] [FIRST]}
+out=${2:-gate-check}; n=${3:-8}; s=${4:-2}; first=${5:-1}
 mkdir -p "$out"
-runs=()
-for i in $(seq 1 "$n"); do
+for i in $(seq "$first" $((first + n - 1))); do
   $gb run nightly -o "$out/clean-$i" --no-report > "$out/run-clean-$i.txt" 2>&1 || { echo "clean run $i failed"; exit 2; }
-  runs+=("$(ls -d "$out/clean-$i"/*)")
+  echo "clean run $i: $(tail -n 1 "$out/run-clean-$i.txt")"
 done
-slowed=()
-for i in 1 2; do
+for i in $(seq 1 "$s"); do
   GATHERBENCH_TEST_SLOWDOWN_PCT=10 $gb run nightly -o "$out/slow-$i" --no-report > "$out/run-slow-$i.txt" 2>&1 || { echo "slowed run $i failed"; exit 2; }
-  slowed+=("$(ls -d "$out/slow-$i"/*)")
+  echo "slowed run $i: $(tail -n 1 "$out/run-slow-$i.txt")"
 done
-$gb gate-study "${runs[@]}" --plant 10% --slowed "${slowed[@]}" --json "$out/study.json" | tee "$out/study.txt"
+shopt -s nullglob
+runs=("$out"/clean-*/*/); slowed=("$out"/slow-*/*/)
+if [ "${#runs[@]}" -lt 4 ]; then echo "${#runs[@]} clean run(s) in $out: the study needs 4 (three baselines and a candidate)"; exit 0; fi
+$gb gate-study "${runs[@]}" --plant 10% ${slowed:+--slowed "${slowed[@]}"} --json "$out/study.json" | tee "$out/study.txt"

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# Everything the open issues still need from an H100, in four device calls (each should stay under 10 minutes;
+# Everything the open issues still need from an H100, in five device calls (each should stay under 10 minutes;
 # time part 1 first and adjust). After every step the runs so far and the logs are archived again, so a call
 # stopped at its limit still brings back what it finished.
 # Make the bundle and the old build first: npm run bundle && scripts/bundle-old.sh 120ff0b; carry one tar of the bundle dir.
 #   part 1: scripts/gpu-next-session.sh <bundle dir> <old bundle dir> 1   (timed region, loop, selftest of every method)
 #   part 2: scripts/gpu-next-session.sh <bundle dir> <old bundle dir> 2   (copy engines, cache)
-#   part 3: scripts/gpu-next-session.sh <bundle dir> <old bundle dir> 3   (8 nightly runs + 2 slowed through gate-study)
+#   part 3: scripts/gpu-next-session.sh <bundle dir> <old bundle dir> 3   (5 nightly runs of unchanged code)
 #   part 4: scripts/gpu-next-session.sh <bundle dir> <old bundle dir> 4   (peers: pytorch-direct with torch, peers.yaml, plain torch)
+#   part 5: scripts/gpu-next-session.sh <bundle dir> <old bundle dir> 5   (3 more nightly runs, 2 slowed by 10%)
+# then here, on the runs of parts 3 and 5: gatherbench gate-study <8 clean runs> --plant 10% --slowed <2 slowed runs>
 # Runs and logs land in $OUT as few archives (the lent machine returns at most 8 files).
 set -uo pipefail
-b=${1:?bundle dir}; old=${2:?old bundle dir}; part=${3:?part 1 to 4}
+b=${1:?bundle dir}; old=${2:?old bundle dir}; part=${3:?part 1 to 5}
 gb="$b/gatherbench"; out=${OUT:-/tmp/gb-out}; res=/tmp/gb-runs-$part; logs=/tmp/gb-logs-$part; mkdir -p "$out" "$logs" "$res"
 say() { echo "== $*"; }
 # Runs and logs so far, archived again after each step: $OUT only ever holds these two files.
@@ -31,8 +33,11 @@ elif [ "$part" = 2 ]; then
   timed kv-cache "$gb" run kv-cache -o "$res"
   timed feature-cache "$gb" run feature-cache -o "$res"
 elif [ "$part" = 3 ]; then
-  say "issue 13: nightly runs of unchanged code and two slowed by 10%, through gate-study"
-  timed gate bash "$(dirname "$0")/check-gate.sh" "$gb" "$res/gate" 8
+  say "issue 13: five nightly runs of unchanged code (a nightly takes about a minute; part 5 makes the rest)"
+  timed gate bash "$(dirname "$0")/check-gate.sh" "$gb" "$res/gate" 5 0 1
+elif [ "$part" = 5 ]; then
+  say "issue 13: three more nightly runs and two slowed by 10% (study all eight here: gatherbench gate-study)"
+  timed gate bash "$(dirname "$0")/check-gate.sh" "$gb" "$res/gate" 3 2 6
 else
   say "issue 15: pytorch-direct with the torch peers and sorted zero-copy, peers.yaml (2 KB rows), plain PyTorch"
   timed pytorch-direct-peers "$gb" run pytorch-direct -o "$res" --methods zerocopy-aligned,zerocopy-sorted,torch-pageable,torch-pinned,dgl-uva

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { mannWhitney, bootstrapRatioCi, normalCdf } from '../harness/compare/stats.js';
 import { DEFAULT_COMPARE, comparePoint, compareRunPoints, failsJob, runToRunSigma } from '../harness/compare/verdict.js';
+import { predictionSigmas } from '../harness/stats/prediction-bar.js';
 import { compareCommand, parseThreshold } from '../harness/cli/compare.js';
 import { listBaselines, resolveBaseline, saveBaseline } from '../harness/compare/baselines.js';
 import { appendHistory, findSteps, readHistory } from '../harness/compare/history.js';
@@ -39,7 +40,7 @@ const runsOf = (n: number, spread: number, seed = 1) => Array.from({ length: n }
 
 describe('verdicts', () => {
   it('calls a planted 10% slowdown slower, given baseline runs that measure the noise', () => {
-    const v = comparePoint(runsOf(3, 0.005), point('m a', samples(40, 1.1e-3, 0.01, 9)), DEFAULT_COMPARE);
+    const v = comparePoint(runsOf(6, 0.005), point('m a', samples(40, 1.1e-3, 0.01, 9)), DEFAULT_COMPARE);
     expect(v.verdict).toBe('slower');
     expect(v.timeRatio).toBeCloseTo(1.1, 1);
     expect(v.ratioCi![0]).toBeGreaterThan(1);
@@ -55,7 +56,7 @@ describe('verdicts', () => {
   });
 
   it('calls a clear speed-up faster, and a small significant change the same', () => {
-    expect(comparePoint(runsOf(3, 0.005), point('m a', samples(40, 0.8e-3, 0.01, 9)), DEFAULT_COMPARE).verdict).toBe('faster');
+    expect(comparePoint(runsOf(6, 0.005), point('m a', samples(40, 0.8e-3, 0.01, 9)), DEFAULT_COMPARE).verdict).toBe('faster');
     const small = comparePoint(point('m a', samples(200, 1e-3, 0.005, 1)), point('m a', samples(200, 1.02e-3, 0.005, 2)), DEFAULT_COMPARE);
     expect(small.p).toBeLessThan(0.01); // real, but below the 5% threshold
     expect(small.verdict).toBe('same');
@@ -167,14 +168,13 @@ describe('compare command', () => {
       expect(r.status).toBe(0);
       return { dir: path.join(out, readdirSync(out)[0]), stdout: r.stdout };
     };
-    const base = run();
-    const base2 = run();
+    const [base, base2, base3, base4] = [run(), run(), run(), run()];
     const slowed = run({ GATHERBENCH_TEST_SLOWDOWN_US: '3000' });
     expect(slowed.stdout).toMatch(/deliberately slowed by 3000 µs/);
     const cmp = (...runs: string[]) => spawnSync(process.execPath, [bin, 'compare', ...runs], { encoding: 'utf8' });
     const [bd, bd2, sd] = [base.dir, base2.dir, slowed.dir];
     expect(cmp(bd, bd2, bd).status).toBe(0);
-    const flagged = cmp(bd, bd2, sd);
+    const flagged = cmp(bd, bd2, base3.dir, base4.dir, sd); // four baselines: a bar of 10 sigmas (two: 289)
     expect(flagged.status).toBe(1);
     expect(flagged.stdout).toMatch(/2 slower/);
     const one = cmp(bd, sd); // one baseline run: uncertain, not a failure
@@ -187,7 +187,7 @@ describe('compare command', () => {
 });
 
 describe('several baseline runs', () => {
-  it('raise the bar to three sigma of the spread the baseline runs show, so run-to-run noise is never slower', () => {
+  it('raise the bar to the prediction bound of the runs they have, so run-to-run noise is never slower', () => {
     // two baseline runs 8% apart, each tight; the candidate sits 8% above the faster one
     const a = fakeRun([point('p x', samples(30, 1.0e-3, 0.005, 1))], { gpu: 'H100' });
     const b = fakeRun([point('p x', samples(30, 1.08e-3, 0.005, 2))], { gpu: 'H100' });
@@ -196,10 +196,18 @@ describe('several baseline runs', () => {
     const v = compareRunPoints([a, b], c, DEFAULT_COMPARE)[0];
     expect(v.verdict).toBe('same'); // 3.8% above the baselines' centre
     expect(v.runSpread).toBeCloseTo(0.04 / 1.04, 2);
-    expect(v.needed).toBeCloseTo((3 * 0.04) / 1.04, 2);
-    // a real 30% slowdown still clears the raised bar
+    expect(v.needed! / v.runSpread!).toBeCloseTo(predictionSigmas(2), 6);
+    // two runs say next to nothing about the spread: even a 35% slowdown is uncertain, with the reason
     const slow = fakeRun([point('p x', samples(30, 1.35e-3, 0.005, 4))], { gpu: 'H100' });
-    expect(compareRunPoints([a, b], slow, DEFAULT_COMPARE)[0].verdict).toBe('slower');
+    const two = compareRunPoints([a, b], slow, DEFAULT_COMPARE)[0];
+    expect(two.verdict).toBe('uncertain');
+    expect(two.note).toMatch(/the bar is 288\.8 sigmas for 2 runs/);
+    // eight runs spread 1%: the bar is 4.8 sigmas (4.8%), and the 35% slowdown clears it
+    const eight = [1, 1.01, 0.99, 1.0, 1.02, 0.98, 1.005, 0.995].map((m, i) => fakeRun([point('p x', samples(30, m * 1e-3, 0.005, 10 + i))], { gpu: 'H100' }));
+    const called = compareRunPoints(eight, slow, DEFAULT_COMPARE)[0];
+    expect(called.verdict).toBe('slower');
+    expect(called.needed).toBeCloseTo(Math.max(0.05, predictionSigmas(8) * called.runSpread!), 9);
+    expect(called.runs).toBe(8);
   });
 
   it('keeps the newest runs under a baseline name and compares against all of them', () => {
@@ -269,9 +277,9 @@ describe('confirmation before failing', () => {
       expect(r.status).toBe(0);
       return path.join(out, readdirSync(out)[0]);
     };
-    const [a, b, c] = [run(), run(), run()];
+    const bases = [run(), run(), run(), run(), run()]; // five: a bar of 7 sigmas of their spread
     const slowed = run({ GATHERBENCH_TEST_SLOWDOWN_PCT: '200' });
-    const cmp = (env: Record<string, string>) => spawnSync(process.execPath, [bin, 'compare', a, b, c, slowed, '--confirm', '--threshold', '60%'], { encoding: 'utf8', env: { ...process.env, ...env } });
+    const cmp = (env: Record<string, string>) => spawnSync(process.execPath, [bin, 'compare', ...bases, slowed, '--confirm', '--threshold', '60%'], { encoding: 'utf8', env: { ...process.env, ...env } });
     const gone = cmp({});
     expect(gone.stdout).toMatch(/confirmation: 1 point\(s\) re-measured in a fresh process in [\d.]+ s .*; 0 slower again/);
     expect(gone.stdout).toMatch(/UNCERTAIN .*not confirmed by a fresh re-measure/);

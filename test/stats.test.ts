@@ -1,3 +1,4 @@
+import { predictionSigmas, tAtThreeSigma } from '../harness/stats/prediction-bar.js';
 import { describe, expect, it } from 'vitest';
 import { summarize } from '../harness/stats/summary.js';
 import { medianCi, medianCiRanks } from '../harness/stats/median-ci.js';
@@ -89,5 +90,20 @@ describe('stopping rule', () => {
     expect(nextChunk(20, 0.02, s)).toBe(5);
     expect(nextChunk(48, 0.048, s)).toBe(2);
     expect(nextChunk(10, 1.8, s)).toBe(1); // 0.18 s a sample, 0.2 s of budget left
+  });
+});
+
+describe('the run-to-run prediction bar', () => {
+  it("is Student's t at three normal sigmas, times the new run's own share: wide for few runs, 3 sigmas in the limit", () => {
+    expect(tAtThreeSigma(1)).toBeCloseTo(235.80, 2);
+    expect(tAtThreeSigma(7)).toBeCloseTo(4.53, 2);
+    expect(tAtThreeSigma(30)).toBeCloseTo(3.2703, 4);
+    expect(tAtThreeSigma(31)).toBeLessThan(tAtThreeSigma(30)); // the expansion takes over where the table ends, still falling
+    expect(tAtThreeSigma(31)).toBeGreaterThan(3.25);
+    expect(tAtThreeSigma(1e6)).toBeCloseTo(3, 4);
+    expect(predictionSigmas(1)).toBe(Infinity);
+    expect(predictionSigmas(3)).toBeCloseTo(19.2067 * Math.sqrt(4 / 3), 4);
+    expect(predictionSigmas(8)).toBeCloseTo(4.8, 1);
+    for (let n = 2; n < 200; n++) expect(predictionSigmas(n + 1)).toBeLessThan(predictionSigmas(n));
   });
 });

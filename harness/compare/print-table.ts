@@ -20,12 +20,12 @@ export function ciText(p: PointComparison): string {
 export function summaryLine(c: RunComparison): string {
   const n = c.counts;
   const ungated = c.points.filter((p) => p.verdict === 'slower' && p.gated === false).length;
-  return `${n.slower} slower${ungated ? ` (${ungated} of them copy ceilings, not gated)` : ''}, ${n.uncertain} uncertain, ${n.faster} faster, ${n.same} same, ${n.missing} missing, ${n.new} new (threshold ${(c.options.threshold * 100).toFixed(0)}% or 3 sigma of the run-to-run spread of ${c.baseline.runs} baseline run(s), alpha ${c.options.alpha})`;
+  return `${n.slower} slower${ungated ? ` (${ungated} of them copy ceilings, not gated)` : ''}, ${n.uncertain} uncertain, ${n.faster} faster, ${n.same} same, ${n.missing} missing, ${n.new} new (threshold ${(c.options.threshold * 100).toFixed(0)}% or the run-to-run prediction bar of ${c.baseline.runs} baseline run(s) and any history, alpha ${c.options.alpha})`;
 }
 
 /** The bar a point had to clear, where run-to-run spread raised it above the threshold. */
 export function neededText(p: PointComparison, threshold: number): string {
-  return p.needed !== undefined && p.needed > threshold + 1e-12 ? `needs ±${(p.needed * 100).toFixed(1)}%: baseline runs spread ±${(p.runSpread! * 100).toFixed(1)}% (1 sigma)` : '';
+  return p.needed !== undefined && p.needed > threshold + 1e-12 ? `needs ±${(p.needed * 100).toFixed(1)}%: ${p.runs ?? ''} runs spread ±${(p.runSpread! * 100).toFixed(1)}% (1 sigma)`.replace(':  runs', ': runs') : '';
 }
 
 export function toTable(c: RunComparison, all = false): string {

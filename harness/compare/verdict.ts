@@ -5,8 +5,11 @@
  *
  * A change counts when it is statistically clear (Mann-Whitney p < alpha and
  * a bootstrap CI of the time ratio that excludes 1, on the baseline runs'
- * samples pooled) and larger than the bar: the threshold, or three robust
- * standard deviations of the baseline runs' medians, whichever is larger.
+ * samples pooled) and larger than the bar: the threshold, or the run-to-run
+ * prediction bound, whichever is larger. That bound is a robust standard
+ * deviation of the earlier runs' medians (baselines and history) times the
+ * three-sigma prediction factor for that many runs (prediction-bar.ts): 3
+ * sigmas with a long history, 22 with three runs, whose spread says little.
  * Each run allocates and pins its own memory, so runs differ by more than the
  * samples of one run do; the run-to-run spread, not the within-run spread, is
  * the noise a nightly gate must clear. A clear change beyond the threshold but
@@ -18,6 +21,7 @@ import type { PointResult, RunResults } from '../results/model.js';
 import { median as medianOf, quantileSorted } from '../stats/quantile.js';
 import { bootstrapRatioCi, mannWhitney } from './stats.js';
 import { methodSpec } from '../methods.js';
+import { predictionSigmas } from '../stats/prediction-bar.js';
 
 export type Verdict = 'slower' | 'faster' | 'same' | 'uncertain' | 'missing' | 'new';
 
@@ -33,8 +37,6 @@ export interface CompareOptions {
 
 export const DEFAULT_COMPARE: CompareOptions = { threshold: 0.05, alpha: 0.01, resamples: 2000 };
 
-/** The run-to-run noise bar is this many robust standard deviations of the baseline runs' medians. */
-export const NOISE_SIGMAS = 3;
 
 export interface PointComparison {
   id: string;
@@ -42,8 +44,10 @@ export interface PointComparison {
   verdict: Verdict;
   /** whether a `slower` verdict here fails the job (the ceilings are not gated unless asked) */
   gated?: boolean;
-  /** the change this point needed to count: max(threshold, NOISE_SIGMAS x run-to-run sigma) */
+  /** the change this point needed to count: max(threshold, the prediction factor for `runs` runs x run-to-run sigma) */
   needed?: number;
+  /** how many runs' medians the run-to-run sigma comes from (baselines and history) */
+  runs?: number;
   /** robust relative standard deviation of the baseline runs' medians (two or more baseline runs) */
   runSpread?: number;
   /** median time candidate / baseline: above 1 is slower */
@@ -99,22 +103,23 @@ export function comparePoint(bases: PointResult | PointResult[], cand: PointResu
   if (b.length < 3 || c.length < 3) return { ...out, verdict: 'uncertain', note: 'too few samples to judge' };
   const runMedians = okBases.map((p) => medianOf(p.samples.total));
   const center = medianOf(runMedians);
-  const runSpread = runToRunSigma([...runMedians, ...history]);
-  const needed = Math.max(o.threshold, NOISE_SIGMAS * (runSpread ?? 0));
+  const earlier = [...runMedians, ...history];
+  const runSpread = runToRunSigma(earlier);
+  const needed = Math.max(o.threshold, runSpread === undefined ? 0 : predictionSigmas(earlier.length) * runSpread);
   const ratio = medianOf(c) / center;
   const mw = mannWhitney(b, c);
   const ci = bootstrapRatioCi(b, c, { resamples: o.resamples, seed: seedOf(base.id) });
   const clear = mw.p < o.alpha;
   const up = clear && ratio > 1 + o.threshold && ci[0] > 1;
   const down = clear && ratio < 1 / (1 + o.threshold) && ci[1] < 1;
-  const stats = { timeRatio: ratio, ratioCi: ci, p: mw.p, needed, runSpread };
+  const stats = { timeRatio: ratio, ratioCi: ci, p: mw.p, needed, runSpread, runs: earlier.length };
   if (!up && !down) return { ...out, ...stats };
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   if (runSpread === undefined)
     return { ...out, ...stats, verdict: 'uncertain', note: `moved ${pct(Math.abs(ratio - 1))}, but one baseline run cannot tell a change from run-to-run noise` };
   if (up && ratio > 1 + needed) return { ...out, ...stats, verdict: 'slower', ...(gated ? {} : { note: 'a copy ceiling: reported, not gated (--gate-ceilings gates it)' }) };
   if (down && ratio < 1 / (1 + needed)) return { ...out, ...stats, verdict: 'faster' };
-  return { ...out, ...stats, verdict: 'uncertain', note: `moved ${pct(Math.abs(ratio - 1))}: beyond the threshold, within the run-to-run bar of ±${pct(needed)} (baseline runs spread ±${pct(runSpread)}, 1 sigma)` };
+  return { ...out, ...stats, verdict: 'uncertain', note: `moved ${pct(Math.abs(ratio - 1))}: beyond the threshold, within the run-to-run bar of ±${pct(needed)} (${earlier.length} runs spread ±${pct(runSpread)}, 1 sigma; the bar is ${predictionSigmas(earlier.length).toFixed(1)} sigmas for ${earlier.length} runs)` };
 }
 
 /** Whether a comparison fails the job: a gated point slower (or failed), or, if asked, a point missing. */
