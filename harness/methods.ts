@@ -48,7 +48,7 @@ export const METHODS: readonly MethodSpec[] = [
   { name: 'cached-zerocopy', backend: 'cuda', role: 'candidate', source: 'pcie', axes: [...GATHER, 'alloc', ...KERNEL, 'cache'],
     summary: 'the hottest rows kept in GPU memory (chosen from a warm-up trace), the misses read by aligned zero-copy, in one kernel' },
   { name: 'zerocopy-sorted', backend: 'cuda', role: 'candidate', source: 'pcie', axes: [...GATHER, 'alloc', ...KERNEL],
-    summary: "what DGL and GraphBolt do: the batch's indices radix-sorted on the GPU (inside the timed region), gathered in table order with the aligned kernel, each row written back to its place" },
+    summary: "what DGL and GraphBolt do: the batch's indices radix-sorted on the GPU (inside the timed region), gathered in table order with the aligned kernel and the widest loads the row allows (up to 16 B, unless vector is set), each row written back to its place" },
   { name: 'torch-pageable', backend: 'peer', role: 'peer', source: 'pcie', axes: [...GATHER, 'device'],
     summary: "PyTorch's default: feat[idx].to('cuda') with feat a pageable CPU tensor" },
   { name: 'torch-pinned', backend: 'peer', role: 'peer', source: 'pcie', axes: [...GATHER, 'device'],

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { distinctPages, meanRowAccess, rowAccess } from '../harness/model/access.js';
 import { nnls } from '../harness/model/nnls.js';
-import { modelRun, predictCounts } from '../harness/model/model.js';
+import { modelRun, predictCounts, workloadOf } from '../harness/model/model.js';
 import { fakeRun, point } from './fixtures.js';
 
 describe('access counts', () => {
@@ -31,6 +31,15 @@ describe('access counts', () => {
     expect(c.requests).toBe(1000);
     expect(c.bytesOnWire).toBe(128000);
     expect(c.pagesTouched).toBeGreaterThan(990);
+  });
+});
+
+describe('what a point ran', () => {
+  it('takes the load width the kernel used from the run (zerocopy-sorted picks its own), else from the axes', () => {
+    const p = point('zerocopy-sorted a', [1e-3], { method: 'zerocopy-sorted', axes: { width: '256', batch: '64', dtype: 'fp32', vector: 'elem' }, details: { loads: 'aligned 16 B' } });
+    expect(workloadOf(p).vectorBytes).toBe(16);
+    expect(workloadOf({ ...p, details: {} }).vectorBytes).toBe(4);
+    expect(workloadOf({ ...p, axes: { ...p.axes, vector: '8' }, details: {} }).vectorBytes).toBe(8);
   });
 });
 

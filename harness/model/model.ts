@@ -71,7 +71,9 @@ function cacheShareOf(label: string | undefined): number {
 }
 
 export function workloadOf(p: PointResult): Workload {
-  const vector = p.axes.vector && p.axes.vector !== 'elem' ? Number(p.axes.vector) : p.derived.elemBytes;
+  // what the kernel loaded, where the run says (zerocopy-sorted picks its own width), else what the axes asked
+  const loaded = /(\d+) B$/.exec(p.details.loads ?? '');
+  const vector = loaded ? Number(loaded[1]) : p.axes.vector && p.axes.vector !== 'elem' ? Number(p.axes.vector) : p.derived.elemBytes;
   return {
     method: p.method,
     rowBytes: p.derived.rowBytes,

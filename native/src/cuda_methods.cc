@@ -351,7 +351,15 @@ class CopyEngineBatch : public CudaMethod {
 // Everything that can be refused is refused before anything is allocated.
 int kernel_vector_bytes(const MethodConfig& c, const HostTable& t) {
   const std::string& m = c.method;
-  const int v = c.vector_bytes > 0 ? c.vector_bytes : c.elem_bytes;
+  int v = c.vector_bytes > 0 ? c.vector_bytes : c.elem_bytes;
+  // zerocopy-sorted loads as GraphBolt's UVA index select does: the widest vector (up to 16 B) that
+  // divides the row, unless the scenario names one.
+  if (c.vector_bytes == 0 && m == "zerocopy-sorted")
+    for (int w : {16, 8, 4})
+      if (w > v && t.row_bytes() % uint64_t(w) == 0) {
+        v = w;
+        break;
+      }
   if (v != 2 && v != 4 && v != 8 && v != 16)
     throw Error("BAD_ARGUMENT", "vector width must be 2, 4, 8 or 16 bytes, got " + std::to_string(v));
   if (v < c.elem_bytes || v % c.elem_bytes != 0)
