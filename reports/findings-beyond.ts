@@ -1,11 +1,12 @@
 /**
  * Findings for the paths beyond PyTorch-Direct, computed from a run's data:
  * where the copy engines overtake GPU-thread zero-copy and where one batch
- * call beats a call per row (kv-cache.yaml), and what GPU memory buys as a
- * hot-row cache (feature-cache.yaml).
+ * call beats a call per row (kv-cache.yaml), what GPU memory buys as a
+ * hot-row cache (feature-cache.yaml), what sorting the batch buys
+ * (zerocopy-sorted) and where what users run today stands (peers).
  */
 import type { PointResult, RunResults } from '../harness/results/model.js';
-import { ok, workloadKey } from './charts/data.js';
+import { ok, variantOf, workloadKey } from './charts/data.js';
 import type { Finding } from './findings.js';
 import { methodSpec } from '../harness/methods.js';
 import { formatBytes } from '../harness/units.js';
@@ -14,9 +15,10 @@ import { f2 } from './format.js';
 const size = formatBytes;
 const bw = (p: PointResult) => p.bandwidth!.median;
 
-/** Points of `method` by workload (width, dtype, batch, table, distribution, contention). */
+/** Points of `method` by workload (width, dtype, batch, table, distribution, contention); the plain form wins over variants. */
 function byWorkload(run: RunResults, method: string): Map<string, PointResult> {
-  return new Map(ok(run).filter((p) => p.method === method).map((p) => [workloadKey(p), p]));
+  const ps = ok(run).filter((p) => p.method === method);
+  return new Map([...ps.filter((p) => variantOf(p) !== ''), ...ps.filter((p) => variantOf(p) === '')].map((p) => [workloadKey(p), p]));
 }
 
 export function copyEngineFinding(run: RunResults): Finding | undefined {
@@ -110,4 +112,22 @@ export function peerFinding(run: RunResults): Finding | undefined {
     .map(({ z, peer }) => `${size(z.derived.rowBytes)} rows, batch ${z.axes.batch}: zero-copy ${f2(bw(z))} GB/s vs ${peer.method} ${f2(bw(peer))} (${f2(bw(z) / bw(peer))}x)`)
     .join('; ');
   return { title: 'Against what users run today', text: `Zero-copy (aligned) against the best peer measured at the same point: ${text}${rows.length > 16 ? `; and ${rows.length - 16} more` : ''}.`, chart: 'bandwidth-by-width' };
+}
+
+/** Per row size: the batch sorted first (zerocopy-sorted, as DGL and GraphBolt do) against the aligned gather in batch order. */
+export function sortedFinding(run: RunResults): Finding | undefined {
+  const sorted = byWorkload(run, 'zerocopy-sorted'), zc = byWorkload(run, 'zerocopy-aligned');
+  const rows = [...sorted].filter(([k]) => zc.has(k)).map(([k, s]) => ({ s, z: zc.get(k)! }));
+  if (!rows.length) return undefined;
+  rows.sort((a, b) => a.s.derived.tableBytes - b.s.derived.tableBytes || a.s.derived.rowBytes - b.s.derived.rowBytes || Number(a.s.axes.batch) - Number(b.s.axes.batch));
+  const loads = (p: PointResult) => p.details.loads?.replace(/^aligned /, '') ?? '?';
+  const text = rows
+    .slice(0, 16)
+    .map(({ s, z }) => `${size(s.derived.rowBytes)} rows, batch ${s.axes.batch}${s.axes.table ? `, ${s.axes.table}` : ''}: ${f2(bw(s))} vs ${f2(bw(z))} GB/s (${f2(bw(s) / bw(z))}x; loads ${loads(s)} vs ${loads(z)})`)
+    .join('; ');
+  return {
+    title: 'Sorting the batch first',
+    text: `zerocopy-sorted (indices radix-sorted on the GPU inside the timed region, rows read in table order, the widest loads the row allows) against zerocopy-aligned in batch order: ${text}${rows.length > 16 ? `; and ${rows.length - 16} more` : ''}.`,
+    chart: 'bandwidth-by-width',
+  };
 }

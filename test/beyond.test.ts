@@ -6,7 +6,7 @@ import { loadAddon, type CudaInfo } from '../harness/native/addon.js';
 import { availability } from '../harness/methods.js';
 import { expand } from '../harness/scenario/expand.js';
 import { predictCounts } from '../harness/model/model.js';
-import { copyEngineFinding, cacheFinding } from '../reports/findings-beyond.js';
+import { copyEngineFinding, cacheFinding, sortedFinding } from '../reports/findings-beyond.js';
 import { cacheShareChart } from '../reports/charts/cache-share.js';
 import { packageRoot } from '../harness/paths.js';
 import { scenario, scenarioFile } from './helpers.js';
@@ -90,6 +90,18 @@ describe('findings and charts from made-up runs', () => {
     const f = copyEngineFinding(run)!;
     expect(f.text).toMatch(/batch 64 \(fp16\): the copy engines overtake zero-copy at 256 KiB rows, copy-engine-batch .* \(1\.06x\)/);
     expect(f.text).toMatch(/one cudaMemcpyBatchAsync beats a cudaMemcpyAsync per row at 1 of 2 points, by up to 1\.33x/);
+  });
+
+  it('state what sorting the batch first buys per row size, with the loads each used', () => {
+    const run = fakeRun([
+      at('zerocopy-aligned', 32, 16384, 400, { details: { loads: 'aligned 2 B' } }), at('zerocopy-sorted', 32, 16384, 250, { details: { loads: 'aligned 16 B' } }),
+      at('zerocopy-aligned', 32, 16384, 390, { axes: { vector: '16' }, details: { loads: 'aligned 16 B' } }), // a variant: the plain point is the one compared
+      at('zerocopy-aligned', 2048, 16384, 1500), at('zerocopy-sorted', 2048, 16384, 1530),
+    ]);
+    const f = sortedFinding(run)!;
+    expect(f.text).toMatch(/64 B rows, batch 16384, 16GiB: [\d.]+ vs [\d.]+ GB\/s \(1\.60x; loads 16 B vs 2 B\)/);
+    expect(f.text).toMatch(/4 KiB rows, batch 16384, 16GiB: [\d.]+ vs [\d.]+ GB\/s \(0\.98x/);
+    expect(sortedFinding(fakeRun([at('zerocopy-aligned', 32, 16384, 400)]))).toBeUndefined();
   });
 
   it('state what GPU memory buys per distribution, and check uniform hit rates against the cached share', () => {
