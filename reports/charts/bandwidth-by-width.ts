@@ -64,8 +64,8 @@ export function bandwidthByWidth(run: RunResults): Chart | undefined {
     title: 'Bandwidth vs row size',
     caption:
       'Useful bytes gathered per second (median; band: 95% CI) against row size in bytes, log scales. ' +
-      (ceiling ? `The dashed rule is the best ${ceiling} in the panel: what the link allows. ` : '') +
-      'The gap between a gather line and the rule is what gathering costs; lines that meet it saturate the link. Black rings: too few samples for a confidence interval.' +
+      (ceiling ? `The dashed rule is the best ${ceiling} in the panel: ${ceiling === 'pinned-memcpy' ? 'what the PCIe link allows' : 'what a plain host memory copy reaches'}. ` : '') +
+      `The gap between a gather line and the rule is what gathering costs; lines that meet it ${ceiling === 'pinned-memcpy' ? 'saturate the link' : 'run at memory-copy speed'}. Black rings: too few samples for a confidence interval.` +
       (distributions ? ' Line dashes: index distribution.' : '') +
       (rows.length < chartRows(run).length ? ' Host-only methods and points under CPU contention have charts and table rows of their own.' : ''),
     spec: {
