@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# Everything the open issues still need from an H100, in five device calls (each should stay under 10 minutes;
-# time part 1 first and adjust). After every step the runs so far and the logs are archived again, so a call
-# stopped at its limit still brings back what it finished.
+# Everything the open issues still need from an H100, in six device calls, in issue order (each should stay
+# under 10 minutes; time part 1 first and adjust). After every step the runs so far and the logs are archived
+# again, so a call stopped at its limit still brings back what it finished.
 # Make the bundle and the old build first: npm run bundle && scripts/bundle-old.sh 120ff0b; carry one tar of the bundle dir.
-#   part 1: scripts/gpu-next-session.sh <bundle dir> <old bundle dir> 1   (timed region, loop, selftest of every method)
-#   part 2: scripts/gpu-next-session.sh <bundle dir> <old bundle dir> 2   (copy engines, cache)
-#   part 3: scripts/gpu-next-session.sh <bundle dir> <old bundle dir> 3   (5 nightly runs of unchanged code)
-#   part 4: scripts/gpu-next-session.sh <bundle dir> <old bundle dir> 4   (peers: pytorch-direct with torch, peers.yaml, plain torch)
-#   part 5: scripts/gpu-next-session.sh <bundle dir> <old bundle dir> 5   (3 more nightly runs, 2 slowed by 10%)
-# then here, on the runs of parts 3 and 5: gatherbench gate-study <8 clean runs> --plant 10% --slowed <2 slowed runs>
-# Runs and logs land in $OUT as few archives (the lent machine returns at most 8 files).
+#   part 1: timed region (selftest of every method, sampled path, cliff cold/warm/old, fault, corruption),
+#           pytorch-direct and characterize with this build (#10, #11), device-resident small rows (#12 item 16)
+#   part 2: #11's old-against-new check on the paper's paths of pytorch-direct: the old build twice, this one
+#           warm (--no-flush) and cold once more; compare them here
+#   part 3: #13, five nightly runs of unchanged code
+#   part 4: #13, three more nightly runs and two slowed by 10%; then here:
+#           gatherbench gate-study <8 clean runs> --plant 10% --slowed <2 slowed runs>
+#   part 5: #14, kv-cache and feature-cache
+#   part 6: #15, pytorch-direct with the torch peers and sorted zero-copy, peers.yaml, plain PyTorch
+#   scripts/gpu-next-session.sh <bundle dir> <old bundle dir> <part>
+# Runs and logs land in $OUT as two archives (the lent machine returns at most 8 files).
 set -uo pipefail
-b=${1:?bundle dir}; old=${2:?old bundle dir}; part=${3:?part 1 to 5}
+b=${1:?bundle dir}; old=${2:?old bundle dir}; part=${3:?part 1 to 6}
 gb="$b/gatherbench"; out=${OUT:-/tmp/gb-out}; res=/tmp/gb-runs-$part; logs=/tmp/gb-logs-$part; mkdir -p "$out" "$logs" "$res"
 say() { echo "== $*"; }
 # Runs and logs so far, archived again after each step: $OUT only ever holds these two files.
@@ -29,15 +33,22 @@ if [ "$part" = 1 ]; then
   say "issue 12 item 16: device-resident small rows, warp per row against sub-warp groups"
   timed device-small-rows "$gb" run device-small-rows -o "$res"
 elif [ "$part" = 2 ]; then
+  say "issue 11: the old build (warm, as it was) against this one, warm and cold, on pytorch-direct's paper paths"
+  paths=pinned-memcpy,cpu-gather-memcpy,zerocopy-naive,zerocopy-aligned
+  timed old-1 "$old/gatherbench" run pytorch-direct -o "$res/old" --methods $paths
+  timed old-2 "$old/gatherbench" run pytorch-direct -o "$res/old" --methods $paths
+  timed new-warm "$gb" run pytorch-direct -o "$res/new-warm" --methods $paths --no-flush
+  timed new-cold "$gb" run pytorch-direct -o "$res/new-cold" --methods $paths
+elif [ "$part" = 3 ]; then
+  say "issue 13: five nightly runs of unchanged code (a nightly takes about a minute; part 4 makes the rest)"
+  timed gate bash "$(dirname "$0")/check-gate.sh" "$gb" "$res/gate" 5 0 1
+elif [ "$part" = 4 ]; then
+  say "issue 13: three more nightly runs and two slowed by 10% (study all eight here: gatherbench gate-study)"
+  timed gate bash "$(dirname "$0")/check-gate.sh" "$gb" "$res/gate" 3 2 6
+elif [ "$part" = 5 ]; then
   say "issue 14: kv-cache and feature-cache"
   timed kv-cache "$gb" run kv-cache -o "$res"
   timed feature-cache "$gb" run feature-cache -o "$res"
-elif [ "$part" = 3 ]; then
-  say "issue 13: five nightly runs of unchanged code (a nightly takes about a minute; part 5 makes the rest)"
-  timed gate bash "$(dirname "$0")/check-gate.sh" "$gb" "$res/gate" 5 0 1
-elif [ "$part" = 5 ]; then
-  say "issue 13: three more nightly runs and two slowed by 10% (study all eight here: gatherbench gate-study)"
-  timed gate bash "$(dirname "$0")/check-gate.sh" "$gb" "$res/gate" 3 2 6
 else
   say "issue 15: pytorch-direct with the torch peers and sorted zero-copy, peers.yaml (2 KB rows), plain PyTorch"
   timed pytorch-direct-peers "$gb" run pytorch-direct -o "$res" --methods zerocopy-aligned,zerocopy-sorted,torch-pageable,torch-pinned,dgl-uva
