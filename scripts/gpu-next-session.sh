@@ -13,7 +13,8 @@
 #   part 5: #14, kv-cache and feature-cache
 #   part 6: #15, pytorch-direct with the torch peers and sorted zero-copy, peers.yaml, plain PyTorch
 #   scripts/gpu-next-session.sh <bundle dir> <old bundle dir> <part>
-# Runs and logs land in $OUT as two archives (the lent machine returns at most 8 files).
+# Runs and logs land in $OUT as two archives (the lent machine returns at most 8 files); file them here with
+# scripts/unpack-device-runs.sh <the reply's files_at> h100.
 set -uo pipefail
 b=${1:?bundle dir}; old=${2:?old bundle dir}; part=${3:?part 1 to 6}
 gb="$b/gatherbench"; out=${OUT:-/tmp/gb-out}; res=/tmp/gb-runs-$part; logs=/tmp/gb-logs-$part; mkdir -p "$out" "$logs" "$res"
