@@ -7,7 +7,7 @@ import { PeerSession } from '../peers/session.js';
 
 export async function listCommand(log: (l: string) => void, o: { python?: string } = {}): Promise<number> {
   log('scenarios (gatherbench run <name>):');
-  for (const s of listScenarios()) log(`  ${s.name.padEnd(16)} ${s.description.split('\n')[0]}`);
+  for (const s of listScenarios()) log(`  ${s.name.padEnd(16)} ${s.points !== undefined ? `(${s.points} points) ` : ''}${s.description.split('\n')[0]}`);
   const { addon, loadError } = loadAddon();
   // the peer methods: what the Python worker says its interpreter has
   const peers = (await PeerSession.open({ python: o.python })).info;

@@ -10,7 +10,7 @@ import { UserError } from '../errors.js';
 import { scenariosDir } from '../paths.js';
 import { scenarioSchema, type Scenario } from './schema.js';
 import { AXES, axisLabel, type AxisName } from './axes.js';
-import { axisValues } from './expand.js';
+import { axisValues, expand } from './expand.js';
 
 export interface LoadedScenario {
   file: string;
@@ -23,7 +23,7 @@ export function resolveScenarioPath(ref: string): string {
   return path.join(scenariosDir, `${ref}.yaml`);
 }
 
-export function listScenarios(): { name: string; file: string; description: string }[] {
+export function listScenarios(): { name: string; file: string; description: string; points?: number }[] {
   if (!existsSync(scenariosDir)) return [];
   return readdirSync(scenariosDir)
     .filter((f) => f.endsWith('.yaml'))
@@ -32,7 +32,7 @@ export function listScenarios(): { name: string; file: string; description: stri
       const file = path.join(scenariosDir, f);
       try {
         const s = loadScenario(file).scenario;
-        return { name: s.name, file, description: s.description };
+        return { name: s.name, file, description: s.description, points: expand(s).length };
       } catch (e) {
         return { name: f.replace(/\.yaml$/, ''), file, description: `INVALID: ${(e as Error).message}` };
       }
