@@ -1,4 +1,6 @@
 import { predictionSigmas, tAtThreeSigma } from '../harness/stats/prediction-bar.js';
+import { describePoint } from '../harness/runner/progress.js';
+import { point } from './fixtures.js';
 import { describe, expect, it } from 'vitest';
 import { summarize } from '../harness/stats/summary.js';
 import { medianCi, medianCiRanks } from '../harness/stats/median-ci.js';
@@ -105,5 +107,14 @@ describe('the run-to-run prediction bar', () => {
     expect(predictionSigmas(3)).toBeCloseTo(19.2067 * Math.sqrt(4 / 3), 4);
     expect(predictionSigmas(8)).toBeCloseTo(4.8, 1);
     for (let n = 2; n < 200; n++) expect(predictionSigmas(n + 1)).toBeLessThan(predictionSigmas(n));
+  });
+});
+
+describe('a point as the progress line says it', () => {
+  it('names the sample count once, whether the CI is known or not', () => {
+    const few = point('a x', [1e-3, 1.1e-3, 0.9e-3], { stop: { reason: 'budget', samples: 3, seconds: 1 } });
+    expect(describePoint(few)).toMatch(/GB\/s CI n\/a \(3 samples\) \(stopped on budget\)$/);
+    const many = point('a x', Array.from({ length: 40 }, (_, i) => 1e-3 * (1 + (i % 5) / 1000)), { stop: { reason: 'precision', samples: 40, seconds: 1 } });
+    expect(describePoint(many)).toMatch(/GB\/s ±[\d.]+% \(40 samples, stopped on precision\)$/);
   });
 });

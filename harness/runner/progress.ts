@@ -2,7 +2,7 @@
 import cliProgress from 'cli-progress';
 import type { Case } from '../scenario/expand.js';
 import type { PointResult } from '../results/model.js';
-import { ciLabel } from '../stats/ci-label.js';
+import { ciLabel, hasCi } from '../stats/ci-label.js';
 
 export interface Progress {
   start(total: number): void;
@@ -13,7 +13,9 @@ export interface Progress {
 export function describePoint(p: PointResult): string {
   if (p.status !== 'ok') return `${p.status}: ${p.reason ?? ''}`;
   const bw = p.bandwidth!.median;
-  return `${bw.toFixed(2)} GB/s ${ciLabel(p.stats)} (${p.stats!.n} samples, stopped on ${p.stop!.reason})`;
+  // "CI n/a (3 samples)" already says how many
+  const n = hasCi(p.stats) ? `${p.stats!.n} samples, ` : '';
+  return `${bw.toFixed(2)} GB/s ${ciLabel(p.stats)} (${n}stopped on ${p.stop!.reason})`;
 }
 
 export class PlainProgress implements Progress {
