@@ -201,6 +201,11 @@ export interface Addon {
   generateIndices(o: { rows: number; count: number; seed: number; distribution: DistributionSpec; set?: number }): BigInt64Array;
   /** word w of every table filled with `seed` */
   tableWord(o: { seed: number; word: number }): bigint;
+  /** The GPU gather kernel run on the host thread by thread, its output compared with the table (tests of the kernel without a GPU). */
+  emulateGather(
+    table: NativeTable,
+    o: { indices: BigInt64Array; elemBytes: number; kind: 'naive' | 'aligned' | 'cached' | 'scatter'; vectorBytes: number; group: number; block: number; grid: number },
+  ): { ok: boolean; rowsChecked: number; badRow?: number; detail?: string };
   /** how many index sets a point with this much output rotates through */
   indexSetCount(o: { outputBytes: number }): number;
   createTable(o: { rows: number; rowBytes: number; alloc: HostAllocMode; seed: number }): Promise<NativeTable>;

@@ -13,6 +13,7 @@
 #include "hash.h"
 #include "host_table.h"
 #include "indices.h"
+#include "kernel_emulation.h"
 #include "method.h"
 #include "nvml.h"
 #include "test_switches.h"
@@ -420,6 +421,42 @@ Napi::Value TableWord(const Napi::CallbackInfo& info) {
   return Napi::BigInt::New(info.Env(), table_word(seed, w));
 }
 
+// The GPU gather kernel run on the host, thread by thread (a test of the kernel's own code where there is no GPU).
+Napi::Value EmulateGather(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject() || !info[0].As<Napi::Object>().InstanceOf(Table::ctor->Value()))
+    throw js_error(env, "BAD_ARGUMENT", "emulateGather() needs a table");
+  auto table = Table::Unwrap(info[0].As<Napi::Object>())->table;
+  if (!table) throw js_error(env, "BAD_ARGUMENT", "table was released");
+  Napi::Object o = need_object(info, 1, "options");
+  if (!o.Get("indices").IsTypedArray() || o.Get("indices").As<Napi::TypedArray>().TypedArrayType() != napi_bigint64_array)
+    throw js_error(env, "BAD_ARGUMENT", "option 'indices' must be a BigInt64Array");
+  auto arr = o.Get("indices").As<Napi::BigInt64Array>();
+  std::vector<int64_t> idx(arr.Data(), arr.Data() + arr.ElementLength());
+  for (int64_t r : idx)
+    if (r < 0 || uint64_t(r) >= table->rows()) throw js_error(env, "BAD_ARGUMENT", "index " + std::to_string(r) + " outside the table");
+  EmulatedLaunch l;
+  l.kind = str(o, "kind", "aligned");
+  l.vector_bytes = int(num(o, "vectorBytes", 4));
+  l.group = int(num(o, "group", 32));
+  l.block = int(num(o, "block", 64));
+  l.grid = int(num(o, "grid", 2));
+  Verdict v;
+  try {
+    v = emulate_gather(*table, idx, int(num(o, "elemBytes", 4)), l, fill_pool());
+  } catch (const Error& e) {
+    throw js_error(env, e.code, e.what());
+  }
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("ok", v.ok);
+  r.Set("rowsChecked", double(v.rows_checked));
+  if (!v.ok) {
+    r.Set("badRow", double(v.bad_row));
+    r.Set("detail", v.detail);
+  }
+  return r;
+}
+
 // The index sets a point gathers: how many (by output size), and set k itself.
 Napi::Value IndexSetCount(const Napi::CallbackInfo& info) {
   Napi::Object o = need_object(info, 0, "options");
@@ -675,6 +712,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("facts", Napi::Function::New(env, Facts));
   exports.Set("releaseBuffers", Napi::Function::New(env, ReleaseBuffers));
   exports.Set("tableWord", Napi::Function::New(env, TableWord));
+  exports.Set("emulateGather", Napi::Function::New(env, EmulateGather));
   exports.Set("indexSetCount", Napi::Function::New(env, IndexSetCount));
   exports.Set("generateIndices", Napi::Function::New(env, GenerateIndices));
   exports.Set("createTable", Napi::Function::New(env, CreateTable));

@@ -1,0 +1,105 @@
+// The gather kernel itself, shared by kernels/gather.cu (compiled by nvcc for
+// the GPU) and native/src/kernel_emulation.cc (compiled as host C++ and run
+// one thread at a time, so CI without a GPU checks this exact code: indices,
+// the aligned mapping's head and tail, the cache lookup, the scatter).
+// Threads share nothing (no shared memory, no shuffles, disjoint output
+// bytes), which is what makes a sequential emulation exact.
+#pragma once
+#include <cstdint>
+
+#if defined(__CUDACC__)
+#define GB_KERNEL __global__
+#define GB_DEVICE __device__ __forceinline__
+#define GB_UNROLL _Pragma("unroll")
+#else
+// Host emulation: the includer declares blockIdx, threadIdx, blockDim and gridDim in namespace gb.
+#define GB_KERNEL inline
+#define GB_DEVICE inline
+#define GB_UNROLL
+struct uint2 { uint32_t x, y; };
+struct uint4 { uint32_t x, y, z, w; };
+#endif
+
+namespace gb {
+
+template <int V> struct VecOf;
+template <> struct VecOf<2> { using T = uint16_t; };
+template <> struct VecOf<4> { using T = uint32_t; };
+template <> struct VecOf<8> { using T = uint2; };
+template <> struct VecOf<16> { using T = uint4; };
+
+template <int V>
+GB_DEVICE void store_elements(uint8_t* dst_row, int64_t b, int64_t row_bytes, int elem_bytes, const typename VecOf<V>::T& x) {
+  union { typename VecOf<V>::T v; uint8_t bytes[V]; } u;
+  u.v = x;
+  GB_UNROLL
+  for (int e = 0; e < V; e += 2) {
+    if (e % elem_bytes != 0) continue;
+    const int64_t bb = b + e;
+    if (bb < 0 || bb >= row_bytes) continue;
+    uint8_t* d = dst_row + bb;
+    switch (elem_bytes) {
+      case 2: *reinterpret_cast<uint16_t*>(d) = *reinterpret_cast<const uint16_t*>(u.bytes + e); break;
+      case 4: *reinterpret_cast<uint32_t*>(d) = *reinterpret_cast<const uint32_t*>(u.bytes + e); break;
+      default: *reinterpret_cast<uint64_t*>(d) = *reinterpret_cast<const uint64_t*>(u.bytes + e); break;
+    }
+  }
+}
+
+// What a gather kernel does besides copying rows: NAIVE lanes read from the
+// row start; the others use PyTorch-Direct's aligned mapping; CACHED reads
+// hot rows from a device cache; SCATTER writes row j to out_pos[j] (rows
+// gathered in sorted index order, put back where the batch wants them).
+enum Kind { NAIVE, ALIGNED_ROWS, CACHED, SCATTER };
+
+// One group of threads (a warp, a sub-warp group, or the whole block) copies
+// one row at a time, striding over rows. Loads of a lane are issued before its
+// stores (UNROLL vectors in flight per lane): zero-copy reads take a PCIe
+// round trip each.
+template <int V, Kind K>
+GB_KERNEL void gather_kernel(const uint8_t* __restrict__ table, const int64_t* __restrict__ idx, int64_t n,
+                             uint8_t* __restrict__ out, int64_t row_bytes, int elem_bytes, int group,
+                             const int32_t* __restrict__ slot_of, const uint8_t* __restrict__ cache,
+                             const int64_t* __restrict__ out_pos) {
+  constexpr bool ALIGNED = K != NAIVE;
+  using Vec = typename VecOf<V>::T;
+  constexpr int UNROLL = 4;
+  const int64_t tid = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  const int lane = int(tid % group);
+  const int64_t groups = int64_t(gridDim.x) * blockDim.x / group;
+  for (int64_t j = tid / group; j < n; j += groups) {
+    const uint8_t* src = table + idx[j] * row_bytes;
+    if (K == CACHED) {  // one lookup per row, the same for every lane of the group
+      const int32_t s = slot_of[idx[j]];
+      if (s >= 0) src = cache + int64_t(s) * row_bytes;
+    }
+    uint8_t* dst = out + (K == SCATTER ? out_pos[j] : j) * row_bytes;
+    const int head = ALIGNED ? int(reinterpret_cast<uintptr_t>(src) & 127) : 0;
+    const Vec* base = reinterpret_cast<const Vec*>(src - head);
+    const int64_t nvec = (head + row_bytes + V - 1) / V;
+    for (int64_t v0 = lane; v0 < nvec; v0 += int64_t(group) * UNROLL) {
+      Vec x[UNROLL];
+      // Lanes whose vector lies wholly before the row start stay idle: loading
+      // it would carry bytes of the previous row over PCIe for nothing.
+      const int64_t first = ALIGNED ? head / V : 0;
+      GB_UNROLL
+      for (int u = 0; u < UNROLL; ++u) {
+        const int64_t v = v0 + int64_t(u) * group;
+        if (v < nvec && v >= first) x[u] = base[v];
+      }
+      GB_UNROLL
+      for (int u = 0; u < UNROLL; ++u) {
+        const int64_t v = v0 + int64_t(u) * group;
+        if (v >= nvec) break;
+        if (v < first) continue;
+        const int64_t b = v * V - head;  // byte offset in the row of this vector
+        if (!ALIGNED || (b >= 0 && b + V <= row_bytes && (reinterpret_cast<uintptr_t>(dst + b) % V) == 0))
+          *reinterpret_cast<Vec*>(dst + b) = x[u];
+        else
+          store_elements<V>(dst, b, row_bytes, elem_bytes, x[u]);
+      }
+    }
+  }
+}
+
+}  // namespace gb

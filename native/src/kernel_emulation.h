@@ -1,0 +1,27 @@
+// The gather kernel run on the host, thread by thread (kernels/gather_kernel.cuh):
+// a CPU-side check, in CI without a GPU, of the exact code every GPU gather runs.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "host_table.h"
+#include "method.h"
+
+namespace gb {
+
+struct EmulatedLaunch {
+  // naive | aligned | cached (every third row in a cache, spoiled in the table) | scatter (sorted, written back)
+  std::string kind = "aligned";
+  int vector_bytes = 4;
+  int group = 32;  // threads per row: 32 (warp), the block size (block per row) or fewer (sub-warp)
+  int block = 64;
+  int grid = 2;
+};
+
+// Gathers idx through the emulated kernel into a poisoned output with guard
+// bytes on both sides, then compares every row with the table.
+Verdict emulate_gather(const HostTable& t, const std::vector<int64_t>& idx, int elem_bytes, const EmulatedLaunch& l,
+                       ThreadPool& pool);
+
+}  // namespace gb

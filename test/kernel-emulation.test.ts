@@ -1,0 +1,79 @@
+/**
+ * The GPU gather kernel (kernels/gather_kernel.cuh) compiled as host code and
+ * run thread by thread: its index arithmetic, the aligned mapping's head and
+ * tail, the cache lookup and the scatter, checked against the table in CI,
+ * where no GPU is. Threads of the kernel share nothing, so running them one
+ * after another computes what the GPU computes.
+ */
+import { describe, expect, it } from 'vitest';
+import { loadAddon } from '../harness/native/addon.js';
+
+const { addon } = loadAddon();
+if (!addon) throw new Error('tests need the native addon');
+
+const ROWS = 600;
+const WIDTHS = [1, 3, 31, 32, 33, 100, 128, 1000];
+const ELEMS = [2, 4, 8];
+type Kind = 'naive' | 'aligned' | 'cached' | 'scatter';
+const KINDS: Kind[] = ['naive', 'aligned', 'cached', 'scatter'];
+
+/** Vector widths the native layer accepts for this row (the others are refused before any launch). */
+function vectors(kind: Kind, rowBytes: number, elem: number): number[] {
+  return [elem, 4, 8, 16].filter((v, i, all) => all.indexOf(v) === i && v >= elem && v % elem === 0 && (kind !== 'naive' || rowBytes % v === 0));
+}
+
+/** Thread groups per row as the methods launch them: a warp, a block, and (naive reads from GPU memory) a sub-warp group. */
+function groups(kind: Kind, rowBytes: number, v: number): { group: number; block: number; grid: number }[] {
+  const out = [{ group: 32, block: 64, grid: 3 }, { group: 64, block: 64, grid: 2 }];
+  if (kind === 'naive') {
+    let g = 1;
+    while (g < 32 && g * v < rowBytes) g *= 2;
+    out.push({ group: g, block: 64, grid: 2 });
+  }
+  return out;
+}
+
+describe('the gather kernel, emulated on the host', () => {
+  it('gathers every row right for every kind, vector width, element size and thread mapping, and writes nothing else', async () => {
+    let cases = 0;
+    const failures: string[] = [];
+    for (const elem of ELEMS)
+      for (const width of WIDTHS) {
+        const rowBytes = width * elem;
+        const table = await addon.createTable({ rows: ROWS, rowBytes, alloc: 'malloc', seed: 11 });
+        try {
+          // random rows with repeats, and a sweep over the whole table (every row start offset modulo 128 B)
+          const sets = [
+            addon.generateIndices({ rows: ROWS, count: 257, seed: width * 31 + elem, distribution: { kind: 'uniform' } }),
+            addon.generateIndices({ rows: ROWS, count: ROWS, seed: 1, distribution: { kind: 'sequential' } }),
+          ];
+          for (const kind of KINDS)
+            for (const vectorBytes of vectors(kind, rowBytes, elem))
+              for (const g of groups(kind, rowBytes, vectorBytes))
+                for (const indices of sets) {
+                  const r = addon.emulateGather(table, { indices, elemBytes: elem, kind, vectorBytes, ...g });
+                  cases++;
+                  if (!r.ok || r.rowsChecked !== indices.length) failures.push(`${kind} elem=${elem} width=${width} vector=${vectorBytes} group=${g.group}: ${r.detail}`);
+                }
+        } finally {
+          table.release();
+        }
+      }
+    expect(failures).toEqual([]);
+    expect(cases).toBeGreaterThan(1000);
+  }, 120_000);
+
+  it('catches a kernel that writes past its rows (naive loads wider than the row allows, which the methods refuse)', async () => {
+    const table = await addon.createTable({ rows: 100, rowBytes: 12, alloc: 'malloc', seed: 1 });
+    try {
+      const indices = addon.generateIndices({ rows: 100, count: 40, seed: 2, distribution: { kind: 'uniform' } });
+      const r = addon.emulateGather(table, { indices, elemBytes: 4, kind: 'naive', vectorBytes: 8, group: 32, block: 64, grid: 1 });
+      expect(r.ok).toBe(false);
+      expect(r.detail).toMatch(/wrote outside the output|differs from the table/);
+      expect(() => addon.emulateGather(table, { indices, elemBytes: 4, kind: 'aligned', vectorBytes: 4, group: 48, block: 64, grid: 1 })).toThrow(/group must divide the block/);
+      expect(() => addon.emulateGather(table, { indices: new BigInt64Array([100n]), elemBytes: 4, kind: 'aligned', vectorBytes: 4, group: 32, block: 64, grid: 1 })).toThrow(/outside the table/);
+    } finally {
+      table.release();
+    }
+  });
+});
