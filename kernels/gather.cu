@@ -14,21 +14,26 @@ Kind kind_of(const GatherLaunch& l) {
 }
 
 template <int V>
-const void* kernel_for(Kind k) {
+const void* kernel_for(Kind k, int group) {
+  const auto fn = [](auto kernel) { return reinterpret_cast<const void*>(kernel); };
   switch (k) {
-    case NAIVE: return reinterpret_cast<const void*>(&gather_kernel<V, NAIVE>);
-    case ALIGNED_ROWS: return reinterpret_cast<const void*>(&gather_kernel<V, ALIGNED_ROWS>);
-    case CACHED: return reinterpret_cast<const void*>(&gather_kernel<V, CACHED>);
-    default: return reinterpret_cast<const void*>(&gather_kernel<V, SCATTER>);
+    case NAIVE: return unroll_for(k, group) == 1 ? fn(&gather_kernel<V, NAIVE, 1>) : fn(&gather_kernel<V, NAIVE>);
+    case ALIGNED_ROWS: return fn(&gather_kernel<V, ALIGNED_ROWS>);
+    case CACHED: return fn(&gather_kernel<V, CACHED>);
+    default: return fn(&gather_kernel<V, SCATTER>);
   }
 }
 
+int group_of(const GatherLaunch& l) { return l.block_per_row ? l.block : l.subwarp ? l.subwarp : 32; }
+
+// The one kernel a launch runs: its vector width, kind and unroll (unroll_for in gather_kernel.cuh).
 const void* kernel_of(const GatherLaunch& l) {
+  const Kind k = kind_of(l);
   switch (l.vector_bytes) {
-    case 2: return kernel_for<2>(kind_of(l));
-    case 4: return kernel_for<4>(kind_of(l));
-    case 8: return kernel_for<8>(kind_of(l));
-    case 16: return kernel_for<16>(kind_of(l));
+    case 2: return kernel_for<2>(k, group_of(l));
+    case 4: return kernel_for<4>(k, group_of(l));
+    case 8: return kernel_for<8>(k, group_of(l));
+    case 16: return kernel_for<16>(k, group_of(l));
     default: return nullptr;
   }
 }
@@ -112,37 +117,27 @@ cudaError_t resolve_grid(GatherLaunch& l, int device) {
   cudaError_t e = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device);
   if (e == cudaSuccess) e = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, k, l.block, 0);
   if (e != cudaSuccess) return e;
-  const int64_t groups_per_block = l.block_per_row ? 1 : l.block / (l.subwarp ? l.subwarp : 32);
+  const int64_t groups_per_block = l.block / group_of(l);
   const int64_t needed = (l.n + groups_per_block - 1) / groups_per_block;
   l.grid = int(std::max<int64_t>(1, std::min<int64_t>(int64_t(sms) * std::max(per_sm, 1), needed)));
   return cudaSuccess;
 }
 
 cudaError_t launch_gather(const GatherLaunch& l, cudaStream_t stream) {
-  const int group = l.block_per_row ? l.block : l.subwarp ? l.subwarp : 32;
   if (l.n == 0) return cudaSuccess;
-  // The cached and scatter kernels always use the aligned mapping.
-  const Kind k = kind_of(l);
-#define GB_ARGS l.table, l.idx, l.n, l.out, l.row_bytes, l.elem_bytes, group, l.slot_of, l.cache, l.out_pos
-#define GB_KIND(V, K) gather_kernel<V, K><<<l.grid, l.block, 0, stream>>>(GB_ARGS)
-#define GB_LAUNCH(V)                         \
-  switch (k) {                               \
-    case NAIVE: GB_KIND(V, NAIVE); break;    \
-    case ALIGNED_ROWS: GB_KIND(V, ALIGNED_ROWS); break; \
-    case CACHED: GB_KIND(V, CACHED); break;  \
-    default: GB_KIND(V, SCATTER); break;     \
-  }
-  switch (l.vector_bytes) {
-    case 2: GB_LAUNCH(2); break;
-    case 4: GB_LAUNCH(4); break;
-    case 8: GB_LAUNCH(8); break;
-    case 16: GB_LAUNCH(16); break;
-    default: return cudaErrorInvalidValue;
-  }
-#undef GB_LAUNCH
-#undef GB_KIND
-#undef GB_ARGS
-  return cudaGetLastError();
+  const void* k = kernel_of(l);
+  if (!k) return cudaErrorInvalidValue;
+  // The kernel's parameters, in its order (gather_kernel.cuh).
+  const uint8_t* table = l.table;
+  const int64_t* idx = l.idx;
+  int64_t n = l.n, row_bytes = l.row_bytes;
+  uint8_t* out = l.out;
+  int elem_bytes = l.elem_bytes, group = group_of(l);
+  const int32_t* slot_of = l.slot_of;
+  const uint8_t* cache = l.cache;
+  const int64_t* out_pos = l.out_pos;
+  void* args[] = {&table, &idx, &n, &out, &row_bytes, &elem_bytes, &group, &slot_of, &cache, &out_pos};
+  return cudaLaunchKernel(k, dim3(unsigned(l.grid)), dim3(unsigned(l.block)), args, 0, stream);
 }
 
 cudaError_t launch_checksum(const uint8_t* out, int64_t bytes, unsigned long long* result, cudaStream_t stream) {

@@ -52,18 +52,23 @@ GB_DEVICE void store_elements(uint8_t* dst_row, int64_t b, int64_t row_bytes, in
 // gathered in sorted index order, put back where the batch wants them).
 enum Kind { NAIVE, ALIGNED_ROWS, CACHED, SCATTER };
 
+// Vectors a lane keeps in flight. Four, for rows longer than a group's loads:
+// zero-copy reads take a PCIe round trip each. One for sub-warp groups (short
+// rows from GPU memory, a vector per lane): the registers four would hold
+// (48 instead of 32 for 4-byte loads) halve the warps an SM keeps resident,
+// and with them the rows in flight.
+inline constexpr int unroll_for(Kind k, int group) { return k == NAIVE && group < 32 ? 1 : 4; }
+
 // One group of threads (a warp, a sub-warp group, or the whole block) copies
 // one row at a time, striding over rows. Loads of a lane are issued before its
-// stores (UNROLL vectors in flight per lane): zero-copy reads take a PCIe
-// round trip each.
-template <int V, Kind K>
+// stores (UNROLL vectors in flight per lane).
+template <int V, Kind K, int UNROLL = 4>
 GB_KERNEL void gather_kernel(const uint8_t* __restrict__ table, const int64_t* __restrict__ idx, int64_t n,
                              uint8_t* __restrict__ out, int64_t row_bytes, int elem_bytes, int group,
                              const int32_t* __restrict__ slot_of, const uint8_t* __restrict__ cache,
                              const int64_t* __restrict__ out_pos) {
   constexpr bool ALIGNED = K != NAIVE;
   using Vec = typename VecOf<V>::T;
-  constexpr int UNROLL = 4;
   const int64_t tid = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
   const int lane = int(tid % group);
   const int64_t groups = int64_t(gridDim.x) * blockDim.x / group;

@@ -74,7 +74,7 @@ export const AXES = {
   threads: { schema: nonNegativeInt, default: [0], doc: 'CPU threads for CPU gathers (0 = all hardware threads)' },
   alloc: { schema: z.enum(['auto', 'malloc', 'hostalloc', 'register', 'hugepage']), default: ['auto'], doc: 'host table allocation (auto = hostalloc with a GPU, malloc without)' },
   device: { schema: nonNegativeInt, default: [0], doc: 'CUDA device index' },
-  mapping: { schema: z.enum(['warp', 'block', 'subwarp']), default: ['warp'], doc: 'threads per row: a warp, a whole block, or (device-resident, uvm) the fewest lanes that cover a row' },
+  mapping: { schema: z.enum(['warp', 'block', 'subwarp']), default: ['warp'], doc: 'threads per row: a warp, a whole block, or (device-resident, uvm) the fewest lanes that cover a row, one vector each' },
   vector: { schema: z.union([z.literal('elem'), z.literal(2), z.literal(4), z.literal(8), z.literal(16)]), default: ['elem'], doc: "bytes per load: 'elem' (the element size, as in the paper), 4, 8 or 16" },
   block: { schema: positiveInt, default: [256], doc: 'CUDA block size' },
   grid: { schema: nonNegativeInt, default: [0], doc: 'CUDA grid size (0 = fill the GPU)' },

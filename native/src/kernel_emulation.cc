@@ -47,7 +47,7 @@ struct Args {
   const int64_t* out_pos;
 };
 
-template <int V, Kind K>
+template <int V, Kind K, int U = 4>
 void run_grid(const Args& a, const EmulatedLaunch& l) {
   gridDim.x = unsigned(l.grid);
   blockDim.x = unsigned(l.block);
@@ -55,14 +55,14 @@ void run_grid(const Args& a, const EmulatedLaunch& l) {
     for (unsigned t = 0; t < blockDim.x; ++t) {
       blockIdx.x = b;
       threadIdx.x = t;
-      gather_kernel<V, K>(a.table, a.idx, a.n, a.out, a.row_bytes, a.elem_bytes, a.group, a.slot_of, a.cache, a.out_pos);
+      gather_kernel<V, K, U>(a.table, a.idx, a.n, a.out, a.row_bytes, a.elem_bytes, a.group, a.slot_of, a.cache, a.out_pos);
     }
 }
 
 template <int V>
 void run_kind(Kind k, const Args& a, const EmulatedLaunch& l) {
   switch (k) {
-    case NAIVE: return run_grid<V, NAIVE>(a, l);
+    case NAIVE: return unroll_for(NAIVE, l.group) == 1 ? run_grid<V, NAIVE, 1>(a, l) : run_grid<V, NAIVE>(a, l);
     case ALIGNED_ROWS: return run_grid<V, ALIGNED_ROWS>(a, l);
     case CACHED: return run_grid<V, CACHED>(a, l);
     default: return run_grid<V, SCATTER>(a, l);
