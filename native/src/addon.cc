@@ -421,13 +421,19 @@ Napi::Value TableWord(const Napi::CallbackInfo& info) {
   return Napi::BigInt::New(info.Env(), table_word(seed, w));
 }
 
+// The live table a call's first argument names.
+std::shared_ptr<HostTable> table_arg(const Napi::CallbackInfo& info, const char* call) {
+  if (info.Length() < 1 || !info[0].IsObject() || !info[0].As<Napi::Object>().InstanceOf(Table::ctor->Value()))
+    throw js_error(info.Env(), "BAD_ARGUMENT", std::string(call) + "() needs a table");
+  auto table = Table::Unwrap(info[0].As<Napi::Object>())->table;
+  if (!table) throw js_error(info.Env(), "BAD_ARGUMENT", "table was released");
+  return table;
+}
+
 // The GPU gather kernel run on the host, thread by thread (a test of the kernel's own code where there is no GPU).
 Napi::Value EmulateGather(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsObject() || !info[0].As<Napi::Object>().InstanceOf(Table::ctor->Value()))
-    throw js_error(env, "BAD_ARGUMENT", "emulateGather() needs a table");
-  auto table = Table::Unwrap(info[0].As<Napi::Object>())->table;
-  if (!table) throw js_error(env, "BAD_ARGUMENT", "table was released");
+  auto table = table_arg(info, "emulateGather");
   Napi::Object o = need_object(info, 1, "options");
   if (!o.Get("indices").IsTypedArray() || o.Get("indices").As<Napi::TypedArray>().TypedArrayType() != napi_bigint64_array)
     throw js_error(env, "BAD_ARGUMENT", "option 'indices' must be a BigInt64Array");
@@ -557,10 +563,7 @@ Napi::Value CreateStorage(const Napi::CallbackInfo& info) {
 
 Napi::Value Prepare(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsObject() || !info[0].As<Napi::Object>().InstanceOf(Table::ctor->Value()))
-    throw js_error(env, "BAD_ARGUMENT", "prepare() needs a table");
-  auto table = Table::Unwrap(info[0].As<Napi::Object>())->table;
-  if (!table) throw js_error(env, "BAD_ARGUMENT", "table was released");
+  auto table = table_arg(info, "prepare");
   Napi::Object o = need_object(info, 1, "method options");
   auto state = std::make_shared<BenchState>();
   MethodConfig& c = state->config;
