@@ -9,7 +9,7 @@ export function historyChart(records: HistoryRecord[], steps: Step[]): Chart {
   return {
     id: 'history',
     title: 'Bandwidth across runs',
-    caption: 'Median bandwidth of each point, run after run (one panel per method and GPU). Red rings mark step changes: the median moved beyond the threshold and the confidence intervals of consecutive runs do not overlap.',
+    caption: 'Median bandwidth of each point, run after run (one panel per method and GPU). Red rings mark step changes: the median left the runs before it (the last 10, at least 3) by more than the threshold and by more than their run-to-run prediction bar, the rule the nightly gate applies.',
     spec: {
       data: { values: rows },
       facet: { field: 'panel', type: 'nominal', title: null },
@@ -31,10 +31,10 @@ export function historyChart(records: HistoryRecord[], steps: Step[]): Chart {
 export function renderHistory(records: HistoryRecord[], steps: Step[], threshold: number): string {
   const section = chartSection([historyChart(records, steps)]);
   const runs = new Set(records.map((r) => r.run)).size;
-  const stepRows = steps.map((s) => `<tr><td>${escapeHtml(s.date)}</td><td>${escapeHtml(s.run)}</td><td>${escapeHtml(s.id)}</td><td>${((s.ratio - 1) * 100).toFixed(1)}% time</td></tr>`).join('');
+  const stepRows = steps.map((s) => `<tr><td>${escapeHtml(s.date)}</td><td>${escapeHtml(s.run)}</td><td>${escapeHtml(s.id)}</td><td>${((s.ratio - 1) * 100).toFixed(1)}% time</td><td>±${(s.needed * 100).toFixed(1)}% (${s.runs} runs)</td></tr>`).join('');
   const body = `<h1>gatherbench history: ${runs} runs, ${new Set(records.map((r) => r.id)).size} points</h1>
 ${section.html}
 <h2>Step changes (threshold ${(threshold * 100).toFixed(0)}%)</h2>
-${steps.length ? `<table class="points"><thead><tr><th>date</th><th>run</th><th>point</th><th>change</th></tr></thead><tbody>${stepRows}</tbody></table>` : '<p>None.</p>'}`;
+${steps.length ? `<table class="points"><thead><tr><th>date</th><th>run</th><th>point</th><th>change</th><th>bar</th></tr></thead><tbody>${stepRows}</tbody></table>` : '<p>None.</p>'}`;
   return htmlPage('gatherbench history', body, section.embed);
 }

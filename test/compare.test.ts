@@ -246,9 +246,19 @@ describe('baselines and history', () => {
     const steps = findSteps(records, 0.05);
     expect(steps.map((x) => x.run)).toEqual(['night-4']);
     expect(steps[0].ratio).toBeCloseTo(1.2, 1);
+    expect(steps[0].runs).toBe(3);
     const html = renderHistory(records, steps, 0.05);
     expect(html).toMatch(/night-4/);
     expect(html).toMatch(/Step changes \(threshold 5%\)/);
+  });
+
+  it('marks no step on a host whose runs move ±10% night to night, and marks a real level shift beyond that noise', () => {
+    const file = path.join(tmpDir(), 'history.jsonl');
+    const levels = [1, 1.1, 0.92, 1.05, 0.95, 1.08, 0.97, 1.03, 0.94, 1.06, 1.6, 1.62];
+    levels.forEach((m, i) => appendHistory(file, `/runs/night-${i + 1}`, fakeRun([point('a x', samples(30, m * 1e-3, 0.005, i + 1))], { gpu: 'H100', startedAt: `2026-01-${String(i + 1).padStart(2, '0')}T00:00:00Z` })));
+    const steps = findSteps(readHistory(file), 0.05);
+    expect(steps.map((x) => x.run)).toEqual(['night-11']); // consecutive runs' CIs never overlap here: the old rule marked 10 of 11
+    expect(steps[0].needed).toBeGreaterThan(0.1);
   });
 });
 

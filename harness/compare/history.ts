@@ -1,13 +1,19 @@
 /**
  * The nightly history: one JSON line per point per run, appended after each
- * run. A step change is a run whose median moved by more than the threshold
- * from the run before, with the two confidence intervals apart.
+ * run. A step change is a run whose median left the runs before it (and the
+ * run just before) by more than the threshold and by more than their
+ * run-to-run prediction bar (the gate's rule, verdict.ts): within-run
+ * confidence intervals of consecutive runs say nothing of how runs differ,
+ * and marked every other night of a noisy host.
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { RunResults } from '../results/model.js';
 import { machineOf } from './machine.js';
+import { runToRunSigma } from './verdict.js';
+import { median } from '../stats/quantile.js';
+import { predictionSigmas } from '../stats/prediction-bar.js';
 
 export interface HistoryRecord {
   run: string;
@@ -82,9 +88,18 @@ export interface Step {
   id: string;
   date: string;
   run: string;
-  /** median time now / median time in the previous run */
+  /** median time now / the median of the runs before it */
   ratio: number;
+  /** the change it needed: max(threshold, the prediction bar of the runs before it) */
+  needed: number;
+  /** how many runs before it set the bar */
+  runs: number;
 }
+
+/** A run is judged against this many runs before it, at most (a level that moved long ago no longer counts). */
+export const STEP_WINDOW = 10;
+/** Fewer runs before a run than this say too little of the noise to call a step. */
+export const STEP_MIN_RUNS = 3;
 
 /** Step changes per point, over the runs of one machine (model) in date order. */
 export function findSteps(records: HistoryRecord[], threshold: number): Step[] {
@@ -93,11 +108,13 @@ export function findSteps(records: HistoryRecord[], threshold: number): Step[] {
   const steps: Step[] = [];
   for (const rs of series.values()) {
     rs.sort((a, b) => a.date.localeCompare(b.date));
-    for (let i = 1; i < rs.length; i++) {
-      const [a, b] = [rs[i - 1], rs[i]];
-      const ratio = b.medianS! / a.medianS!;
-      const apart = b.ciLowS! > a.ciHighS! || b.ciHighS! < a.ciLowS!;
-      if (apart && Math.abs(ratio - 1) > threshold) steps.push({ id: b.id, date: b.date, run: b.run, ratio });
+    for (let i = STEP_MIN_RUNS; i < rs.length; i++) {
+      const before = rs.slice(Math.max(0, i - STEP_WINDOW), i).map((r) => r.medianS!);
+      const ratio = rs[i].medianS! / median(before);
+      const needed = Math.max(threshold, predictionSigmas(before.length) * runToRunSigma(before)!);
+      // where the level changes, not every night it stays changed: the run before must differ too
+      const fromLast = rs[i].medianS! / rs[i - 1].medianS!;
+      if (Math.abs(ratio - 1) > needed && Math.abs(fromLast - 1) > needed) steps.push({ id: rs[i].id, date: rs[i].date, run: rs[i].run, ratio, needed, runs: before.length });
     }
   }
   return steps;
