@@ -116,17 +116,19 @@ describe('compare command', () => {
 
   it('exits 0 when clean, 1 on a gated point slower, and writes markdown, JUnit and JSON', () => {
     const base = savedRun(fakeRun([point('a x', s), point('b x', s)], { gpu: 'H100' }));
-    const base2 = savedRun(fakeRun([point('a x', samples(30, 1e-3, 0.01, 5)), point('b x', samples(30, 1e-3, 0.01, 6))], { gpu: 'H100' }));
+    // four baseline runs: enough for a bar under the 5% threshold at this noise (two would leave every point uncertain)
+    const more = [5, 7, 9].map((k) => savedRun(fakeRun([point('a x', samples(30, 1e-3, 0.01, k)), point('b x', samples(30, 1e-3, 0.01, k + 1))], { gpu: 'H100' })));
+    const bases = [base, ...more];
     const clean = savedRun(fakeRun([point('a x', s), point('b x', s)], { gpu: 'H100' }));
     const bad = savedRun(fakeRun([point('a x', s), point('b x', slow)], { gpu: 'H100' }));
-    expect(compareCommand([base, base2, clean], {}, quiet)).toBe(0);
+    expect(compareCommand([...bases, clean], {}, quiet)).toBe(0);
     const out = tmpDir();
     const summary = path.join(out, 'step-summary.md');
     writeFileSync(summary, '');
     process.env.GITHUB_STEP_SUMMARY = summary;
     try {
       const lines: string[] = [];
-      const code = compareCommand([base, base2, bad], { markdown: path.join(out, 'c.md'), junit: path.join(out, 'c.xml'), json: path.join(out, 'c.json') }, (l) => lines.push(l));
+      const code = compareCommand([...bases, bad], { markdown: path.join(out, 'c.md'), junit: path.join(out, 'c.xml'), json: path.join(out, 'c.json') }, (l) => lines.push(l));
       expect(code).toBe(1);
       expect(lines.join('\n')).toMatch(/SLOWER +b x +\+30\.\d% time/);
     } finally {
@@ -194,7 +196,8 @@ describe('several baseline runs', () => {
     const c = fakeRun([point('p x', samples(30, 1.08e-3, 0.005, 3))], { gpu: 'H100' });
     expect(compareRunPoints([a], c, DEFAULT_COMPARE)[0].verdict).toBe('uncertain'); // one baseline run: noise looks like a change
     const v = compareRunPoints([a, b], c, DEFAULT_COMPARE)[0];
-    expect(v.verdict).toBe('same'); // 3.8% above the baselines' centre
+    expect(v.verdict).toBe('uncertain'); // 3.8% above the baselines' centre, but runs 8% apart cannot vouch for 5%
+    expect(v.note).toMatch(/cannot resolve a 5\.0% change here: the run-to-run bar is ±[\d.]+% \(2 runs spread ±3\.\d%/);
     expect(v.runSpread).toBeCloseTo(0.04 / 1.04, 2);
     expect(v.needed! / v.runSpread!).toBeCloseTo(predictionSigmas(2), 6);
     // two runs say next to nothing about the spread: even a 35% slowdown is uncertain, with the reason

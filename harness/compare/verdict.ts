@@ -10,6 +10,9 @@
  * deviation of the earlier runs' medians (baselines and history) times the
  * three-sigma prediction factor for that many runs (prediction-bar.ts): 3
  * sigmas with a long history, 22 with three runs, whose spread says little.
+ * Where that bar is wider than the threshold, a point without a change beyond
+ * the bar is `uncertain` too: the gate cannot vouch that a threshold-sized
+ * change did not happen there.
  * Each run allocates and pins its own memory, so runs differ by more than the
  * samples of one run do; the run-to-run spread, not the within-run spread, is
  * the noise a nightly gate must clear. A clear change beyond the threshold but
@@ -113,13 +116,20 @@ export function comparePoint(bases: PointResult | PointResult[], cand: PointResu
   const up = clear && ratio > 1 + o.threshold && ci[0] > 1;
   const down = clear && ratio < 1 / (1 + o.threshold) && ci[1] < 1;
   const stats = { timeRatio: ratio, ratioCi: ci, p: mw.p, needed, runSpread, runs: earlier.length };
-  if (!up && !down) return { ...out, ...stats };
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  const bar = () => `(${earlier.length} runs spread ±${pct(runSpread!)}, 1 sigma; the bar is ${predictionSigmas(earlier.length).toFixed(1)} sigmas for ${earlier.length} runs)`;
+  if (!up && !down) {
+    // No change beyond the threshold seen, but where runs move more than the threshold the gate cannot
+    // vouch that none happened: "same" would claim a resolution it does not have.
+    if (runSpread !== undefined && needed > o.threshold + 1e-12)
+      return { ...out, ...stats, verdict: 'uncertain', note: `cannot resolve a ${pct(o.threshold)} change here: the run-to-run bar is ±${pct(needed)} ${bar()}` };
+    return { ...out, ...stats };
+  }
   if (runSpread === undefined)
     return { ...out, ...stats, verdict: 'uncertain', note: `moved ${pct(Math.abs(ratio - 1))}, but one baseline run cannot tell a change from run-to-run noise` };
   if (up && ratio > 1 + needed) return { ...out, ...stats, verdict: 'slower', ...(gated ? {} : { note: 'a copy ceiling: reported, not gated (--gate-ceilings gates it)' }) };
   if (down && ratio < 1 / (1 + needed)) return { ...out, ...stats, verdict: 'faster' };
-  return { ...out, ...stats, verdict: 'uncertain', note: `moved ${pct(Math.abs(ratio - 1))}: beyond the threshold, within the run-to-run bar of ±${pct(needed)} (${earlier.length} runs spread ±${pct(runSpread)}, 1 sigma; the bar is ${predictionSigmas(earlier.length).toFixed(1)} sigmas for ${earlier.length} runs)` };
+  return { ...out, ...stats, verdict: 'uncertain', note: `moved ${pct(Math.abs(ratio - 1))}: beyond the threshold, within the run-to-run bar of ±${pct(needed)} ${bar()}` };
 }
 
 /** Whether a comparison fails the job: a gated point slower (or failed), or, if asked, a point missing. */
