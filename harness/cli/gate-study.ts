@@ -37,7 +37,8 @@ export function gateStudyCommand(refs: string[], o: GateStudyOptions, log: (l: s
   if (s.detection) {
     const d = s.detection;
     const what = d.plantedPct !== undefined ? `a planted +${d.plantedPct.toFixed(0)}% slowdown of every sample` : `${d.slowedRuns} slowed run(s)`;
-    log(`detection of ${what}: ${d.detected} of ${d.judged} judged points called slower (${pct(d.rate)}); ${d.uncertain} uncertain, over ${d.comparisons} comparisons`);
+    const rate = d.judged ? `${d.detected} of ${d.judged} judged points called slower (${pct(d.rate)})` : 'no point could be judged (every one uncertain: runs move more than the threshold)';
+    log(`detection of ${what}: ${rate}; ${d.uncertain} uncertain, over ${d.comparisons} comparisons`);
   }
   if (o.json) writeFileSync(o.json, JSON.stringify(s, null, 1));
   return 0;
