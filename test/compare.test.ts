@@ -131,6 +131,7 @@ describe('compare command', () => {
       const code = compareCommand([...bases, bad], { markdown: path.join(out, 'c.md'), junit: path.join(out, 'c.xml'), json: path.join(out, 'c.json') }, (l) => lines.push(l));
       expect(code).toBe(1);
       expect(lines.join('\n')).toMatch(/SLOWER +b x +\+30\.\d% time/);
+      expect(lines.join('\n')).toMatch(/note: 4 runs measure the run-to-run noise of some points, so their bar is 10\.3 sigmas wide/);
     } finally {
       delete process.env.GITHUB_STEP_SUMMARY;
     }

@@ -6,6 +6,7 @@ import { loadRun } from '../results/store.js';
 import type { RunResults } from '../results/model.js';
 import { describeMachine, machineOf } from '../compare/machine.js';
 import { sampleState } from '../compare/sample-state.js';
+import { predictionSigmas } from '../stats/prediction-bar.js';
 import { resolveBaseline } from '../compare/baselines.js';
 import { DEFAULT_COMPARE, compareRunPoints, countVerdicts, failsJob, type RunComparison } from '../compare/verdict.js';
 import { toTable } from '../compare/print-table.js';
@@ -116,6 +117,12 @@ export function compareCommand(refs: string[], o: CompareCliOptions, log: (l: st
   if (note) log(`note: ${note}`);
   if (bm.driver !== cm.driver && !note) log(`note: drivers differ (baseline ${bm.driver}, candidate ${cm.driver})`);
   if (bases.length === 1) log('note: one baseline run cannot measure how points move between runs: changes beyond the threshold are called uncertain, not slower; compare against several baseline runs (or save several under one name)');
+  else {
+    // The fewest runs any point's noise came from (baselines and history): few runs, a wide bar.
+    const runs = Math.min(...points.filter((p) => p.runs !== undefined).map((p) => p.runs!));
+    if (runs < 5)
+      log(`note: ${runs} runs measure the run-to-run noise of some points, so their bar is ${predictionSigmas(runs).toFixed(1)} sigmas wide and many will be uncertain; five baseline runs or a --history make it ${predictionSigmas(5).toFixed(1)} and less`);
+  }
   log(toTable(c, o.all));
   // What each side's run spent its wall time on (issue: the harness's own cost is a product metric).
   const timed = [...bases.slice(-1), cand].filter((x) => x.run.timing);
