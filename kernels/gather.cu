@@ -10,7 +10,7 @@ namespace gb {
 namespace {
 
 Kind kind_of(const GatherLaunch& l) {
-  return l.out_pos ? SCATTER : l.slot_of ? CACHED : l.aligned ? ALIGNED_ROWS : NAIVE;
+  return l.scatter ? SCATTER : l.slot_of ? CACHED : l.aligned ? ALIGNED_ROWS : NAIVE;
 }
 
 template <int V>
@@ -123,10 +123,20 @@ cudaError_t resolve_grid(GatherLaunch& l, int device) {
   return cudaSuccess;
 }
 
+cudaError_t kernel_occupancy(const GatherLaunch& l, int& registers, int& blocks_per_sm) {
+  const void* k = kernel_of(l);
+  if (!k) return cudaErrorInvalidValue;
+  cudaFuncAttributes a{};
+  cudaError_t e = cudaFuncGetAttributes(&a, k);
+  if (e == cudaSuccess) e = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks_per_sm, k, l.block, 0);
+  registers = a.numRegs;
+  return e;
+}
+
 cudaError_t launch_gather(const GatherLaunch& l, cudaStream_t stream) {
   if (l.n == 0) return cudaSuccess;
   const void* k = kernel_of(l);
-  if (!k) return cudaErrorInvalidValue;
+  if (!k || (l.scatter && !l.out_pos)) return cudaErrorInvalidValue;
   // The kernel's parameters, in its order (gather_kernel.cuh).
   const uint8_t* table = l.table;
   const int64_t* idx = l.idx;

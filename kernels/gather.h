@@ -33,8 +33,9 @@ struct GatherLaunch {
   // instead of the table. nullptr: no cache (a kernel without the lookup).
   const int32_t* slot_of = nullptr;
   const uint8_t* cache = nullptr;
-  // zerocopy-sorted: idx holds the batch's indices sorted, and row j of the
-  // gather goes to output row out_pos[j]. nullptr: row j to output row j.
+  // zerocopy-sorted (scatter): idx holds the batch's indices sorted, and row j
+  // of the gather goes to output row out_pos[j] (set before each launch).
+  bool scatter = false;
   const int64_t* out_pos = nullptr;
 };
 // zerocopy-sorted: sorts keys (n indices) into sorted_keys with positions
@@ -47,6 +48,8 @@ cudaError_t launch_iota(int64_t* positions, int64_t n, cudaStream_t stream);
 
 // Fills in l.grid when it is 0 (occupancy x SMs, capped by the work).
 cudaError_t resolve_grid(GatherLaunch& l, int device);
+// The registers a thread of the launch's kernel uses and the blocks an SM keeps resident at its block size.
+cudaError_t kernel_occupancy(const GatherLaunch& l, int& registers, int& blocks_per_sm);
 cudaError_t launch_gather(const GatherLaunch& l, cudaStream_t stream);
 // Adds checksum_term(word w, w) over the output's 8-byte words into *result.
 cudaError_t launch_checksum(const uint8_t* out, int64_t bytes, unsigned long long* result, cudaStream_t stream);

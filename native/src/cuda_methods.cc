@@ -439,7 +439,14 @@ class KernelGather : public CudaMethod {
     launch_.grid = c.grid;
     launch_.slot_of = slot_of_.as<int32_t>();
     launch_.cache = cache_.get();
+    launch_.scatter = m == "zerocopy-sorted";
     check(resolve_grid(launch_, c.device), "sizing the grid");
+    // What bounds the rows in flight: the kernel's registers and the blocks an SM keeps (details only).
+    int regs = 0, resident = 0;
+    if (kernel_occupancy(launch_, regs, resident) == cudaSuccess)
+      occupancy_ = std::to_string(regs) + " registers a thread, " + std::to_string(resident) + " blocks of " +
+                   std::to_string(launch_.block) + " resident per SM";
+    cudaGetLastError();
   }
   // Index sets live on the GPU before the clock starts, as in PyTorch-Direct.
   void reserve_sets(int n) override {
@@ -494,7 +501,8 @@ class KernelGather : public CudaMethod {
         {"mapping", launch_.block_per_row ? "block per row" : launch_.subwarp ? std::to_string(launch_.subwarp) + " threads per row" : "warp per row"},
         {"loads", std::string(launch_.aligned ? "aligned " : "naive ") + std::to_string(launch_.vector_bytes) + " B"},
         {"grid", std::to_string(launch_.grid)},
-        {"block", std::to_string(launch_.block)}};
+        {"block", std::to_string(launch_.block)},
+        {"occupancy", occupancy_}};
     if (c_.method == "zerocopy-sorted") d["order"] = "indices radix-sorted on the GPU inside the timed region, rows written back to their batch positions";
     if (c_.method == "cached-zerocopy") {
       char buf[160];
@@ -656,7 +664,7 @@ class KernelGather : public CudaMethod {
   }
 
   const uint8_t* src_ = nullptr;
-  std::string where_;
+  std::string where_, occupancy_ = "unknown";
   Lease idx_, host_idx_;
   Lease slot_of_, cache_;
   Lease sorted_, out_pos_, positions_, sort_temp_;  // zerocopy-sorted
