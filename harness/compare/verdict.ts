@@ -40,7 +40,6 @@ export interface CompareOptions {
 
 export const DEFAULT_COMPARE: CompareOptions = { threshold: 0.05, alpha: 0.01, resamples: 2000 };
 
-
 export interface PointComparison {
   id: string;
   method: string;
