@@ -69,12 +69,19 @@ void run_kind(Kind k, const Args& a, const EmulatedLaunch& l) {
   }
 }
 
+Kind kind_named(const std::string& name) {
+  if (name == "naive") return NAIVE;
+  if (name == "aligned") return ALIGNED_ROWS;
+  if (name == "cached") return CACHED;
+  if (name == "scatter") return SCATTER;
+  throw Error("BAD_ARGUMENT", "unknown kernel kind '" + name + "' (naive, aligned, cached, scatter)");
+}
+
 }  // namespace
 
 Verdict emulate_gather(const HostTable& t, const std::vector<int64_t>& idx, int elem_bytes, const EmulatedLaunch& l,
                        ThreadPool& pool) {
-  const Kind kind = l.kind == "naive" ? NAIVE : l.kind == "aligned" ? ALIGNED_ROWS : l.kind == "cached" ? CACHED
-                  : l.kind == "scatter" ? SCATTER : throw Error("BAD_ARGUMENT", "unknown kernel kind '" + l.kind + "'");
+  const Kind kind = kind_named(l.kind);
   if (l.group < 1 || l.block < l.group || l.block % l.group != 0 || l.grid < 1)
     throw Error("BAD_ARGUMENT", "the group must divide the block, and the grid hold a block");
   const uint64_t rb = t.row_bytes(), n = idx.size();
