@@ -129,11 +129,13 @@ describe('reports', () => {
     const { runCharts } = await import('../reports/charts/index.js');
     const { fakeRun, point } = await import('./fixtures.js');
     const at = (method: string, us: number) => point(`${method} x`, [us * 1e-6, us * 1e-6, us * 1e-6], { method, device: 'GPU', axes: { width: '1024', dtype: 'fp32', batch: '16384', table: '8GiB', distribution: 'uniform' } });
-    const r = fakeRun([at('zerocopy-aligned', 100), at('torch-pinned', 250), at('torch-pageable', 600)], { gpu: 'H100' });
+    const r = fakeRun([at('zerocopy-aligned', 100), at('torch-pinned', 250), at('torch-pageable', 600), at('pinned-memcpy', 90)], { gpu: 'H100' });
     expect(peerFinding(r)!.text).toMatch(/16384: zero-copy 0\.66 GB\/s vs torch-pinned 0\.26 \(2\.50x\)/);
     const bw = runCharts(r).find((c) => c.id === 'bandwidth-by-width')!.spec as { data: { values: { method: string; who: string }[] } };
     expect(bw.data.values.find((x) => x.method === 'torch-pinned')!.who).toBe('peer');
     expect(JSON.stringify(bw)).toContain('triangle-up');
+    // the share of the copy ceiling draws them apart too
+    expect(JSON.stringify(runCharts(r).find((c) => c.id === 'ceiling-share')!.spec)).toContain('triangle-up');
   });
 });
 

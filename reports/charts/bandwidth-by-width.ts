@@ -48,6 +48,11 @@ const ROW_SIZE_AXIS = {
   axis: { labelExpr: "datum.value >= 1048576 ? format(datum.value / 1048576, '~g') + ' MiB' : datum.value >= 1024 ? format(datum.value / 1024, '~g') + ' KiB' : datum.value + ' B'", labelOverlap: 'greedy' },
 };
 
+/** What users run today (PyTorch, DGL) drawn apart from gatherbench's own paths: triangles, where a run has peers. */
+function peerShape(rows: ChartRow[]) {
+  return rows.some((r) => r.who === 'peer') ? { shape: { field: 'who', type: 'nominal', title: null, scale: { domain: ['gatherbench', 'peer'], range: ['circle', 'triangle-up'] } } } : {};
+}
+
 /** Table panels in size order, smallest first. */
 export function tableFacet(rows: ChartRow[]) {
   return new Set(rows.map((r) => r.table)).size > 1 ? { row: { field: 'table', type: 'ordinal', title: 'table', sort: { field: 'tableBytes', op: 'min' } } } : {};
@@ -83,8 +88,7 @@ export function bandwidthByWidth(run: RunResults): Chart | undefined {
               y: { field: 'bandwidth', type: 'quantitative', scale: { type: 'log' }, title: 'GB/s' },
               color: { field: 'series', type: 'nominal', title: 'method', scale: seriesScale(run, rows.map((r) => r.series)), legend: { labelLimit: 320 } },
               ...(distributions ? { strokeDash: dashEncoding(rows) } : {}),
-              // what users run today (PyTorch, DGL) drawn apart from gatherbench's own paths
-              ...(rows.some((r) => r.who === 'peer') ? { shape: { field: 'who', type: 'nominal', title: null, scale: { domain: ['gatherbench', 'peer'], range: ['circle', 'triangle-up'] } } } : {}),
+              ...peerShape(rows),
               detail: { field: 'label' },
               tooltip: [{ field: 'series', title: 'method' }, { field: 'rowBytes', title: 'row bytes' }, { field: 'width' }, { field: 'batch' }, { field: 'dtype' }, { field: 'table' }, { field: 'distribution' }, { field: 'contention' }, { field: 'bandwidth', format: '.2f', title: 'GB/s' }, { field: 'ci', title: 'precision' }, { field: 'medianUs', format: '.1f', title: 'median µs' }],
             },
@@ -141,6 +145,7 @@ export function ceilingShare(run: RunResults): Chart | undefined {
               y: { field: 'pct', type: 'quantitative', title: `% of ${ceiling}`, scale: { domain: [0, top] } },
               color: { field: 'series', type: 'nominal', title: 'method', scale: seriesScale(run, shares.map((r) => r.series)), legend: { labelLimit: 320 } },
               ...(distributions ? { strokeDash: dashEncoding(shares) } : {}),
+              ...peerShape(shares),
               detail: { field: 'distribution' },
               tooltip: [{ field: 'series', title: 'method' }, { field: 'rowBytes', title: 'row bytes' }, { field: 'width' }, { field: 'batch' }, { field: 'table' }, { field: 'distribution' }, { field: 'pct', format: '.1f', title: '% of ceiling' }, { field: 'bandwidth', format: '.2f', title: 'GB/s' }],
             },
