@@ -120,10 +120,11 @@ export function sortedFinding(run: RunResults): Finding | undefined {
   const rows = [...sorted].filter(([k]) => zc.has(k)).map(([k, s]) => ({ s, z: zc.get(k)! }));
   if (!rows.length) return undefined;
   rows.sort((a, b) => a.s.derived.tableBytes - b.s.derived.tableBytes || a.s.derived.rowBytes - b.s.derived.rowBytes || Number(a.s.axes.batch) - Number(b.s.axes.batch));
-  const loads = (p: PointResult) => p.details.loads?.replace(/^aligned /, '') ?? '?';
+  const loads = (p: PointResult) => p.details.loads?.replace(/^aligned /, '');
+  const both = (s: PointResult, z: PointResult) => (loads(s) && loads(z) ? `; loads ${loads(s)} vs ${loads(z)}` : '');
   const text = rows
     .slice(0, 16)
-    .map(({ s, z }) => `${size(s.derived.rowBytes)} rows, batch ${s.axes.batch}${s.axes.table ? `, ${s.axes.table}` : ''}: ${f2(bw(s))} vs ${f2(bw(z))} GB/s (${f2(bw(s) / bw(z))}x; loads ${loads(s)} vs ${loads(z)})`)
+    .map(({ s, z }) => `${size(s.derived.rowBytes)} rows, batch ${s.axes.batch}${s.axes.table ? `, ${s.axes.table}` : ''}: ${f2(bw(s))} vs ${f2(bw(z))} GB/s (${f2(bw(s) / bw(z))}x${both(s, z)})`)
     .join('; ');
   return {
     title: 'Sorting the batch first',
