@@ -476,9 +476,8 @@ class KernelGather : public CudaMethod {
     check(cudaMemcpyAsync(slot_idx(slot), host_idx_.get(), bytes, cudaMemcpyHostToDevice, stream_.s), "uploading indices");
     check(cudaStreamSynchronize(stream_.s), "uploading indices");
   }
-  // uvmReset: sample: the flush before a timed sample also moves the managed table back to host memory.
-  void flush() override {
-    CudaMethod::flush();
+  // uvmReset: sample: before every timed sample the managed table goes back to host memory (cold or warm).
+  void reset_before_sample() override {
     if (c_.method == "uvm" && c_.uvm_reset == "sample") reset_residency(const_cast<uint8_t*>(src_));
   }
   void enqueue_work(int slot) override {

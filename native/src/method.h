@@ -86,6 +86,9 @@ class Method : public OutputView {
   virtual void poison(uint8_t byte) = 0;
   // Evicts what the previous sample left in caches and translation state.
   virtual void flush() {}
+  // What a method puts back before every timed sample, whatever the cache policy (uvm with uvmReset:
+  // sample moves its managed table back to host memory, warm samples or cold).
+  virtual void reset_before_sample() {}
   // Resolved settings worth recording (grid actually used, pinned or not, ...).
   virtual std::map<std::string, std::string> details() const { return {}; }
   // True when the method reads a contiguous range instead of the indices.

@@ -134,6 +134,12 @@ class MultiGpu : public Method {
       m->flush();
     }
   }
+  void reset_before_sample() override {
+    for (auto& m : methods_) {
+      m->bind_thread();
+      m->reset_before_sample();
+    }
+  }
   void corrupt_row_for_test(int64_t row) override {
     methods_.front()->bind_thread();
     methods_.front()->corrupt_row_for_test(row);

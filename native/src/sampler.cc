@@ -79,6 +79,7 @@ ChunkResult run_chunk(Method& m, const HostTable& t, const MethodConfig& c, Inde
     if (!ready(k)) return out;
     auto t0 = Clock::now();
     m.poison(poison_byte(no));
+    m.reset_before_sample();
     if (c.flush) m.flush();
     time.flush += since(t0);
     t0 = Clock::now();
