@@ -49,6 +49,27 @@ std::shared_ptr<T> alive(const std::shared_ptr<T>& p, Napi::Env env, const char*
   return p;
 }
 
+// A JS object holding one native object (a table, a storage, a bench): made
+// only by its factory, released on request or by the GC.
+template <class Self, typename T>
+class Holder : public Napi::ObjectWrap<Self> {
+ public:
+  static Napi::FunctionReference* ctor;
+  Holder(const Napi::CallbackInfo& info, const char* factory, const char* gone)
+      : Napi::ObjectWrap<Self>(info), held(held_by<T>(info, factory)), gone_(gone) {}
+  // A new JS object holding p.
+  static Napi::Object make(Napi::Env env, std::shared_ptr<T> p) {
+    return ctor->New({Napi::External<std::shared_ptr<T>>::New(env, &p)});
+  }
+  std::shared_ptr<T> live(Napi::Env env) const { return alive(held, env, gone_); }
+  std::shared_ptr<T> held;
+
+ private:
+  const char* gone_;
+};
+template <class Self, typename T>
+Napi::FunctionReference* Holder<Self, T>::ctor = nullptr;
+
 template <typename R>
 class PromiseWorker : public Napi::AsyncWorker {
  public:
@@ -143,70 +164,59 @@ Distribution parse_distribution(const Napi::Object& o) {
 }
 
 // ---- Table ------------------------------------------------------------------
-class Table : public Napi::ObjectWrap<Table> {
+class Table : public Holder<Table, HostTable> {
  public:
-  static Napi::FunctionReference* ctor;
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "Table", {InstanceMethod("info", &Table::Info), InstanceMethod("release", &Table::Release),
                                       InstanceMethod("dropCopies", &Table::DropCopies)});
   }
-  explicit Table(const Napi::CallbackInfo& info)
-      : Napi::ObjectWrap<Table>(info), table(held_by<HostTable>(info, "createTable")) {}
-  std::shared_ptr<HostTable> table;
+  explicit Table(const Napi::CallbackInfo& info) : Holder(info, "createTable", "table was released") {}
 
  private:
   Napi::Value Info(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    if (!table) throw js_error(env, "BAD_ARGUMENT", "table was released");
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("rows", double(table->rows()));
-    o.Set("rowBytes", double(table->row_bytes()));
-    o.Set("bytes", double(table->bytes()));
-    o.Set("obtained", table->obtained());
-    o.Set("pinned", table->pinned());
-    o.Set("mapped", table->device_view() != nullptr);
-    o.Set("fillSeconds", table->fill_seconds());
+    auto t = live(info.Env());
+    Napi::Object o = Napi::Object::New(info.Env());
+    o.Set("rows", double(t->rows()));
+    o.Set("rowBytes", double(t->row_bytes()));
+    o.Set("bytes", double(t->bytes()));
+    o.Set("obtained", t->obtained());
+    o.Set("pinned", t->pinned());
+    o.Set("mapped", t->device_view() != nullptr);
+    o.Set("fillSeconds", t->fill_seconds());
     return o;
   }
   Napi::Value Release(const Napi::CallbackInfo& info) {
-    table.reset();
+    held.reset();
     return info.Env().Undefined();
   }
   // Frees the copies methods kept (device-resident, managed) once no point needs them.
   Napi::Value DropCopies(const Napi::CallbackInfo& info) {
-    if (table) table->drop_copies();
+    if (held) held->drop_copies();
     return info.Env().Undefined();
   }
 };
-Napi::FunctionReference* Table::ctor = nullptr;
 
 // ---- Storage: host memory shared by the tables of every shape --------------------
-class Storage : public Napi::ObjectWrap<Storage> {
+class Storage : public Holder<Storage, HostStorage> {
  public:
-  static Napi::FunctionReference* ctor;
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "Storage", {InstanceMethod("view", &Storage::View), InstanceMethod("info", &Storage::Info),
                                         InstanceMethod("release", &Storage::Release),
                                         InstanceMethod("dropCopies", &Storage::DropCopies)});
   }
-  explicit Storage(const Napi::CallbackInfo& info)
-      : Napi::ObjectWrap<Storage>(info), storage(held_by<HostStorage>(info, "createStorage")) {}
-  std::shared_ptr<HostStorage> storage;
+  explicit Storage(const Napi::CallbackInfo& info) : Holder(info, "createStorage", "storage was released") {}
 
  private:
-  std::shared_ptr<HostStorage> live(Napi::Env env) { return alive(storage, env, "storage was released"); }
   // A table of rows x rowBytes over the storage's first bytes (cheap: nothing is allocated).
   Napi::Value View(const Napi::CallbackInfo& info) {
     auto s = live(info.Env());
     Napi::Object o = need_object(info, 0, "view options");
     const uint64_t rows = uint64_t(num(o, "rows", 0, true)), row_bytes = uint64_t(num(o, "rowBytes", 0, true));
-    std::shared_ptr<HostTable> t;
     try {
-      t = std::make_shared<HostTable>(s, rows, row_bytes);
+      return Table::make(info.Env(), std::make_shared<HostTable>(s, rows, row_bytes));
     } catch (const Error& e) {
       throw js_error(info.Env(), e.code, e.what());
     }
-    return Table::ctor->New({Napi::External<std::shared_ptr<HostTable>>::New(info.Env(), &t)});
   }
   Napi::Value Info(const Napi::CallbackInfo& info) {
     auto s = live(info.Env());
@@ -218,15 +228,14 @@ class Storage : public Napi::ObjectWrap<Storage> {
     return o;
   }
   Napi::Value Release(const Napi::CallbackInfo& info) {
-    storage.reset();
+    held.reset();
     return info.Env().Undefined();
   }
   Napi::Value DropCopies(const Napi::CallbackInfo& info) {
-    if (storage) storage->drop_copies();
+    if (held) held->drop_copies();
     return info.Env().Undefined();
   }
 };
-Napi::FunctionReference* Storage::ctor = nullptr;
 
 // ---- Bench: one prepared method over one table --------------------------------
 struct BenchState {
@@ -238,33 +247,40 @@ struct BenchState {
   std::atomic<bool> busy{false};
 };
 
-class Bench : public Napi::ObjectWrap<Bench> {
+// Marks a bench busy for one call, idle again when the call's work ends (on the worker thread).
+struct BusyUntilDone {
+  std::shared_ptr<BenchState> s;
+  ~BusyUntilDone() { s->busy = false; }
+};
+
+class Bench : public Holder<Bench, BenchState> {
  public:
-  static Napi::FunctionReference* ctor;
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "Bench", {InstanceMethod("run", &Bench::Run), InstanceMethod("soak", &Bench::Soak),
                                       InstanceMethod("details", &Bench::Details),
                                       InstanceMethod("launchLatency", &Bench::LaunchLatency),
                                       InstanceMethod("close", &Bench::Close)});
   }
-  explicit Bench(const Napi::CallbackInfo& info)
-      : Napi::ObjectWrap<Bench>(info), state(held_by<BenchState>(info, "prepare")) {}
-  std::shared_ptr<BenchState> state;
+  explicit Bench(const Napi::CallbackInfo& info) : Holder(info, "prepare", "bench was closed") {}
 
  private:
-  std::shared_ptr<BenchState> live(Napi::Env env) { return alive(state, env, "bench was closed"); }
+  // The bench, marked busy until the work of this call ends: one call at a time.
+  std::shared_ptr<BenchState> claim(Napi::Env env) {
+    auto s = live(env);
+    if (s->busy.exchange(true)) throw js_error(env, "BAD_ARGUMENT", "bench is already running");
+    return s;
+  }
   Napi::Value Run(const Napi::CallbackInfo& info) {
-    auto s = live(info.Env());
     Napi::Object o = need_object(info, 0, "run options");
     ChunkRequest r;
     r.first_sample = uint64_t(num(o, "firstSample", 0));
     r.samples = int(num(o, "samples", 1));
     r.warmup = int(num(o, "warmup", 0));
-    if (s->busy.exchange(true)) throw js_error(info.Env(), "BAD_ARGUMENT", "bench is already running");
+    auto s = claim(info.Env());
     return start<std::shared_ptr<ChunkResult>>(
         info.Env(),
         [s, r] {
-          struct Idle { BenchState& s; ~Idle() { s.busy = false; } } idle{*s};
+          BusyUntilDone done{s};
           return std::make_shared<ChunkResult>(run_chunk(*s->method, *s->table, s->config, s->sets, r, *s->pool));
         },
         [](Napi::Env env, std::shared_ptr<ChunkResult>& c) -> Napi::Value {
@@ -302,17 +318,16 @@ class Bench : public Napi::ObjectWrap<Bench> {
         });
   }
   Napi::Value Soak(const Napi::CallbackInfo& info) {
-    auto s = live(info.Env());
     Napi::Object o = need_object(info, 0, "soak options");
     Napi::Value sv = o.Get("seconds");
     if (!sv.IsNumber() || !(sv.As<Napi::Number>().DoubleValue() >= 0))
       throw js_error(info.Env(), "BAD_ARGUMENT", "soak needs seconds >= 0");
     const double seconds = sv.As<Napi::Number>().DoubleValue();
-    if (s->busy.exchange(true)) throw js_error(info.Env(), "BAD_ARGUMENT", "bench is already running");
+    auto s = claim(info.Env());
     return start<SoakResult>(
         info.Env(),
         [s, seconds] {
-          struct Idle { BenchState& s; ~Idle() { s.busy = false; } } idle{*s};
+          BusyUntilDone done{s};
           return soak(*s->method, *s->table, s->config, s->sets, seconds, *s->pool);
         },
         [](Napi::Env env, SoakResult& r) -> Napi::Value {
@@ -333,12 +348,11 @@ class Bench : public Napi::ObjectWrap<Bench> {
   }
   // Launch latency of an empty kernel on the method's stream, ungated and gated.
   Napi::Value LaunchLatency(const Napi::CallbackInfo& info) {
-    auto s = live(info.Env());
-    if (s->busy.exchange(true)) throw js_error(info.Env(), "BAD_ARGUMENT", "bench is already running");
+    auto s = claim(info.Env());
     return start<std::pair<double, double>>(
         info.Env(),
         [s] {
-          struct Idle { BenchState& s; ~Idle() { s.busy = false; } } idle{*s};
+          BusyUntilDone done{s};
           s->method->bind_thread();
           return s->method->launch_latency_us();
         },
@@ -351,12 +365,11 @@ class Bench : public Napi::ObjectWrap<Bench> {
         });
   }
   Napi::Value Close(const Napi::CallbackInfo& info) {
-    if (state && state->busy) throw js_error(info.Env(), "BAD_ARGUMENT", "cannot close a bench while it runs");
-    state.reset();
+    if (held && held->busy) throw js_error(info.Env(), "BAD_ARGUMENT", "cannot close a bench while it runs");
+    held.reset();
     return info.Env().Undefined();
   }
 };
-Napi::FunctionReference* Bench::ctor = nullptr;
 
 // ---- module functions -----------------------------------------------------------
 Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
@@ -425,9 +438,7 @@ Napi::Value TableWord(const Napi::CallbackInfo& info) {
 std::shared_ptr<HostTable> table_arg(const Napi::CallbackInfo& info, const char* call) {
   if (info.Length() < 1 || !info[0].IsObject() || !info[0].As<Napi::Object>().InstanceOf(Table::ctor->Value()))
     throw js_error(info.Env(), "BAD_ARGUMENT", std::string(call) + "() needs a table");
-  auto table = Table::Unwrap(info[0].As<Napi::Object>())->table;
-  if (!table) throw js_error(info.Env(), "BAD_ARGUMENT", "table was released");
-  return table;
+  return Table::Unwrap(info[0].As<Napi::Object>())->live(info.Env());
 }
 
 // The GPU gather kernel run on the host, thread by thread (a test of the kernel's own code where there is no GPU).
@@ -527,20 +538,24 @@ Napi::Value GenerateIndices(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// The allocation mode an options object names (malloc by default).
+HostAlloc host_alloc_arg(const Napi::Object& o) {
+  try {
+    return parse_host_alloc(str(o, "alloc", "malloc"));
+  } catch (const Error& e) {
+    throw js_error(o.Env(), e.code, e.what());
+  }
+}
+
 Napi::Value CreateTable(const Napi::CallbackInfo& info) {
   Napi::Object o = need_object(info, 0, "table options");
   const uint64_t rows = uint64_t(num(o, "rows", 0, true)), row_bytes = uint64_t(num(o, "rowBytes", 0, true));
   const uint64_t seed = uint64_t(num(o, "seed", 1));
-  HostAlloc mode;
-  try {
-    mode = parse_host_alloc(str(o, "alloc", "malloc"));
-  } catch (const Error& e) {
-    throw js_error(info.Env(), e.code, e.what());
-  }
+  const HostAlloc mode = host_alloc_arg(o);
   return start<std::shared_ptr<HostTable>>(
       info.Env(), [=] { return std::make_shared<HostTable>(rows, row_bytes, mode, seed, fill_pool()); },
       [](Napi::Env env, std::shared_ptr<HostTable>& t) -> Napi::Value {
-        return Table::ctor->New({Napi::External<std::shared_ptr<HostTable>>::New(env, &t)});
+        return Table::make(env, t);
       });
 }
 
@@ -548,16 +563,11 @@ Napi::Value CreateStorage(const Napi::CallbackInfo& info) {
   Napi::Object o = need_object(info, 0, "storage options");
   const uint64_t bytes = uint64_t(num(o, "bytes", 0, true));
   const uint64_t seed = uint64_t(num(o, "seed", 1));
-  HostAlloc mode;
-  try {
-    mode = parse_host_alloc(str(o, "alloc", "malloc"));
-  } catch (const Error& e) {
-    throw js_error(info.Env(), e.code, e.what());
-  }
+  const HostAlloc mode = host_alloc_arg(o);
   return start<std::shared_ptr<HostStorage>>(
       info.Env(), [=] { return std::make_shared<HostStorage>(bytes, mode, seed, fill_pool()); },
       [](Napi::Env env, std::shared_ptr<HostStorage>& s) -> Napi::Value {
-        return Storage::ctor->New({Napi::External<std::shared_ptr<HostStorage>>::New(env, &s)});
+        return Storage::make(env, s);
       });
 }
 
@@ -615,7 +625,7 @@ Napi::Value Prepare(const Napi::CallbackInfo& info) {
         return state;
       },
       [](Napi::Env env, std::shared_ptr<BenchState>& s) -> Napi::Value {
-        return Bench::ctor->New({Napi::External<std::shared_ptr<BenchState>>::New(env, &s)});
+        return Bench::make(env, s);
       });
 }
 
