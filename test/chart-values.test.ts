@@ -159,6 +159,14 @@ describe('bandwidth, ceiling share and speedup charts', () => {
     expect(line.strokeDash).toBeUndefined();
   });
 
+  it('sweep table sizes for the plain form of each method, in runs with several dtypes too', () => {
+    const at = (m: string, table: string, dtype: string, axes: Record<string, string> = {}) =>
+      point(`${m} ${table} ${dtype} ${JSON.stringify(axes)}`, [1e-3, 1e-3, 1e-3], { method: m, axes: { width: '64', batch: '1024', dtype, table, distribution: 'uniform', ...axes }, derived: { elemBytes: 2, rowBytes: 128, tableRows: 1, tableBytes: table === '1GiB' ? 2 ** 30 : 2 ** 33, usefulBytes: 128 * 1024 } });
+    const run = fakeRun(['1GiB', '8GiB'].flatMap((t) => [at('zerocopy-aligned', t, 'fp16'), at('zerocopy-aligned', t, 'bf16'), at('zerocopy-aligned', t, 'fp16', { vector: '16' })]), { gpu: 'H100' });
+    const rows = (runCharts(run).find((c) => c.id === 'table-size')!.spec as { data: { values: { series: string }[] } }).data.values;
+    expect(rows.map((r) => r.series).sort()).toEqual(['zerocopy-aligned bf16', 'zerocopy-aligned bf16', 'zerocopy-aligned fp16', 'zerocopy-aligned fp16']);
+  });
+
   it('compare a multi-GPU point with the baseline at the same GPU count (the same work)', () => {
     const { run } = loadRun('docs/runs/h200x2-multi-gpu');
     const rows = speedups(run);

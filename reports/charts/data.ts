@@ -7,8 +7,10 @@ import { ciLabel, hasCi } from '../../harness/stats/ci-label.js';
 export interface ChartRow {
   id: string;
   method: string;
-  /** the method plus its own variant axes, e.g. "zerocopy-aligned vector=16" */
+  /** the method plus its own variant axes, e.g. "zerocopy-aligned vector=16", and the dtype where a run has several */
   series: string;
+  /** the method's own non-default axes alone ('' for its plain form) */
+  variant: string;
   width: number;
   batch: number;
   dtype: string;
@@ -71,6 +73,7 @@ export function chartRows(run: RunResults): ChartRow[] {
     id: p.id,
     method: p.method,
     series: seriesOf(p),
+    variant: variantOf(p),
     width: Number(p.axes.width),
     batch: Number(p.axes.batch),
     dtype: p.axes.dtype ?? '',

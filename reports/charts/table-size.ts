@@ -5,7 +5,7 @@ import type { RunResults } from '../../harness/results/model.js';
 /** Bandwidth against table size per row width: the address-translation cliff. */
 export function tableSizeSweep(run: RunResults): Chart | undefined {
   // the sweep itself: default variants, uniform indices, no contention
-  const rows = chartRows(run).filter((r) => r.series === r.method && ['uniform', 'contiguous'].includes(r.distribution) && r.contention === 0);
+  const rows = chartRows(run).filter((r) => r.variant === '' && ['uniform', 'contiguous'].includes(r.distribution) && r.contention === 0);
   if (new Set(rows.map((r) => r.table)).size < 2) return undefined;
   return {
     id: 'table-size',
