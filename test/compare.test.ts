@@ -14,6 +14,17 @@ import { packageRoot } from '../harness/paths.js';
 import { fakeRun, point, samples, savedRun } from './fixtures.js';
 import { scenarioFile, tmpDir } from './helpers.js';
 
+
+const bin = path.join(packageRoot, 'bin', 'gatherbench.js');
+
+/** `gatherbench run <file>` in a fresh process (CI mode, no report): the run's directory and what it printed. */
+function runScenario(file: string, env: Record<string, string> = {}): { dir: string; stdout: string } {
+  const out = tmpDir();
+  const r = spawnSync(process.execPath, [bin, 'run', file, '-o', out, '--no-report'], { encoding: 'utf8', env: { ...process.env, CI: 'true', ...env } });
+  expect(r.status).toBe(0);
+  return { dir: path.join(out, readdirSync(out)[0]), stdout: r.stdout };
+}
+
 const quiet = () => undefined;
 
 describe('statistics of the gate', () => {
@@ -163,14 +174,8 @@ describe('compare command', () => {
   });
 
   it('the CLI flags a planted slowdown end to end, and exits 2 on bad input', () => {
-    const bin = path.join(packageRoot, 'bin', 'gatherbench.js');
     const file = scenarioFile('name: gate\nmethods: [host-gather-copy]\naxes: { width: [16], batch: [256, 1024], table: ["2000 rows"] }\nsampling: { minSamples: 10, budget: 300ms }\ntelemetry: { window: 0, idle: 0 }\n');
-    const run = (env: Record<string, string> = {}) => {
-      const out = tmpDir();
-      const r = spawnSync(process.execPath, [bin, 'run', file, '-o', out, '--no-report'], { encoding: 'utf8', env: { ...process.env, CI: 'true', ...env } });
-      expect(r.status).toBe(0);
-      return { dir: path.join(out, readdirSync(out)[0]), stdout: r.stdout };
-    };
+    const run = (env: Record<string, string> = {}) => runScenario(file, env);
     const [base, base2, base3, base4] = [run(), run(), run(), run()];
     const slowed = run({ GATHERBENCH_TEST_SLOWDOWN_US: '3000' });
     expect(slowed.stdout).toMatch(/deliberately slowed by 3000 µs/);
@@ -282,16 +287,10 @@ describe('noise from the history', () => {
 
 describe('confirmation before failing', () => {
   it('re-measures slower points in a fresh process: a slowdown that does not come back is uncertain, one that does fails', () => {
-    const bin = path.join(packageRoot, 'bin', 'gatherbench.js');
     // Samples of ~1 ms, a six-fold time and a 60% threshold: clear through the noise of a small, busy CI machine
     // (runs of it spread up to ±27%, a bar near 200% with five baselines).
     const file = scenarioFile('name: confirm\nmethods: [host-gather-copy]\naxes: { width: [256], batch: [16384], table: ["20000 rows"] }\nsampling: { minSamples: 15, budget: 300ms, precision: 0.01 }\ntelemetry: { window: 0, idle: 0 }\n');
-    const run = (env: Record<string, string> = {}) => {
-      const out = tmpDir();
-      const r = spawnSync(process.execPath, [bin, 'run', file, '-o', out, '--no-report'], { encoding: 'utf8', env: { ...process.env, CI: 'true', ...env } });
-      expect(r.status).toBe(0);
-      return path.join(out, readdirSync(out)[0]);
-    };
+    const run = (env: Record<string, string> = {}) => runScenario(file, env).dir;
     const bases = [run(), run(), run(), run(), run()]; // five: a bar of 7 sigmas of their spread
     const slowed = run({ GATHERBENCH_TEST_SLOWDOWN_PCT: '500' });
     const cmp = (env: Record<string, string>) => spawnSync(process.execPath, [bin, 'compare', ...bases, slowed, '--confirm', '--threshold', '60%'], { encoding: 'utf8', env: { ...process.env, ...env } });
@@ -305,7 +304,6 @@ describe('confirmation before failing', () => {
   }, 60000);
 
   it('run --only measures just the listed points and refuses ids the scenario does not have', () => {
-    const bin = path.join(packageRoot, 'bin', 'gatherbench.js');
     const file = scenarioFile('name: only\nmethods: [host-gather-copy, host-memcpy]\naxes: { width: [8], batch: [64], table: ["1000 rows"] }\nsampling: { minSamples: 5, budget: 50ms }\ntelemetry: { window: 0, idle: 0 }\n');
     const ids = path.join(tmpDir(), 'ids.txt');
     writeFileSync(ids, 'host-memcpy width=8 dtype=fp32 batch=64 table=1000rows threads=0 alloc=malloc contention=0\n');
