@@ -119,12 +119,13 @@ export function speedups(run: RunResults): SpeedupRow[] {
   const base = baselineMethod(run);
   if (!base) return [];
   const backend = methodSpec(base)!.backend;
+  // the host allocation when it is not the default one, '' otherwise
+  const allocOf = (p: PointResult) => (p.axes.alloc && !isDefault('alloc', p.axes.alloc) ? p.axes.alloc : '');
   const sameWork = (p: PointResult, alloc: string) => `${workloadKey(p)} gpus=${p.axes.gpus ?? '1'} alloc=${alloc}`;
-  const baseBy = new Map(ok(run).filter((p) => p.method === base && variantOf(p, ['gpus', 'alloc']) === '').map((p) => [sameWork(p, variantOf(p, ['gpus'])), p]));
+  const baseBy = new Map(ok(run).filter((p) => p.method === base && variantOf(p, ['gpus', 'alloc']) === '').map((p) => [sameWork(p, allocOf(p)), p]));
   const rows = chartRows(run);
   return ok(run).flatMap((p, i) => {
-    const alloc = variantOf(p).split(' ').find((v) => v.startsWith('alloc=')) ?? '';
-    const b = baseBy.get(sameWork(p, alloc)) ?? baseBy.get(sameWork(p, ''));
+    const b = baseBy.get(sameWork(p, allocOf(p))) ?? baseBy.get(sameWork(p, ''));
     const own = methodSpec(p.method)?.backend;
     if (!b || p.method === base || (own !== backend && !(backend === 'cuda' && own === 'peer'))) return [];
     return [{ ...rows[i], baseline: base, baselineVariant: variantOf(b, ['gpus']), speedup: b.stats!.median / p.stats!.median }];
