@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { combinations, plantSlowdown, studyGate } from '../harness/compare/study.js';
 import { DEFAULT_COMPARE } from '../harness/compare/verdict.js';
-import { fakeRun, point, samples } from './fixtures.js';
+import { fakeRun, point, samples, savedRun } from './fixtures.js';
+import { gateStudyCommand } from '../harness/cli/gate-study.js';
 
 /** n runs of three points; point "wild" moves `wild` between runs (alternating), the others 0.5%. */
 function nights(n: number, wild: number) {
@@ -61,5 +62,15 @@ describe('gate study', () => {
 
   it('refuses too few runs for the baselines asked', () => {
     expect(() => studyGate(nights(3, 0), { ...o, baselines: 3 })).toThrow(/needs at least 4 runs/);
+  });
+
+  it('refuses to study warm runs beside cold ones (the command, as compare refuses such a baseline)', () => {
+    const gpu = 'NVIDIA H100 80GB HBM3';
+    const cold = [1, 2, 3, 4].map((i) => savedRun(fakeRun([point('a x', samples(20, 1e-3, 0.01, i))], { gpu })));
+    const warmRun = fakeRun([point('a x', samples(20, 1e-3, 0.01, 9))], { gpu });
+    warmRun.scenario.sampling = { ...warmRun.scenario.sampling, flush: false };
+    const warm = savedRun(warmRun);
+    expect(() => gateStudyCommand([...cold, warm], {}, () => undefined)).toThrow(/gate-study needs runs sampled alike: .* has warm samples/);
+    expect(gateStudyCommand(cold, {}, () => undefined)).toBe(0);
   });
 });

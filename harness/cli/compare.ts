@@ -5,7 +5,7 @@ import { ExitCode, UserError } from '../errors.js';
 import { loadRun } from '../results/store.js';
 import type { RunResults } from '../results/model.js';
 import { describeMachine, machineOf } from '../compare/machine.js';
-import { sampleState } from '../compare/sample-state.js';
+import { WARM_COLD_WHY, otherSampleState, sampleState } from '../compare/sample-state.js';
 import { predictionSigmas } from '../stats/prediction-bar.js';
 import { resolveBaseline } from '../compare/baselines.js';
 import { DEFAULT_COMPARE, compareRunPoints, countVerdicts, failsJob, type RunComparison } from '../compare/verdict.js';
@@ -93,10 +93,9 @@ export function compareCommand(refs: string[], o: CompareCliOptions, log: (l: st
     if (bm.model !== cm.model && !o.force)
       throw new UserError(`refusing to compare runs from different machines: baseline ${describeMachine(bm)}, candidate ${describeMachine(cm)} (--force to compare anyway)`);
   }
-  const cs = sampleState(cand.run);
-  const warmCold = bases.find((b) => sampleState(b.run) !== cs && sampleState(b.run) !== 'host-only' && cs !== 'host-only');
+  const warmCold = otherSampleState(bases, cand.run);
   if (warmCold && !o.force)
-    throw new UserError(`refusing to compare ${sampleState(warmCold.run)} samples (${warmCold.dir}) with ${cs} ones (the candidate): medians at the translation cliff differ by up to a third between the two; re-save the baseline with this build (--force to compare anyway)`);
+    throw new UserError(`refusing to compare ${sampleState(warmCold.run)} samples (${warmCold.dir}) with ${sampleState(cand.run)} ones (the candidate): ${WARM_COLD_WHY}; re-save the baseline with this build (--force to compare anyway)`);
   const bm = machineOf(bases[0].run);
   const alpha = o.alpha === undefined ? DEFAULT_COMPARE.alpha : Number(o.alpha);
   if (!(alpha > 0 && alpha < 1)) throw new UserError(`--alpha: expected a number between 0 and 1, got '${o.alpha}'`);

@@ -2,6 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { loadRun } from '../results/store.js';
+import { WARM_COLD_WHY, otherSampleState, sampleState } from '../compare/sample-state.js';
 import { machineOf } from '../compare/machine.js';
 import { DEFAULT_COMPARE } from '../compare/verdict.js';
 import { studyGate } from '../compare/study.js';
@@ -20,11 +21,14 @@ export interface GateStudyOptions {
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 export function gateStudyCommand(refs: string[], o: GateStudyOptions, log: (l: string) => void): number {
-  const runs = refs.map((r) => loadRun(r).run);
-  const slowed = (o.slowed ?? []).map((r) => loadRun(r).run);
+  const loaded = [...refs, ...(o.slowed ?? [])].map((r) => loadRun(r));
+  const runs = loaded.slice(0, refs.length).map((l) => l.run);
+  const slowed = loaded.slice(refs.length).map((l) => l.run);
   const k = o.baselines === undefined ? Math.min(3, runs.length - 1) : Number(o.baselines);
   if (!Number.isInteger(k) || k < 1) throw new UserError(`--baselines: expected a whole number of runs, at least 1, got '${o.baselines}'`);
   if (runs.length < k + 1) throw new UserError(`gate-study with ${k} baseline run(s) needs at least ${k + 1} runs of unchanged code, got ${runs.length}`);
+  const mixed = otherSampleState(loaded, runs[0]);
+  if (mixed) throw new UserError(`gate-study needs runs sampled alike: ${mixed.dir} has ${sampleState(mixed.run)} samples, ${loaded[0].dir} ${sampleState(runs[0])} ones (${WARM_COLD_WHY})`);
   const models = new Set([...runs, ...slowed].map((r) => machineOf(r).model));
   if (models.size > 1) throw new UserError(`gate-study needs runs from one GPU model, got ${[...models].join(', ')}`);
   const plantPct = o.plant === undefined ? undefined : parseThreshold(o.plant) * 100;

@@ -11,3 +11,12 @@ export function sampleState(run: RunResults): SampleState {
   if (run.hostOnly) return 'host-only';
   return run.scenario.sampling.flush === true ? 'cold' : 'warm';
 }
+
+/** A run whose GPU samples were taken otherwise than the candidate's (host-only runs have none to differ), or undefined. */
+export function otherSampleState<R extends { run: RunResults }>(runs: R[], candidate: RunResults): R | undefined {
+  const c = sampleState(candidate);
+  return c === 'host-only' ? undefined : runs.find((r) => sampleState(r.run) !== c && sampleState(r.run) !== 'host-only');
+}
+
+/** Why warm and cold samples are not compared. */
+export const WARM_COLD_WHY = 'medians at the translation cliff differ by up to a third between the two';
