@@ -136,8 +136,9 @@ export async function runCommand(ref: string | undefined, o: RunOptions = {}): P
     const resolved = resolveScenario(scenario, o, !!cuda?.available);
     const shown = displayPath(file);
     const wanted = new Set((resolved.methods === 'all' ? avail.map((a) => a.method) : resolved.methods));
-    const only = o.only ? readOnly(o.only, expand(resolved)) : undefined;
-    checkFeasible(resolved, expand(resolved).filter((c) => !only || only.includes(c.id)), shown, o.availableHostBytes ?? os.freemem());
+    const all = expand(resolved);
+    const only = o.only ? readOnly(o.only, all) : undefined;
+    checkFeasible(resolved, all.filter((c) => !only || only.includes(c.id)), shown, o.availableHostBytes ?? os.freemem());
     dir = newRunDir(o.out ?? 'results', resolved.name);
     run = {
       schema: RESULTS_SCHEMA,
