@@ -1,6 +1,6 @@
 /**
  * A window's energy, power and link figures belong to the method only when the
- * method kept the window busy: a window that mostly waited (one 1 ms gather in
+ * method kept the window busy: a window that mostly waited (one 1.4 ms gather in
  * a 3.4 s window, as stored H100 characterize runs show) reads idle power and
  * divides it by almost no bytes (58,022 J/GB). Such figures are withdrawn with
  * the reason, at measurement time and again when an older results file is read.
