@@ -106,11 +106,14 @@ describe.skipIf(!TORCH_PYTHON)('the real worker, where a Python with torch is at
     const w = new PeerWorker(TORCH_PYTHON!, [WORKER_SCRIPT]);
     try {
       expect((await w.request('hello', {}, 120_000)).torch).toBeTruthy();
-      for (const [rows, rowBytes, elemBytes, seed] of [[5000, 64, 4, 1], [777, 6, 2, 12345], [3, 4096, 8, 2 ** 40 + 7]]) {
+      // the third and fifth are views of words already built (same seed, no more bytes): nothing is rebuilt
+      const shapes = [[5000, 64, 4, 1, true], [777, 6, 2, 12345, true], [700, 6, 2, 12345, false], [3, 4096, 8, 2 ** 40 + 7, true], [2, 4000, 4, 2 ** 40 + 7, false]] as const;
+      for (const [rows, rowBytes, elemBytes, seed, built] of shapes) {
         const last = Math.floor((rows * rowBytes) / 8) - 1;
         const probe = [0, 1, 2, 3, Math.floor(last / 3), Math.floor(last / 2), last - 1, last];
         const r = await w.request('table', { rows, rowBytes, elemBytes, seed, probe }, 120_000);
         expect(r.ok).toBe(true);
+        expect(r.built).toBe(built);
         for (const word of probe) expect((r.probe as Record<string, string>)[String(word)]).toBe(addon.tableWord({ seed, word }).toString());
       }
       // with no CUDA device, the methods are refused with the reason, and the worker lives on

@@ -81,7 +81,7 @@ export class PeerSession {
     return this.worker.request('hello', {}, 10 * this.o.timeoutMs);
   }
 
-  /** Prepares a peer method at one point: the table (rebuilt only when its shape changes), then the method. */
+  /** Prepares a peer method at one point: the table (the worker builds its words once per seed and largest size; a new shape is a view), then the method. */
   async prepare(addon: Addon, table: NativeTable, o: PrepareOptions & { seed: number }): Promise<NativeBench> {
     const why = this.info.reasons[o.method];
     if (why) throw new PeerError('UNSUPPORTED', why);
