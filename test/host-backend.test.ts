@@ -37,6 +37,22 @@ describe('index distributions', () => {
     expect(top10 / 20000).toBeGreaterThan(0.88);
   });
 
+  it('keep the same rows hot in every index set of a point (a cache learns them from its own trace)', () => {
+    // which rows are hot is the scenario's (the seed), the draws are the set's: a GPU cache chosen from a
+    // warm-up trace then serves the timed sets' hot rows, as a cache over one graph serves every mini-batch
+    const hottest = (set: number, distribution: Record<string, unknown>) => {
+      const idx = addon.generateIndices({ rows: 100_000, count: 200_000, seed: 9, set, distribution: distribution as never });
+      const n = new Map<bigint, number>();
+      for (const r of idx) n.set(r, (n.get(r) ?? 0) + 1);
+      return new Set([...n].sort((x, y) => y[1] - x[1]).slice(0, 100).map(([r]) => r));
+    };
+    for (const d of [{ kind: 'zipf', exponent: 1.1 }, { kind: 'hotset', hotFraction: 0.001, hotProbability: 0.9 }]) {
+      const a = hottest(0, d), b = hottest(1, d);
+      expect([...a].filter((r) => b.has(r)).length).toBeGreaterThan(80);
+      expect(addon.generateIndices({ rows: 100_000, count: 1000, seed: 9, set: 0, distribution: d as never })).not.toEqual(addon.generateIndices({ rows: 100_000, count: 1000, seed: 9, set: 1, distribution: d as never }));
+    }
+  });
+
   it('rejects bad parameters', () => {
     expect(() => addon.generateIndices({ rows: 10, count: 5, seed: 1, distribution: { kind: 'zipf', exponent: -1 } })).toThrow(/exponent/);
     expect(() => addon.generateIndices({ rows: 10, count: 5, seed: 1, distribution: { kind: 'gaussian' as 'uniform' } })).toThrow(/unknown index distribution/);

@@ -523,13 +523,13 @@ Napi::Value GenerateIndices(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = need_object(info, 0, "options");
   const uint64_t rows = uint64_t(num(o, "rows", 0, true)), n = uint64_t(num(o, "count", 0, true));
-  uint64_t seed = uint64_t(num(o, "seed", 1));
+  const uint64_t layout = uint64_t(num(o, "seed", 1));
   // set k of a point: the seed the sampling loop gives that set (sampler.cc)
-  if (!o.Get("set").IsUndefined()) seed = index_set_seed(seed, uint64_t(num(o, "set", 0)));
+  const uint64_t seed = o.Get("set").IsUndefined() ? layout : index_set_seed(layout, uint64_t(num(o, "set", 0)));
   Distribution d = parse_distribution(o);
   std::vector<int64_t> idx(n);
   try {
-    generate_indices(d, rows, seed, idx, fill_pool());
+    generate_indices(d, rows, layout, seed, idx, fill_pool());
   } catch (const Error& e) {
     throw js_error(env, e.code, e.what());
   }

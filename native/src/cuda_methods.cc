@@ -617,8 +617,9 @@ class KernelGather : public CudaMethod {
     want = std::min(want, rows);
     if (rows > uint64_t(INT32_MAX)) throw Error("UNSUPPORTED", "the cache map holds 32-bit slots: table of more than 2^31 rows");
     trace_ = std::min<uint64_t>(std::max<uint64_t>(c_.batch * 16, 1 << 20), 1 << 24);
+    if (c_.dist.kind == "rmat") trace_ = std::min(trace_, rows / 2);  // an R-MAT batch draws unique nodes: at most half the table
     std::vector<int64_t> trace(trace_);
-    generate_indices(c_.dist, rows, c_.seed ^ 0xCAC4E5EEDull, trace, pool_);
+    generate_indices(c_.dist, rows, c_.seed, c_.seed ^ 0xCAC4E5EEDull, trace, pool_);
     std::unordered_map<int64_t, uint32_t> count;
     count.reserve(trace.size());
     for (int64_t r : trace) ++count[r];

@@ -157,7 +157,7 @@ void validate(const Distribution& d) {
   }
 }
 
-void generate_indices(const Distribution& d, uint64_t rows, uint64_t seed, std::vector<int64_t>& out,
+void generate_indices(const Distribution& d, uint64_t rows, uint64_t layout_seed, uint64_t seed, std::vector<int64_t>& out,
                       ThreadPool& pool) {
   validate(d);
   if (rows == 0) throw Error("BAD_ARGUMENT", "cannot draw indices from an empty table");
@@ -174,7 +174,7 @@ void generate_indices(const Distribution& d, uint64_t rows, uint64_t seed, std::
     for (int64_t i = 0; i < n; ++i) out[i] = int64_t((start + uint64_t(i)) % rows);
     return;
   }
-  const Scatter scatter(rows, seed ^ 0x5ca77e5ull);
+  const Scatter scatter(rows, layout_seed ^ 0x5ca77e5ull);
   const Zipf zipf(rows, d.kind == "zipf" ? d.exponent : 1.0);
   const uint64_t hot_rows = std::max<uint64_t>(1, uint64_t(std::ceil(d.hot_fraction * double(rows))));
   const int64_t chunks = (n + kChunk - 1) / kChunk;

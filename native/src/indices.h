@@ -22,6 +22,9 @@ struct Distribution {
 };
 
 void validate(const Distribution& d);
-void generate_indices(const Distribution& d, uint64_t rows, uint64_t seed, std::vector<int64_t>& out, ThreadPool& pool);
+// layout_seed: which rows are hot (the Zipf ranks' rows, the hot set): the scenario's seed, so every index set
+// of a point and a cache's warm-up trace agree on them, as mini-batches over one graph do. draw_seed: the draws.
+void generate_indices(const Distribution& d, uint64_t rows, uint64_t layout_seed, uint64_t draw_seed, std::vector<int64_t>& out,
+                      ThreadPool& pool);
 
 }  // namespace gb

@@ -48,7 +48,7 @@ ChunkResult run_chunk(Method& m, const HostTable& t, const MethodConfig& c, Inde
     auto t0 = Clock::now();
     std::vector<int64_t>& idx = sets.idx[k];
     idx.resize(c.batch);
-    generate_indices(c.dist, t.rows(), index_set_seed(c.seed, uint64_t(k)), idx, pool);
+    generate_indices(c.dist, t.rows(), c.seed, index_set_seed(c.seed, uint64_t(k)), idx, pool);
     m.load_set(k, idx);
     time.setup += since(t0);
     t0 = Clock::now();
