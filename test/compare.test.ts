@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { mannWhitney, bootstrapRatioCi, normalCdf } from '../harness/compare/stats.js';
+import { mannWhitney, bootstrapRatioCi, normalCdf, rng } from '../harness/compare/stats.js';
+import { quantileSorted } from '../harness/stats/quantile.js';
 import { DEFAULT_COMPARE, comparePoint, compareRunPoints, failsJob, runToRunSigma } from '../harness/compare/verdict.js';
 import { predictionSigmas } from '../harness/stats/prediction-bar.js';
 import { compareCommand, parseThreshold } from '../harness/cli/compare.js';
@@ -44,6 +45,28 @@ describe('statistics of the gate', () => {
     expect(hi).toBeGreaterThan(1.2);
     expect(hi - lo).toBeLessThan(0.05);
   });
+
+  it('draws the same bootstrap distribution as resampling and sorting, odd and even sample counts', () => {
+    // the reference: draw n values with replacement, sort, take the median; many resamples on both sides
+    const brute = (base: number[], cand: number[], resamples: number): [number, number] => {
+      const next = rng(7), med = (xs: number[]) => {
+        const r = Float64Array.from({ length: xs.length }, () => xs[Math.floor(next() * xs.length)]).sort();
+        return quantileSorted(r, 0.5);
+      };
+      const ratios = Float64Array.from({ length: resamples }, () => med(cand) / med(base)).sort();
+      return [quantileSorted(ratios, 0.025), quantileSorted(ratios, 0.975)];
+    };
+    // skewed, with ties, as timing samples are
+    const skewed = (n: number, scale: number, seed: number) => samples(n, scale, 0.05, seed).map((x, i) => (i % 7 ? x : x * 1.3));
+    // two values: a resample's median is 1, 1.5 or 2 with chances 1/4, 1/2, 1/4
+    expect(bootstrapRatioCi([1, 1, 1], [1, 2], { resamples: 20_000, level: 0.4 })).toEqual([1.5, 1.5]);
+    expect(bootstrapRatioCi([1, 1, 1], [1, 2], { resamples: 20_000, level: 0.6 })).toEqual([1, 2]);
+    for (const [nb, nc] of [[21, 9], [40, 30], [3, 4]]) {
+      const b = skewed(nb, 1e-3, nb), c = skewed(nc, 1.05e-3, nc + 1);
+      const want = brute(b, c, 40_000), got = bootstrapRatioCi(b, c, { resamples: 40_000, seed: 5 });
+      for (const i of [0, 1]) expect(Math.abs(got[i] - want[i]) / want[i]).toBeLessThan(0.004);
+    }
+  });
 });
 
 /** n baseline runs of one point whose medians differ by `spread` (relative), each tight. */
@@ -55,6 +78,27 @@ describe('verdicts', () => {
     expect(v.verdict).toBe('slower');
     expect(v.timeRatio).toBeCloseTo(1.1, 1);
     expect(v.ratioCi![0]).toBeGreaterThan(1);
+  });
+
+  it('a move unchanged code has made before is uncertain, not slower or faster', () => {
+    // five baseline runs, one of them (a busy host) 2x slow: the robust spread ignores it, the gate remembers it
+    const bases = [1, 2, 3, 4, 5].map((i) => point('m a', samples(40, 1e-3 * (i === 3 ? 2 : 1 + 0.002 * i), 0.01, i)));
+    const v = comparePoint(bases, point('m a', samples(40, 1.8e-3, 0.01, 9)), DEFAULT_COMPARE);
+    expect(v.verdict).toBe('uncertain');
+    expect(v.note).toMatch(/unchanged code has been this slow before \(1 of 5 earlier runs\)/);
+    expect(comparePoint(bases, point('m a', samples(40, 2.4e-3, 0.01, 9)), DEFAULT_COMPARE).verdict).toBe('slower');
+  });
+
+  it('a slower point whose machine took its CPU time away (steal, quota) is uncertain, saying so', () => {
+    const bases = runsOf(6, 0.005);
+    const slow = samples(40, 1.3e-3, 0.01, 9);
+    expect(comparePoint(bases, point('m a', slow), DEFAULT_COMPARE).verdict).toBe('slower');
+    const stolen = comparePoint(bases, point('m a', slow, { host: { stealPct: 12.5 } }), DEFAULT_COMPARE);
+    expect(stolen.verdict).toBe('uncertain');
+    expect(stolen.note).toMatch(/gave 12\.5% of this machine's CPU time to other guests \(steal\) while it sampled/);
+    expect(comparePoint(bases, point('m a', slow, { host: { throttledMs: 250 } }), DEFAULT_COMPARE).note).toMatch(/CPU quota held it back for 250 ms/);
+    // below the bar of doubt, the verdict stands
+    expect(comparePoint(bases, point('m a', slow, { host: { stealPct: 0.5, throttledMs: 0 } }), DEFAULT_COMPARE).verdict).toBe('slower');
   });
 
   it('does not flag two sample sets from one distribution in at least 95% of 200 seeds', () => {

@@ -16,6 +16,8 @@ export interface GateStudyOptions {
   json?: string;
   /** false: noise from each night's baselines only */
   history?: boolean;
+  /** false: no confirmation of slower points (compare without --confirm) */
+  confirm?: boolean;
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
@@ -32,8 +34,8 @@ export function gateStudyCommand(refs: string[], o: GateStudyOptions, log: (l: s
   const models = new Set([...runs, ...slowed].map((r) => machineOf(r).model));
   if (models.size > 1) throw new UserError(`gate-study needs runs from one GPU model, got ${[...models].join(', ')}`);
   const plantPct = o.plant === undefined ? undefined : parseThreshold(o.plant) * 100;
-  const s = studyGate(runs, { ...DEFAULT_COMPARE, resamples: 500, threshold: parseThreshold(o.threshold), baselines: k, plantPct, slowed, history: o.history !== false });
-  log(`gate study: ${s.runs} runs of unchanged code, ${s.baselines} baseline run(s) per night, ${s.nights} nights (every choice of baselines and candidate), noise from ${o.history !== false ? 'the baselines and the other runs (a kept history)' : 'the baselines only'}`);
+  const s = studyGate(runs, { ...DEFAULT_COMPARE, ciOnlyWhereDecisive: true, threshold: parseThreshold(o.threshold), baselines: k, plantPct, slowed, history: o.history !== false, confirm: o.confirm !== false });
+  log(`gate study: ${s.runs} runs of unchanged code, ${s.baselines} baseline run(s) per night, ${s.nights} nights (every choice of baselines and candidate), noise from ${o.history !== false ? 'the baselines and the other runs (a kept history)' : 'the baselines only'}, ${o.confirm !== false ? 'slower points confirmed on the run made next (compare --confirm)' : 'no confirmation'}`);
   log(`false failures: ${s.falseFailures} of ${s.nights} nights (${pct(s.falseFailureRate)}; 1 night in ${s.falseFailures ? (s.nights / s.falseFailures).toFixed(1) : `more than ${s.nights}`})`);
   const noisy = s.points.filter((p) => p.falseSlower || p.uncertain);
   for (const p of noisy.slice(0, 15)) log(`  ${p.id}: slower on ${p.falseSlower}, uncertain on ${p.uncertain} of ${p.nights} nights`);

@@ -57,22 +57,66 @@ export function mannWhitney(a: readonly number[], b: readonly number[]): MannWhi
   return { u, z: Math.sign(u - mu) * Math.max(0, z), p: Math.min(1, 2 * (1 - normalCdf(Math.max(0, z)))) };
 }
 
-function median(xs: Float64Array): number {
-  xs.sort();
-  return quantileSorted(xs, 0.5);
+/** A standard normal variate (Box-Muller). */
+function normal(next: () => number): number {
+  let u = 0;
+  while (u === 0) u = next();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * next());
 }
 
-/** Percentile bootstrap CI of median(candidate) / median(baseline). */
-export function bootstrapRatioCi(base: readonly number[], cand: readonly number[], o: { resamples?: number; level?: number; seed?: number } = {}): [number, number] {
-  const resamples = o.resamples ?? 2000, level = o.level ?? 0.95;
-  const next = rng(o.seed ?? 1);
-  const rb = new Float64Array(base.length), rc = new Float64Array(cand.length);
-  const ratios = new Float64Array(resamples);
-  for (let r = 0; r < resamples; r++) {
-    for (let i = 0; i < rb.length; i++) rb[i] = base[Math.floor(next() * base.length)];
-    for (let i = 0; i < rc.length; i++) rc[i] = cand[Math.floor(next() * cand.length)];
-    ratios[r] = median(rc) / median(rb);
+/** A Gamma(shape, 1) variate, shape >= 1 (Marsaglia and Tsang, 2000). */
+function gamma(shape: number, next: () => number): number {
+  const d = shape - 1 / 3, c = 1 / Math.sqrt(9 * d);
+  for (;;) {
+    let x: number, v: number;
+    do {
+      x = normal(next);
+      v = 1 + c * x;
+    } while (v <= 0);
+    v = v * v * v;
+    const u = next();
+    if (u < 1 - 0.0331 * x ** 4 || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
   }
-  ratios.sort();
+}
+
+/**
+ * The median of one bootstrap resample of `sorted` (n values drawn with replacement), without drawing them.
+ * A resample is n indices floor(n u) of uniforms u, so its k-th smallest index is floor(n U(k)), U(k) the k-th
+ * smallest of n uniforms: a Beta(k, n - k + 1) variate; the next one up is U(k) plus the smallest of the
+ * n - k uniforms above it. Same distribution as drawing and sorting, in O(1) instead of O(n log n): the gate
+ * study compares tens of thousands of points.
+ */
+function resampledMedian(sorted: ArrayLike<number>, next: () => number): number {
+  const n = sorted.length, h = (n - 1) / 2, lo = Math.floor(h), frac = h - lo;
+  const a = gamma(lo + 1, next);
+  const uLo = a / (a + gamma(n - lo, next));
+  const at = (u: number) => sorted[Math.min(n - 1, Math.floor(n * u))];
+  if (frac === 0) return at(uLo);
+  const uHi = uLo + (1 - uLo) * (1 - next() ** (1 / (n - lo - 1)));
+  return at(uLo) + frac * (at(uHi) - at(uLo));
+}
+
+const memo = new WeakMap<readonly number[], Map<string, Float64Array>>();
+
+/**
+ * The medians of `resamples` bootstrap resamples of xs, kept with xs: a gate study compares each run, and
+ * each pool of baseline runs, with many others, and draws their resamples once.
+ */
+export function bootstrapMedians(xs: readonly number[], resamples: number, seed: number): Float64Array {
+  const key = `${resamples}/${seed}`;
+  const have = memo.get(xs)?.get(key);
+  if (have) return have;
+  const next = rng(seed), sorted = Float64Array.from(xs).sort();
+  const out = Float64Array.from({ length: resamples }, () => resampledMedian(sorted, next));
+  if (!memo.has(xs)) memo.set(xs, new Map());
+  memo.get(xs)!.set(key, out);
+  return out;
+}
+
+/** Percentile bootstrap CI of median(candidate) / median(baseline); the two sides draw from their own streams. */
+export function bootstrapRatioCi(base: readonly number[], cand: readonly number[], o: { resamples?: number; level?: number; seed?: number } = {}): [number, number] {
+  const resamples = o.resamples ?? 2000, level = o.level ?? 0.95, seed = o.seed ?? 1;
+  const mc = bootstrapMedians(cand, resamples, seed), mb = bootstrapMedians(base, resamples, (seed ^ 0x5bd1e995) >>> 0);
+  const ratios = Float64Array.from(mc, (m, r) => m / mb[r]).sort();
   return [quantileSorted(ratios, (1 - level) / 2), quantileSorted(ratios, 1 - (1 - level) / 2)];
 }
