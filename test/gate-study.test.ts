@@ -60,6 +60,36 @@ describe('gate study', () => {
     expect(slow.points[0].bandwidth!.median).toBeCloseTo(r.points[0].bandwidth!.median / 1.1, 12);
   });
 
+  /** n runs a minute apart of two quiet points and a CPU point that `slow` runs made `factor` slower (a busy host). */
+  function hostGlitch(n: number, slow: number[], factor: number, steal?: number) {
+    return Array.from({ length: n }, (_, r) => {
+      const hit = slow.includes(r);
+      return fakeRun(
+        [
+          point('zerocopy-aligned a', samples(40, 1e-3 * (1 + 0.004 * ((r % 3) - 1)), 0.01, 10 * r + 1), { method: 'zerocopy-aligned' }),
+          point('host-gather-copy c', samples(40, 1e-3 * (1 + 0.01 * ((r % 3) - 1)) * (hit ? factor : 1), 0.02, 10 * r + 3), { method: 'host-gather-copy', ...(hit && steal ? { host: { stealPct: steal } } : {}) }),
+        ],
+        { gpu: 'H100', startedAt: `2026-01-01T00:${String(10 + r).padStart(2, '0')}:00Z` },
+      );
+    }).reverse(); // given out of order: the study orders runs by time
+  }
+
+  it('confirms a slower point on the run made next: a one-run glitch fails no night', () => {
+    const glitch = hostGlitch(8, [4], 2.5);
+    expect(studyGate(glitch, { ...o, baselines: 3, history: true, confirm: false }).falseFailures).toBeGreaterThan(0);
+    const confirmed = studyGate(glitch, { ...o, baselines: 3, history: true, confirm: true });
+    expect(confirmed.falseFailures).toBe(0);
+    expect(confirmed.points.find((p) => p.id === 'host-gather-copy c')!.uncertain).toBeGreaterThan(0);
+  });
+
+  it('a glitch over two runs in a row outlasts confirmation; the steal recorded with it makes it uncertain', () => {
+    expect(studyGate(hostGlitch(8, [4, 5], 2.5), { ...o, baselines: 3, history: true, confirm: true }).falseFailures).toBeGreaterThan(0);
+    const told = studyGate(hostGlitch(8, [4, 5], 2.5, 30), { ...o, baselines: 3, history: true, confirm: true, plantPct: 10 });
+    expect(told.falseFailures).toBe(0);
+    // the planted slowdown is still caught where the host left the point alone
+    expect(told.detection!.rate).toBeGreaterThanOrEqual(0.9);
+  });
+
   it('refuses too few runs for the baselines asked', () => {
     expect(() => studyGate(nights(3, 0), { ...o, baselines: 3 })).toThrow(/needs at least 4 runs/);
   });

@@ -5,7 +5,7 @@
  * pool, telemetry never polling during timed samples, and the accounting.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { loadAddon, type Addon, type NativeBench } from '../harness/native/addon.js';
 import { nativeFacts, isContiguous, testSwitchWarnings } from '../harness/native/facts.js';
@@ -152,6 +152,8 @@ describe('a run', () => {
       expect(p.verification!.checkedSamples).toBe(p.samples.total.length);
       const pt = p.timing!;
       expect(TIMING_PARTS.reduce((s, k) => s + pt[`${k}Seconds`], 0)).toBeCloseTo(pt.wallSeconds, 6);
+      // what the machine took from the point while it sampled, where Linux says (steal, cgroup throttling)
+      if (existsSync('/proc/stat')) expect(p.host!.stealPct).toBeGreaterThanOrEqual(0);
     }
   });
 

@@ -16,7 +16,7 @@ import { timingLine } from '../results/timing.js';
 import { historyMedians, readHistory } from '../compare/history.js';
 import { remeasure } from '../compare/confirm.js';
 import type { CompareOptions, PointComparison } from '../compare/verdict.js';
-import { comparePoint } from '../compare/verdict.js';
+import { applyConfirmation, comparePoint, pointsToConfirm } from '../compare/verdict.js';
 
 export interface CompareCliOptions {
   threshold?: string;
@@ -53,25 +53,16 @@ function label(dir: string, run: RunResults): string {
 
 /** Points called slower (gated, measured in both) are measured again in a fresh process; a point not slower again is uncertain. */
 function confirmSlower(points: PointComparison[], bases: RunResults[], cand: RunResults, o: CompareOptions, history: ReadonlyMap<string, number[]> | undefined, log: (l: string) => void): PointComparison[] {
-  const candOk = new Set(cand.points.filter((p) => p.status === 'ok').map((p) => p.id));
-  const ids = points.filter((p) => p.verdict === 'slower' && p.gated !== false && candOk.has(p.id)).map((p) => p.id);
+  const ids = pointsToConfirm(points, cand);
   if (!ids.length) return points;
   const again = remeasure(cand, ids);
   const fresh = new Map(again.run.points.map((p) => [p.id, p]));
-  let confirmed = 0;
-  const out = points.map((p) => {
-    if (!ids.includes(p.id)) return p;
-    const q = fresh.get(p.id);
-    const second = q ? comparePoint(bases.map((b) => b.points.find((x) => x.id === p.id)!).filter(Boolean), q, o, history?.get(p.id)) : undefined;
-    const first = `${((p.timeRatio! - 1) * 100).toFixed(1)}%`;
-    if (second?.verdict === 'slower') {
-      confirmed++;
-      return { ...p, note: [p.note, `confirmed by a fresh re-measure (${((second.timeRatio! - 1) * 100).toFixed(1)}% slower again)`].filter(Boolean).join('; ') };
-    }
-    return { ...p, verdict: 'uncertain' as const, note: `slower by ${first} at first, not confirmed by a fresh re-measure (${second ? `then ${second.verdict}, ${((second.timeRatio! - 1) * 100).toFixed(1)}%` : 'not measured'})` };
+  const r = applyConfirmation(points, ids, (id) => {
+    const q = fresh.get(id);
+    return q ? comparePoint(bases.map((b) => b.points.find((x) => x.id === id)!).filter(Boolean), q, o, history?.get(id)) : undefined;
   });
-  log(`confirmation: ${ids.length} point(s) re-measured in a fresh process in ${again.seconds.toFixed(1)} s (${again.dir}); ${confirmed} slower again`);
-  return out;
+  log(`confirmation: ${ids.length} point(s) re-measured in a fresh process in ${again.seconds.toFixed(1)} s (${again.dir}); ${r.confirmed} slower again`);
+  return r.points;
 }
 
 /** `refs`: one or more baselines (run directories, or @name for the saved runs of that name), then the candidate. */

@@ -6,9 +6,13 @@
  * slowdown (each candidate sample stretched by p of itself, the same thing
  * GATHERBENCH_TEST_SLOWDOWN_PCT does on the GPU) or against runs made with one,
  * counting the points called slower among those not uncertain.
+ * With confirmation (the documented workflow, compare --confirm), a point
+ * called slower is judged again on the run made next after the candidate (the
+ * nearest before it, for the last), left out of the night's baselines and
+ * history: the fresh re-measure that compare makes right after a nightly run.
  */
 import type { PointResult, RunResults } from '../results/model.js';
-import { compareRunPoints, failsJob, type CompareOptions, type Verdict } from './verdict.js';
+import { applyConfirmation, comparePoint, compareRunPoints, failsJob, pointsToConfirm, type CompareOptions, type PointComparison, type Verdict } from './verdict.js';
 
 export interface PointTally {
   id: string;
@@ -69,15 +73,37 @@ export function mediansOf(runs: RunResults[]): Map<string, number[]> {
   return out;
 }
 
+/** Runs in the order they were made (startedAt), ties and unknown times in the order given. */
+const byTime = (runs: RunResults[]) => runs.map((r, i) => ({ r, i })).sort((a, b) => (a.r.startedAt ?? '').localeCompare(b.r.startedAt ?? '') || a.i - b.i).map((x) => x.r);
+
+/** The run that re-measures candidate c: the next one in time that is neither c nor excluded, else the nearest before. */
+function confirmerOf(c: number, n: number, excluded: number[]): number | undefined {
+  const free = (i: number) => i !== c && !excluded.includes(i);
+  for (let i = c + 1; i < n; i++) if (free(i)) return i;
+  for (let i = c - 1; i >= 0; i--) if (free(i)) return i;
+  return undefined;
+}
+
+/** A night's points after confirmation: each slower point judged again on the re-measuring run. */
+function confirmed(points: PointComparison[], bases: RunResults[], cand: RunResults, again: RunResults | undefined, o: CompareOptions, history?: ReadonlyMap<string, number[]>): PointComparison[] {
+  const ids = pointsToConfirm(points, cand);
+  if (!ids.length || !again) return points;
+  return applyConfirmation(points, ids, (id) => {
+    const q = again.points.find((p) => p.id === id && p.status === 'ok');
+    return q ? comparePoint(bases.map((b) => b.points.find((x) => x.id === id)!).filter(Boolean), q, o, history?.get(id)) : undefined;
+  }).points;
+}
+
 /**
  * history: the documented workflow keeps a history of nightly runs, so each
  * night's noise estimate may use every other unchanged run (not only its k
- * baselines); false: baselines only.
+ * baselines); false: baselines only. confirm: model compare --confirm (see above).
  */
 export function studyGate(
-  unchanged: RunResults[],
-  o: CompareOptions & { baselines: number; plantPct?: number; slowed?: RunResults[]; history?: boolean },
+  given: RunResults[],
+  o: CompareOptions & { baselines: number; plantPct?: number; slowed?: RunResults[]; history?: boolean; confirm?: boolean },
 ): GateStudy {
+  const unchanged = byTime(given), slowed = byTime(o.slowed ?? []);
   const n = unchanged.length, k = o.baselines;
   if (n < k + 1) throw new Error(`a study with ${k} baseline run(s) needs at least ${k + 1} runs, got ${n}`);
   const tallies = new Map<string, PointTally>();
@@ -104,12 +130,15 @@ export function studyGate(
       }
     }
   };
+  const planted = o.plantPct === undefined ? [] : unchanged.map((r) => plantSlowdown(r, o.plantPct! / 100));
   for (const baseIdx of combinations(n, k)) {
     const bases = baseIdx.map((i) => unchanged[i]);
     for (let c = 0; c < n; c++) {
       if (baseIdx.includes(c)) continue;
-      const history = o.history ? mediansOf(unchanged.filter((_, i) => i !== c && !baseIdx.includes(i))) : undefined;
-      const points = compareRunPoints(bases, unchanged[c], o, history);
+      const r = o.confirm ? confirmerOf(c, n, baseIdx) : undefined;
+      const history = o.history ? mediansOf(unchanged.filter((_, i) => i !== c && i !== r && !baseIdx.includes(i))) : undefined;
+      const judge = (cand: RunResults, again: RunResults | undefined) => confirmed(compareRunPoints(bases, cand, o, history), bases, cand, again, o, history);
+      const points = judge(unchanged[c], r === undefined ? undefined : unchanged[r]);
       nights++;
       if (failsJob(points)) falseFailures++;
       for (const p of points) {
@@ -119,12 +148,16 @@ export function studyGate(
         if (p.verdict === 'slower' && p.gated !== false) t.falseSlower++;
         if (p.verdict === 'uncertain') t.uncertain++;
       }
-      if (o.plantPct !== undefined) countDetection(compareRunPoints(bases, plantSlowdown(unchanged[c], o.plantPct / 100), o, history));
+      if (o.plantPct !== undefined) countDetection(judge(planted[c], r === undefined ? undefined : planted[r]));
     }
     const all = o.history ? mediansOf(unchanged.filter((_, i) => !baseIdx.includes(i))) : undefined;
-    for (const s of o.slowed ?? []) countDetection(compareRunPoints(bases, s, o, all));
+    // a slowed run is confirmed by the next slowed run (there being one)
+    slowed.forEach((s, j) => {
+      const again = o.confirm && slowed.length > 1 ? slowed[(j + 1) % slowed.length] : undefined;
+      countDetection(confirmed(compareRunPoints(bases, s, o, all), bases, s, again, o, all));
+    });
   }
-  const detecting = o.plantPct !== undefined || (o.slowed?.length ?? 0) > 0;
+  const detecting = o.plantPct !== undefined || slowed.length > 0;
   return {
     runs: n,
     baselines: k,
@@ -132,6 +165,6 @@ export function studyGate(
     falseFailures,
     falseFailureRate: nights ? falseFailures / nights : 0,
     points: [...tallies.values()].sort((a, b) => b.falseSlower - a.falseSlower || b.uncertain - a.uncertain || a.id.localeCompare(b.id)),
-    ...(detecting ? { detection: { plantedPct: o.plantPct, slowedRuns: o.slowed?.length, judged, detected, rate: judged ? detected / judged : 0, uncertain, comparisons } } : {}),
+    ...(detecting ? { detection: { plantedPct: o.plantPct, slowedRuns: slowed.length || undefined, judged, detected, rate: judged ? detected / judged : 0, uncertain, comparisons } } : {}),
   };
 }

@@ -24,6 +24,7 @@ import type { PointResult, RunResults } from '../results/model.js';
 import { median as medianOf, quantileSorted } from '../stats/quantile.js';
 import { bootstrapRatioCi, mannWhitney } from './stats.js';
 import { methodSpec } from '../methods.js';
+import { interfered } from '../telemetry/host-interference.js';
 import { predictionSigmas } from '../stats/prediction-bar.js';
 
 export type Verdict = 'slower' | 'faster' | 'same' | 'uncertain' | 'missing' | 'new';
@@ -36,6 +37,12 @@ export interface CompareOptions {
   resamples: number;
   /** gate the copy ceilings (pinned-memcpy, host-memcpy) too; by default they inform but never fail */
   gateCeilings?: boolean;
+  /**
+   * Bootstrap the ratio's CI only where it decides the verdict (a clear move beyond the threshold): the
+   * verdicts are the same, the other points carry no CI. The gate study, which compares every choice of
+   * baselines and candidate (1,980 nights for 12 runs), sets it.
+   */
+  ciOnlyWhereDecisive?: boolean;
 }
 
 export const DEFAULT_COMPARE: CompareOptions = { threshold: 0.05, alpha: 0.01, resamples: 2000 };
@@ -85,6 +92,17 @@ export function runToRunSigma(medians: number[]): number | undefined {
   return Math.max(mad, iqr);
 }
 
+const pools = new WeakMap<PointResult, { bases: PointResult[]; pooled: number[] }>();
+
+/** The baseline runs' samples pooled: the same array for the same baseline points, so its bootstrap resamples are drawn once. */
+function pooledSamples(bases: PointResult[]): number[] {
+  const hit = pools.get(bases[0]);
+  if (hit && hit.bases.length === bases.length && hit.bases.every((p, i) => p === bases[i])) return hit.pooled;
+  const pooled = bases.flatMap((p) => p.samples.total);
+  pools.set(bases[0], { bases, pooled });
+  return pooled;
+}
+
 const isCeiling = (method: string) => methodSpec(method)?.role === 'ceiling';
 
 /**
@@ -101,7 +119,7 @@ export function comparePoint(bases: PointResult | PointResult[], cand: PointResu
   if (cand.status !== 'ok' && okBases.length) return { ...out, verdict: 'slower', gated: true, note: `${cand.status} in the candidate: ${cand.reason ?? ''}`.trim() };
   if (!okBases.length && cand.status === 'ok') return { ...out, verdict: 'faster', note: `${base.status} in the baseline, ok now` };
   if (!okBases.length) return { ...out, note: `${cand.status} in both` };
-  const b = okBases.flatMap((p) => p.samples.total), c = cand.samples.total;
+  const b = pooledSamples(okBases), c = cand.samples.total;
   if (b.length < 3 || c.length < 3) return { ...out, verdict: 'uncertain', note: 'too few samples to judge' };
   const runMedians = okBases.map((p) => medianOf(p.samples.total));
   const center = medianOf(runMedians);
@@ -110,10 +128,11 @@ export function comparePoint(bases: PointResult | PointResult[], cand: PointResu
   const needed = Math.max(o.threshold, runSpread === undefined ? 0 : predictionSigmas(earlier.length) * runSpread);
   const ratio = medianOf(c) / center;
   const mw = mannWhitney(b, c);
-  const ci = bootstrapRatioCi(b, c, { resamples: o.resamples, seed: seedOf(base.id) });
   const clear = mw.p < o.alpha;
-  const up = clear && ratio > 1 + o.threshold && ci[0] > 1;
-  const down = clear && ratio < 1 / (1 + o.threshold) && ci[1] < 1;
+  const beyond = clear && (ratio > 1 + o.threshold || ratio < 1 / (1 + o.threshold));
+  const ci = beyond || !o.ciOnlyWhereDecisive ? bootstrapRatioCi(b, c, { resamples: o.resamples, seed: seedOf(base.id) }) : undefined;
+  const up = beyond && ratio > 1 && ci![0] > 1;
+  const down = beyond && ratio < 1 && ci![1] < 1;
   const stats = { timeRatio: ratio, ratioCi: ci, p: mw.p, needed, runSpread, runs: earlier.length };
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   const bar = () => `(${earlier.length} runs spread ±${pct(runSpread!)}, 1 sigma; the bar is ${predictionSigmas(earlier.length).toFixed(1)} sigmas for ${earlier.length} runs)`;
@@ -126,9 +145,49 @@ export function comparePoint(bases: PointResult | PointResult[], cand: PointResu
   }
   if (runSpread === undefined)
     return { ...out, ...stats, verdict: 'uncertain', note: `moved ${pct(Math.abs(ratio - 1))}, but one baseline run cannot tell a change from run-to-run noise` };
-  if (up && ratio > 1 + needed) return { ...out, ...stats, verdict: 'slower', ...(gated ? {} : { note: 'a copy ceiling: reported, not gated (--gate-ceilings gates it)' }) };
-  if (down && ratio < 1 / (1 + needed)) return { ...out, ...stats, verdict: 'faster' };
+  // A robust spread ignores the odd run, but where unchanged code has already been as slow (or fast) as the
+  // candidate, the move is no evidence of a change: a shared host's memory paths slow down 2-3x for minutes.
+  const candMedian = medianOf(c);
+  const seen = (asFar: (m: number) => boolean, what: string) => {
+    const n = earlier.filter(asFar).length;
+    return { ...out, ...stats, verdict: 'uncertain' as const, note: `moved ${pct(Math.abs(ratio - 1))}, but unchanged code has been this ${what} before (${n} of ${earlier.length} earlier runs)` };
+  };
+  if (up && ratio > 1 + needed) {
+    if (earlier.some((m) => m >= candMedian)) return seen((m) => m >= candMedian, 'slow');
+    const taken = interfered(cand.host);
+    if (taken) return { ...out, ...stats, verdict: 'uncertain', note: `moved ${pct(ratio - 1)}, but ${taken} while it sampled: not evidence of a change in the code` };
+    return { ...out, ...stats, verdict: 'slower', ...(gated ? {} : { note: 'a copy ceiling: reported, not gated (--gate-ceilings gates it)' }) };
+  }
+  if (down && ratio < 1 / (1 + needed)) {
+    if (earlier.some((m) => m <= candMedian)) return seen((m) => m <= candMedian, 'fast');
+    return { ...out, ...stats, verdict: 'faster' };
+  }
   return { ...out, ...stats, verdict: 'uncertain', note: `moved ${pct(Math.abs(ratio - 1))}: beyond the threshold, within the run-to-run bar of ±${pct(needed)} ${bar()}` };
+}
+
+/** The points a confirmation re-measures: gated, called slower, measured in the candidate. */
+export function pointsToConfirm(points: PointComparison[], cand: RunResults): string[] {
+  const ok = new Set(cand.points.filter((p) => p.status === 'ok').map((p) => p.id));
+  return points.filter((p) => p.verdict === 'slower' && p.gated !== false && ok.has(p.id)).map((p) => p.id);
+}
+
+/**
+ * Confirmation before failing: each point in `ids` stays slower only if its re-measure, compared with the
+ * same baselines (`again`), is slower again; otherwise it is uncertain, saying so.
+ */
+export function applyConfirmation(points: PointComparison[], ids: string[], again: (id: string) => PointComparison | undefined): { points: PointComparison[]; confirmed: number } {
+  let confirmed = 0;
+  const pct = (x: number) => `${((x - 1) * 100).toFixed(1)}%`;
+  const out = points.map((p) => {
+    if (!ids.includes(p.id)) return p;
+    const second = again(p.id);
+    if (second?.verdict === 'slower') {
+      confirmed++;
+      return { ...p, note: [p.note, `confirmed by a fresh re-measure (${pct(second.timeRatio!)} slower again)`].filter(Boolean).join('; ') };
+    }
+    return { ...p, verdict: 'uncertain' as const, note: `slower by ${pct(p.timeRatio!)} at first, not confirmed by a fresh re-measure (${second ? `then ${second.verdict}, ${pct(second.timeRatio!)}` : 'not measured'})` };
+  });
+  return { points: out, confirmed };
 }
 
 /** Whether a comparison fails the job: a gated point slower (or failed), or, if asked, a point missing. */

@@ -2,6 +2,7 @@
  * The one result model every printer (CSV, JSON, markdown, HTML report,
  * comparison) reads. results.json is this, serialized.
  */
+import type { HostInterference } from '../telemetry/host-interference.js';
 import type { Summary } from '../stats/summary.js';
 import type { Derived } from '../scenario/expand.js';
 import type { AxisName } from '../scenario/axes.js';
@@ -47,6 +48,8 @@ export interface PointResult {
   launch?: { ungatedUs: number; gatedUs: number };
   /** where the point's wall time went (wallSeconds: from preparing to closing the method) */
   timing?: Timing;
+  /** CPU time the machine took away while the point sampled (steal, quota throttling), where readable */
+  host?: HostInterference;
 }
 
 export interface RunResults {

@@ -14,6 +14,7 @@ import { closeTiming, emptyTiming } from '../results/timing.js';
 import { summarize } from '../stats/summary.js';
 import { nextChunk, stopReason } from './stopping.js';
 import { methodSpec } from '../methods.js';
+import { hostSnapshot, interferenceBetween } from '../telemetry/host-interference.js';
 import type { Telemetry } from '../telemetry/session.js';
 
 export function prepareOptions(c: Case, seed: number, flush = true): PrepareOptions {
@@ -113,6 +114,7 @@ async function measureWith(addon: Addon, table: NativeTable, c: Case, o: Measure
     let rowsVerified = 0, checksums = 0;
     let mode = '';
     const tSampling = performance.now();
+    const hostBefore = hostSnapshot();
     for (;;) {
       if (o.signal.aborted) return undefined;
       const elapsed = since(tSampling);
@@ -135,6 +137,7 @@ async function measureWith(addon: Addon, table: NativeTable, c: Case, o: Measure
       const reason = stopReason(total, since(tSampling), o.sampling);
       if (!reason) continue;
       const samplingSeconds = since(tSampling);
+      const host = interferenceBetween(hostBefore, hostSnapshot());
       let t = performance.now();
       const launch = (await bench.launchLatency()) ?? undefined;
       timing.setupSeconds += since(t);
@@ -167,6 +170,7 @@ async function measureWith(addon: Addon, table: NativeTable, c: Case, o: Measure
         details: { ...point.details, ...details, flush: o.sampling.flush ? 'cold: GPU caches and translation flushed before each sample' : 'warm: no flush between samples (sampling.flush: false)' },
         ...(launch ? { launch } : {}),
         ...(telemetry ? { telemetry } : {}),
+        ...(Object.keys(host).length ? { host } : {}),
       });
     }
   } catch (e) {
