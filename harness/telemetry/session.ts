@@ -4,6 +4,7 @@
  * (back-to-back runs on already verified index sets) that yields CPU load,
  * CPU-seconds per GB, GPU power and energy per GB, raw and above idle.
  */
+import { interfered, type HostInterference } from './host-interference.js';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Addon, CudaInfo, NvmlStatic, SoakResult } from '../native/addon.js';
@@ -264,7 +265,7 @@ export class Telemetry {
 }
 
 /** Run-level warnings from the points' telemetry: a slow PCIe link or a throttling GPU. */
-export function telemetryWarnings(info: RunTelemetry | undefined, points: { id: string; telemetry?: PointTelemetry }[]): string[] {
+export function telemetryWarnings(info: RunTelemetry | undefined, points: { id: string; telemetry?: PointTelemetry; host?: HostInterference }[]): string[] {
   const out: string[] = [];
   if (!info) return out;
   for (const g of info.gpus) {
@@ -281,6 +282,8 @@ export function telemetryWarnings(info: RunTelemetry | undefined, points: { id: 
       out.push(`${g.name}: throttled (${reasons}) during ${throttled.length} measurement window(s), e.g. ${throttled[0].id}`);
     }
   }
+  const taken = points.filter((p) => interfered(p.host));
+  if (taken.length) out.push(`the machine took CPU time from ${taken.length} point(s) while they sampled, e.g. ${taken[0].id}: ${interfered(taken[0].host)}; compare calls their slowdowns uncertain`);
   if (info.overheadPct !== undefined && info.overheadPct > 5) out.push(`telemetry sampler costs ${info.overheadPct.toFixed(1)}% of a core at a ${info.intervalMs} ms interval, inside telemetry windows only (never during timed samples)`);
   return out;
 }
