@@ -143,6 +143,7 @@ export async function main(argv: string[], log: (l: string) => void = (l) => pro
     .option('--slowed <runs...>', 'also measure detection against runs made with a planted slowdown (GATHERBENCH_TEST_SLOWDOWN_PCT)')
     .option('--threshold <pct>', 'the gate threshold studied', '5%')
     .option('--no-history', 'estimate each night\'s noise from its baselines only (default: also from the other runs, as a kept history does)')
+    .option('--nights <n>', 'at most this many nights: past it, a seeded sample of the baseline choices (default 5000)')
     .option('--no-confirm', 'judge each night as compare without --confirm (default: a slower point is judged again on the run made next, as --confirm re-measures)')
     .option('--json <file>', 'write the study as JSON')
     .action((runs: string[], opts) => {

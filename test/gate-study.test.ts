@@ -29,6 +29,22 @@ describe('gate study', () => {
     expect(s.points.every((p) => p.nights === 20)).toBe(true);
   });
 
+  it('samples the baseline choices past --nights, the same sample every time', () => {
+    expect(combinations(6, 3)).toHaveLength(20);
+    expect(new Set(combinations(6, 3).map((c) => c.join())).size).toBe(20);
+    expect(combinations(6, 3).every((c) => c[0] < c[1] && c[1] < c[2] && c[2] < 6)).toBe(true);
+    const runs = nights(9, 0.005);
+    const all = studyGate(runs, { ...o, baselines: 3 });
+    expect(all.nights).toBe(all.possibleNights);
+    expect(all.possibleNights).toBe(84 * 6);
+    const some = studyGate(runs, { ...o, baselines: 3, maxNights: 120 });
+    expect(some.possibleNights).toBe(504);
+    expect(some.nights % 6).toBe(0); // whole baseline choices, each with every candidate
+    expect(some.nights).toBeGreaterThan(60);
+    expect(some.nights).toBeLessThan(200);
+    expect(studyGate(runs, { ...o, baselines: 3, maxNights: 120 }).nights).toBe(some.nights);
+  });
+
   it('unchanged code with quiet points never fails a night', () => {
     const s = studyGate(nights(6, 0.005), { ...o, baselines: 3 });
     expect(s.falseFailures).toBe(0);

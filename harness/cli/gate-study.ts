@@ -18,6 +18,8 @@ export interface GateStudyOptions {
   history?: boolean;
   /** false: no confirmation of slower points (compare without --confirm) */
   confirm?: boolean;
+  /** at most this many nights: a seeded sample of the baseline choices past it */
+  nights?: string;
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
@@ -33,9 +35,11 @@ export function gateStudyCommand(refs: string[], o: GateStudyOptions, log: (l: s
   if (mixed) throw new UserError(`gate-study needs runs sampled alike: ${mixed.dir} has ${sampleState(mixed.run)} samples, ${loaded[0].dir} ${sampleState(runs[0])} ones (${WARM_COLD_WHY})`);
   const models = new Set([...runs, ...slowed].map((r) => machineOf(r).model));
   if (models.size > 1) throw new UserError(`gate-study needs runs from one GPU model, got ${[...models].join(', ')}`);
+  const maxNights = o.nights === undefined ? 5000 : Number(o.nights);
+  if (!Number.isInteger(maxNights) || maxNights < 1) throw new UserError(`--nights: expected a whole number of nights, at least 1, got '${o.nights}'`);
   const plantPct = o.plant === undefined ? undefined : parseThreshold(o.plant) * 100;
-  const s = studyGate(runs, { ...DEFAULT_COMPARE, ciOnlyWhereDecisive: true, threshold: parseThreshold(o.threshold), baselines: k, plantPct, slowed, history: o.history !== false, confirm: o.confirm !== false });
-  log(`gate study: ${s.runs} runs of unchanged code, ${s.baselines} baseline run(s) per night, ${s.nights} nights (every choice of baselines and candidate), noise from ${o.history !== false ? 'the baselines and the other runs (a kept history)' : 'the baselines only'}, ${o.confirm !== false ? 'slower points confirmed on the run made next (compare --confirm)' : 'no confirmation'}`);
+  const s = studyGate(runs, { ...DEFAULT_COMPARE, ciOnlyWhereDecisive: true, threshold: parseThreshold(o.threshold), baselines: k, plantPct, slowed, history: o.history !== false, confirm: o.confirm !== false, maxNights });
+  log(`gate study: ${s.runs} runs of unchanged code, ${s.baselines} baseline run(s) per night, ${s.nights < s.possibleNights ? `${s.nights} of the ${s.possibleNights} nights (a seeded sample of the baseline choices, --nights)` : `${s.nights} nights (every choice of baselines and candidate)`}, noise from ${o.history !== false ? 'the baselines and the other runs (a kept history)' : 'the baselines only'}, ${o.confirm !== false ? 'slower points confirmed on the run made next (compare --confirm)' : 'no confirmation'}`);
   log(`false failures: ${s.falseFailures} of ${s.nights} nights (${pct(s.falseFailureRate)}; 1 night in ${s.falseFailures ? (s.nights / s.falseFailures).toFixed(1) : `more than ${s.nights}`})`);
   const noisy = s.points.filter((p) => p.falseSlower || p.uncertain);
   for (const p of noisy.slice(0, 15)) log(`  ${p.id}: slower on ${p.falseSlower}, uncertain on ${p.uncertain} of ${p.nights} nights`);

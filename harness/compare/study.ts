@@ -12,6 +12,7 @@
  * history: the fresh re-measure that compare makes right after a nightly run.
  */
 import type { PointResult, RunResults } from '../results/model.js';
+import { rng } from './stats.js';
 import { applyConfirmation, comparePoint, compareRunPoints, failsJob, pointsToConfirm, type CompareOptions, type PointComparison, type Verdict } from './verdict.js';
 
 export interface PointTally {
@@ -30,6 +31,8 @@ export interface GateStudy {
   runs: number;
   baselines: number;
   nights: number;
+  /** every choice of baselines and candidate; above maxNights, `nights` is a seeded sample of them */
+  possibleNights: number;
   falseFailures: number;
   /** false-failure rate per night */
   falseFailureRate: number;
@@ -38,16 +41,28 @@ export interface GateStudy {
   detection?: { plantedPct?: number; slowedRuns?: number; judged: number; detected: number; rate: number; uncertain: number; comparisons: number };
 }
 
-/** Every k-subset of [0, n). */
-export function combinations(n: number, k: number): number[][] {
-  const out: number[][] = [];
-  const pick = (start: number, acc: number[]) => {
-    if (acc.length === k) return void out.push([...acc]);
-    for (let i = start; i < n; i++) pick(i + 1, [...acc, i]);
-  };
-  pick(0, []);
-  return out;
+/** Every k-subset of [0, n), in lexicographic order, one at a time (a year of nightlies has millions). */
+export function* combinationsOf(n: number, k: number): Generator<number[]> {
+  const c = Array.from({ length: k }, (_, i) => i);
+  while (k <= n) {
+    yield [...c];
+    let i = k - 1;
+    while (i >= 0 && c[i] === n - k + i) i--;
+    if (i < 0) return;
+    c[i]++;
+    for (let j = i + 1; j < k; j++) c[j] = c[j - 1] + 1;
+  }
 }
+
+export function combinations(n: number, k: number): number[][] {
+  return [...combinationsOf(n, k)];
+}
+
+const choose = (n: number, k: number) => {
+  let r = 1;
+  for (let i = 0; i < k; i++) r = (r * (n - i)) / (i + 1);
+  return Math.round(r);
+};
 
 /** A run whose every timed sample took p (e.g. 0.1) longer: a planted relative slowdown. */
 export function plantSlowdown(run: RunResults, p: number): RunResults {
@@ -101,7 +116,7 @@ function confirmed(points: PointComparison[], bases: RunResults[], cand: RunResu
  */
 export function studyGate(
   given: RunResults[],
-  o: CompareOptions & { baselines: number; plantPct?: number; slowed?: RunResults[]; history?: boolean; confirm?: boolean },
+  o: CompareOptions & { baselines: number; plantPct?: number; slowed?: RunResults[]; history?: boolean; confirm?: boolean; maxNights?: number },
 ): GateStudy {
   const unchanged = byTime(given), slowed = byTime(o.slowed ?? []);
   const n = unchanged.length, k = o.baselines;
@@ -131,7 +146,12 @@ export function studyGate(
     }
   };
   const planted = o.plantPct === undefined ? [] : unchanged.map((r) => plantSlowdown(r, o.plantPct! / 100));
-  for (const baseIdx of combinations(n, k)) {
+  // Past maxNights, a seeded sample of the baseline choices, each with every candidate (12 runs: 1,980 nights)
+  const possibleNights = choose(n, k) * (n - k);
+  const keep = Math.min(1, (o.maxNights ?? Infinity) / possibleNights);
+  const next = rng(20261123);
+  for (const baseIdx of combinationsOf(n, k)) {
+    if (keep < 1 && next() >= keep) continue;
     const bases = baseIdx.map((i) => unchanged[i]);
     for (let c = 0; c < n; c++) {
       if (baseIdx.includes(c)) continue;
@@ -162,6 +182,7 @@ export function studyGate(
     runs: n,
     baselines: k,
     nights,
+    possibleNights,
     falseFailures,
     falseFailureRate: nights ? falseFailures / nights : 0,
     points: [...tallies.values()].sort((a, b) => b.falseSlower - a.falseSlower || b.uncertain - a.uncertain || a.id.localeCompare(b.id)),
