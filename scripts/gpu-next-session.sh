@@ -3,8 +3,9 @@
 # step the runs so far and the logs are archived again, so a call stopped at its limit still brings back
 # what it finished. 2026-11-23 ran the timed-region checks, pytorch-direct, characterize, small rows,
 # kv-cache, feature-cache, peers and 22 nightlies (docs/runs/h100-nov23-*); left:
-#   part 1: #11's old-against-new check on pytorch-direct's paper paths: the old build twice, this one warm
-#           (--no-flush) and cold; then here: gatherbench compare <old runs> <new-warm run>
+#   part 1: #10's last stored run measured warm (small-rows, cold now), and #11's old-against-new check on
+#           pytorch-direct's paper paths: the old build twice, this one warm (--no-flush) and cold; then here:
+#           gatherbench compare <old runs> <new-warm run>
 #   part 2: #13, eight nightlies on one machine (about 10 s each; each records steal), two slowed by 10%;
 #           then here: gatherbench gate-study <clean runs> --plant 10% --slowed <slowed runs>
 #   part 3: #14, feature-cache twice (one point of it failed verification once: 4 KB rows, 20% cached,
@@ -25,7 +26,8 @@ archive() {
 }
 timed() { local name=$1; shift; /usr/bin/time -f "$name: %e s" "$@" > "$logs/$name.txt" 2>&1; echo "$name: exit $?"; tail -n 2 "$logs/$name.txt"; archive; }
 if [ "$part" = 1 ]; then
-  say "issue 11: the old build (warm, as it was) against this one, warm and cold, on pytorch-direct's paper paths"
+  say "issue 10: small-rows cold; issue 11: the old build (warm, as it was) against this one, warm and cold"
+  timed small-rows "$gb" run small-rows -o "$res"
   paths=pinned-memcpy,cpu-gather-memcpy,zerocopy-naive,zerocopy-aligned
   timed old-1 "$old/gatherbench" run pytorch-direct -o "$res/old" --methods $paths
   timed old-2 "$old/gatherbench" run pytorch-direct -o "$res/old" --methods $paths
