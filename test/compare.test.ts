@@ -4,7 +4,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { mannWhitney, bootstrapRatioCi, normalCdf, rng } from '../harness/compare/stats.js';
 import { quantileSorted } from '../harness/stats/quantile.js';
-import { DEFAULT_COMPARE, comparePoint, compareRunPoints, failsJob, runToRunSigma } from '../harness/compare/verdict.js';
+import { DEFAULT_COMPARE, SEEN_WINDOW, comparePoint, compareRunPoints, failsJob, runToRunSigma } from '../harness/compare/verdict.js';
 import { predictionSigmas } from '../harness/stats/prediction-bar.js';
 import { compareCommand, parseThreshold } from '../harness/cli/compare.js';
 import { listBaselines, resolveBaseline, saveBaseline } from '../harness/compare/baselines.js';
@@ -85,8 +85,14 @@ describe('verdicts', () => {
     const bases = [1, 2, 3, 4, 5].map((i) => point('m a', samples(40, 1e-3 * (i === 3 ? 2 : 1 + 0.002 * i), 0.01, i)));
     const v = comparePoint(bases, point('m a', samples(40, 1.8e-3, 0.01, 9)), DEFAULT_COMPARE);
     expect(v.verdict).toBe('uncertain');
-    expect(v.note).toMatch(/unchanged code has been this slow before \(1 of 5 earlier runs\)/);
+    expect(v.note).toMatch(/unchanged code has been this slow before \(1 of the 5 most recent earlier runs\)/);
     expect(comparePoint(bases, point('m a', samples(40, 2.4e-3, 0.01, 9)), DEFAULT_COMPARE).verdict).toBe('slower');
+    // an episode in the history is remembered for the newest SEEN_WINDOW runs, then no longer excuses a move
+    const quiet = [1, 2, 4, 5].map((i) => bases[i - 1]);
+    const slowPoint = point('m a', samples(40, 1.8e-3, 0.01, 9));
+    const history = (after: number) => [2e-3, ...Array.from({ length: after }, (_, i) => 1e-3 * (1 + 0.002 * (i % 3)))];
+    expect(comparePoint(quiet, slowPoint, DEFAULT_COMPARE, history(SEEN_WINDOW - 1)).verdict).toBe('uncertain');
+    expect(comparePoint(quiet, slowPoint, DEFAULT_COMPARE, history(SEEN_WINDOW)).verdict).toBe('slower');
   });
 
   it('a slower point whose machine took its CPU time away (steal, quota) is uncertain, saying so', () => {

@@ -103,6 +103,9 @@ function pooledSamples(bases: PointResult[]): number[] {
   return pooled;
 }
 
+/** How many of the newest history runs a move may have been seen in (three weeks of nightlies). */
+export const SEEN_WINDOW = 20;
+
 const isCeiling = (method: string) => methodSpec(method)?.role === 'ceiling';
 
 /**
@@ -147,19 +150,22 @@ export function comparePoint(bases: PointResult | PointResult[], cand: PointResu
     return { ...out, ...stats, verdict: 'uncertain', note: `moved ${pct(Math.abs(ratio - 1))}, but one baseline run cannot tell a change from run-to-run noise` };
   // A robust spread ignores the odd run, but where unchanged code has already been as slow (or fast) as the
   // candidate, the move is no evidence of a change: a shared host's memory paths slow down 2-3x for minutes.
+  // Remembered: the baselines and the newest SEEN_WINDOW runs of the history, so an old episode (or a
+  // regression since fixed) does not excuse a move for ever.
   const candMedian = medianOf(c);
+  const recent = [...runMedians, ...history.slice(-SEEN_WINDOW)];
   const seen = (asFar: (m: number) => boolean, what: string) => {
-    const n = earlier.filter(asFar).length;
-    return { ...out, ...stats, verdict: 'uncertain' as const, note: `moved ${pct(Math.abs(ratio - 1))}, but unchanged code has been this ${what} before (${n} of ${earlier.length} earlier runs)` };
+    const n = recent.filter(asFar).length;
+    return { ...out, ...stats, verdict: 'uncertain' as const, note: `moved ${pct(Math.abs(ratio - 1))}, but unchanged code has been this ${what} before (${n} of the ${recent.length} most recent earlier runs)` };
   };
   if (up && ratio > 1 + needed) {
-    if (earlier.some((m) => m >= candMedian)) return seen((m) => m >= candMedian, 'slow');
+    if (recent.some((m) => m >= candMedian)) return seen((m) => m >= candMedian, 'slow');
     const taken = interfered(cand.host);
     if (taken) return { ...out, ...stats, verdict: 'uncertain', note: `moved ${pct(ratio - 1)}, but ${taken} while it sampled: not evidence of a change in the code` };
     return { ...out, ...stats, verdict: 'slower', ...(gated ? {} : { note: 'a copy ceiling: reported, not gated (--gate-ceilings gates it)' }) };
   }
   if (down && ratio < 1 / (1 + needed)) {
-    if (earlier.some((m) => m <= candMedian)) return seen((m) => m <= candMedian, 'fast');
+    if (recent.some((m) => m <= candMedian)) return seen((m) => m <= candMedian, 'fast');
     return { ...out, ...stats, verdict: 'faster' };
   }
   return { ...out, ...stats, verdict: 'uncertain', note: `moved ${pct(Math.abs(ratio - 1))}: beyond the threshold, within the run-to-run bar of ±${pct(needed)} ${bar()}` };
