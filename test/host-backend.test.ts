@@ -53,6 +53,24 @@ describe('index distributions', () => {
     }
   });
 
+  it('plan a GPU cache from a trace long enough to see the hot rows (cached-zerocopy)', () => {
+    // uniform: as many distinct rows as asked, slot order, every row in range
+    const u = addon.planCache({ rows: 10_000, batch: 100, cachedRows: 100, seed: 3, distribution: { kind: 'uniform' } });
+    expect(u.rows).toHaveLength(100);
+    expect(new Set(u.rows).size).toBe(100);
+    expect(u.trace).toBe(2 ** 20);
+    // the H100's miss: a 1% hot set of 2^25 rows of 128 B (4 GiB), 1% cached, batch 65536. A trace of
+    // 16 x batch saw three quarters of the hot rows (hit rate 0.77); 16 draws per cached row see them all.
+    const rows = 2 ** 25, hot = { kind: 'hotset', hotFraction: 0.01, hotProbability: 0.9 } as const;
+    const plan = addon.planCache({ rows, batch: 65_536, cachedRows: Math.round(rows / 100), seed: 1, distribution: hot });
+    expect(plan.trace).toBe(16 * Math.round(rows / 100));
+    const cached = new Set(plan.rows);
+    const timed = addon.generateIndices({ rows, count: 200_000, seed: 1, set: 2, distribution: hot });
+    const hits = timed.filter((r) => cached.has(r)).length / timed.length;
+    expect(hits).toBeGreaterThan(0.89);
+    expect(() => addon.planCache({ rows: 0, batch: 1, cachedRows: 1, seed: 1, distribution: { kind: 'uniform' } })).toThrow(/empty table/);
+  });
+
   it('rejects bad parameters', () => {
     expect(() => addon.generateIndices({ rows: 10, count: 5, seed: 1, distribution: { kind: 'zipf', exponent: -1 } })).toThrow(/exponent/);
     expect(() => addon.generateIndices({ rows: 10, count: 5, seed: 1, distribution: { kind: 'gaussian' as 'uniform' } })).toThrow(/unknown index distribution/);

@@ -199,6 +199,8 @@ export interface Addon {
   releaseBuffers(): void;
   /** set: index set k of a point drawn with `seed`, exactly as the sampling loop draws it */
   generateIndices(o: { rows: number; count: number; seed: number; distribution: DistributionSpec; set?: number }): BigInt64Array;
+  /** the rows cached-zerocopy's GPU cache would hold (slot order) and the warm-up trace length they came from */
+  planCache(o: { rows: number; batch: number; cachedRows: number; seed: number; distribution: DistributionSpec }): { rows: BigInt64Array; trace: number };
   /** word w of every table filled with `seed` */
   tableWord(o: { seed: number; word: number }): bigint;
   /** The GPU gather kernel run on the host thread by thread, its output compared with the table (tests of the kernel without a GPU). */

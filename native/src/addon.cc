@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 
+#include "cache_plan.h"
 #include "contention.h"
 #include "cuda_info.h"
 #include "errors.h"
@@ -538,6 +539,28 @@ Napi::Value GenerateIndices(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// The rows cached-zerocopy's GPU cache would hold at a point (cache_plan.h), and the trace they came from.
+Napi::Value PlanCache(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = need_object(info, 0, "options");
+  const uint64_t rows = uint64_t(num(o, "rows", 0, true)), batch = uint64_t(num(o, "batch", 0, true));
+  const uint64_t want = uint64_t(num(o, "cachedRows", 0, true)), seed = uint64_t(num(o, "seed", 1));
+  Distribution d = parse_distribution(o);
+  CachePlan p;
+  try {
+    if (rows == 0) throw Error("BAD_ARGUMENT", "cannot cache rows of an empty table");
+    p = plan_cache(d, rows, want, batch, seed, fill_pool());
+  } catch (const Error& e) {
+    throw js_error(env, e.code, e.what());
+  }
+  auto out = Napi::BigInt64Array::New(env, p.rows.size());
+  for (size_t i = 0; i < p.rows.size(); ++i) out[i] = p.rows[i];
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("rows", out);
+  r.Set("trace", Napi::Number::New(env, double(p.trace)));
+  return r;
+}
+
 // The allocation mode an options object names (malloc by default).
 HostAlloc host_alloc_arg(const Napi::Object& o) {
   try {
@@ -728,6 +751,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("emulateGather", Napi::Function::New(env, EmulateGather));
   exports.Set("indexSetCount", Napi::Function::New(env, IndexSetCount));
   exports.Set("generateIndices", Napi::Function::New(env, GenerateIndices));
+  exports.Set("planCache", Napi::Function::New(env, PlanCache));
   exports.Set("createTable", Napi::Function::New(env, CreateTable));
   Storage::ctor = new Napi::FunctionReference(Napi::Persistent(Storage::Define(env)));
   exports.Set("createStorage", Napi::Function::New(env, CreateStorage));

@@ -7,9 +7,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
-#include <unordered_map>
 
 #include "../../kernels/gather.h"
+#include "cache_plan.h"
 #include "test_switches.h"
 
 namespace gb {
@@ -606,41 +606,16 @@ class KernelGather : public CudaMethod {
     }
   }
 
-  // The hottest rows of a warm-up trace (same distribution, its own seed,
-  // never a timed batch) go to a device cache; slot_of maps a row to its
-  // cache slot or -1. Rows the trace never drew fill what is left, so a
-  // uniform distribution's hit rate equals the cached share.
+  // The hottest rows of a warm-up trace (cache_plan.h) go to a device cache; slot_of maps a row to its
+  // cache slot or -1. A uniform distribution's hit rate equals the cached share.
   void build_cache() {
     const auto t0 = std::chrono::steady_clock::now();
     const uint64_t rows = t_.rows(), rb = t_.row_bytes();
-    uint64_t want = c_.cache_bytes > 0 ? c_.cache_bytes / rb : uint64_t(c_.cache_share * double(rows) + 0.5);
-    want = std::min(want, rows);
-    if (rows > uint64_t(INT32_MAX)) throw Error("UNSUPPORTED", "the cache map holds 32-bit slots: table of more than 2^31 rows");
-    trace_ = std::min<uint64_t>(std::max<uint64_t>(c_.batch * 16, 1 << 20), 1 << 24);
-    if (c_.dist.kind == "rmat") trace_ = std::min(trace_, rows / 2);  // an R-MAT batch draws unique nodes: at most half the table
-    std::vector<int64_t> trace(trace_);
-    generate_indices(c_.dist, rows, c_.seed, c_.seed ^ 0xCAC4E5EEDull, trace, pool_);
-    std::unordered_map<int64_t, uint32_t> count;
-    count.reserve(trace.size());
-    for (int64_t r : trace) ++count[r];
-    std::vector<std::pair<uint32_t, int64_t>> ranked;
-    ranked.reserve(count.size());
-    for (auto& kv : count) ranked.push_back({kv.second, kv.first});
-    const size_t top = std::min<size_t>(ranked.size(), want);
-    std::partial_sort(ranked.begin(), ranked.begin() + top, ranked.end(),
-                      [](auto& a, auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
-    std::vector<int64_t> chosen;
-    chosen.reserve(want);
-    host_slot_of_.assign(rows, -1);
-    for (size_t i = 0; i < top; ++i) {
-      host_slot_of_[size_t(ranked[i].second)] = int32_t(chosen.size());
-      chosen.push_back(ranked[i].second);
-    }
-    for (uint64_t r = 0; chosen.size() < want && r < rows; ++r)
-      if (host_slot_of_[r] < 0) {
-        host_slot_of_[r] = int32_t(chosen.size());
-        chosen.push_back(int64_t(r));
-      }
+    const uint64_t want = c_.cache_bytes > 0 ? c_.cache_bytes / rb : uint64_t(c_.cache_share * double(rows) + 0.5);
+    CachePlan plan = plan_cache(c_.dist, rows, want, c_.batch, c_.seed, pool_);
+    trace_ = plan.trace;
+    host_slot_of_ = std::move(plan.slot_of);
+    const std::vector<int64_t>& chosen = plan.rows;
     cache_rows_ = chosen.size();
     slot_of_ = Lease(BufferKind::DeviceCacheMap, device_, rows * sizeof(int32_t), "the cache map");
     check(cudaMemcpy(slot_of_.get(), host_slot_of_.data(), rows * sizeof(int32_t), cudaMemcpyHostToDevice), "uploading the cache map");

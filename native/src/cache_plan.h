@@ -1,0 +1,26 @@
+// Which rows a GPU hot-row cache holds (cached-zerocopy): the rows drawn most
+// often in a warm-up trace of the point's distribution (its own draws, the
+// scenario's hot rows), then rows the trace never drew, in row order, until
+// the cache is full. Host code, so it is tested without a GPU.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "indices.h"
+#include "thread_pool.h"
+
+namespace gb {
+
+struct CachePlan {
+  std::vector<int64_t> rows;     // slot -> table row
+  std::vector<int32_t> slot_of;  // table row -> slot, or -1
+  uint64_t trace = 0;            // warm-up draws it was chosen from
+};
+
+// A trace of 16 draws per cached row (at least 16 per batch row and 2^20, at most 2^24): a 1% hot set of
+// 33M rows needs 5M draws to be seen whole, where 16 x batch saw three quarters of it.
+uint64_t cache_trace_length(const Distribution& d, uint64_t rows, uint64_t want, uint64_t batch);
+
+CachePlan plan_cache(const Distribution& d, uint64_t rows, uint64_t want, uint64_t batch, uint64_t seed, ThreadPool& pool);
+
+}  // namespace gb
