@@ -211,6 +211,21 @@ describe('compare command', () => {
     expect(compareCommand([a, b], { force: true }, quiet)).toBe(0);
   });
 
+  it('says when the baselines measured another GPU of the model than the candidate', () => {
+    const gpu = 'NVIDIA H100 80GB HBM3';
+    const on = (uuid: string) => {
+      const r = fakeRun([point('a x', s)], { gpu });
+      r.environment.cuda!.devices[0].uuid = uuid;
+      return savedRun(r);
+    };
+    const lines: string[] = [];
+    expect(compareCommand([on('GPU-a'), on('GPU-b'), on('GPU-b')], {}, (l) => lines.push(l))).toBe(0);
+    expect(lines.join('\n')).toMatch(/note: 1 of 2 baseline run\(s\) measured another NVIDIA H100 80GB HBM3 than the candidate \(GPU GPU-b\).*keep a baseline per runner/);
+    const same: string[] = [];
+    compareCommand([on('GPU-b'), on('GPU-b')], {}, (l) => same.push(l));
+    expect(same.join('\n')).not.toMatch(/another/);
+  });
+
   it('refuses to gate cold samples against warm ones (a baseline saved before cold sampling) unless forced', () => {
     const gpu = 'NVIDIA H100 80GB HBM3';
     const warm = fakeRun([point('a x', s)], { gpu });

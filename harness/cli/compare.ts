@@ -106,6 +106,10 @@ export function compareCommand(refs: string[], o: CompareCliOptions, log: (l: st
     throw new UserError(`nothing to compare: no point of the candidate matches a baseline point (${c.counts.missing} missing, ${c.counts.new} new); are these runs of the same scenario?`);
   if (note) log(`note: ${note}`);
   if (bm.driver !== cm.driver && !note) log(`note: drivers differ (baseline ${bm.driver}, candidate ${cm.driver})`);
+  const gpuOf = (r: RunResults) => r.environment.cuda?.devices[0]?.uuid;
+  const other = bases.filter((x) => gpuOf(x.run) && gpuOf(cand.run) && gpuOf(x.run) !== gpuOf(cand.run));
+  if (other.length)
+    log(`note: ${other.length} of ${bases.length} baseline run(s) measured another ${cm.model} than the candidate (GPU ${gpuOf(cand.run)}): CPU paths differ from host to host (two H100 hosts mixed: 9% of nights failed on them); keep a baseline per runner`);
   if (bases.length === 1) log('note: one baseline run cannot measure how points move between runs: changes beyond the threshold are called uncertain, not slower; compare against several baseline runs (or save several under one name)');
   else {
     // The fewest runs any point's noise came from (baselines and history): few runs, a wide bar.
