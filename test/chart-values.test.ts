@@ -159,6 +159,12 @@ describe('bandwidth, ceiling share and speedup charts', () => {
     expect(line.strokeDash).toBeUndefined();
   });
 
+  it('label a cache of 0 as such (cached-zerocopy with nothing cached is not a plain form)', () => {
+    const at = (cache: string) => point(`cached-zerocopy ${cache}`, [1e-3, 1e-3, 1e-3], { method: 'cached-zerocopy', axes: { width: '64', batch: '1024', dtype: 'fp32', table: '4GiB', distribution: 'uniform', cache } });
+    const spec = runCharts(fakeRun([at('0'), at('0.01')], { gpu: 'H100' })).find((c) => c.id === 'bandwidth-by-width')!.spec as { data: { values: { series: string }[] } };
+    expect(new Set(spec.data.values.map((r) => r.series))).toEqual(new Set(['cached-zerocopy cache=0', 'cached-zerocopy cache=0.01']));
+  });
+
   it('sweep table sizes for the plain form of each method, in runs with several dtypes too', () => {
     const at = (m: string, table: string, dtype: string, axes: Record<string, string> = {}) =>
       point(`${m} ${table} ${dtype} ${JSON.stringify(axes)}`, [1e-3, 1e-3, 1e-3], { method: m, axes: { width: '64', batch: '1024', dtype, table, distribution: 'uniform', ...axes }, derived: { elemBytes: 2, rowBytes: 128, tableRows: 1, tableBytes: table === '1GiB' ? 2 ** 30 : 2 ** 33, usefulBytes: 128 * 1024 } });

@@ -43,10 +43,13 @@ export function workloadKey(p: PointResult): string {
   return WORKLOAD_AXES.map((a) => `${a}=${p.axes[a] ?? (a === 'distribution' ? 'contiguous' : '')}`).join(' ');
 }
 
+/** Axes labelled at their default too: cached-zerocopy with cache 0 is not a plain form a reader can assume. */
+const ALWAYS_LABELLED: string[] = ['cache'];
+
 /** Axes that make a variant of one method (vector, mapping, alloc, threads...), as a label; `except` leaves some out. */
 export function variantOf(p: PointResult, except: AxisName[] = []): string {
   return Object.entries(p.axes)
-    .filter(([a, v]) => !WORKLOAD_AXES.includes(a as AxisName) && !['device', ...except].includes(a) && !isDefault(a as AxisName, v!))
+    .filter(([a, v]) => !WORKLOAD_AXES.includes(a as AxisName) && !['device', ...except].includes(a) && (ALWAYS_LABELLED.includes(a) || !isDefault(a as AxisName, v!)))
     .map(([a, v]) => `${a}=${v}`)
     .join(' ');
 }
