@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { runCommand } from '../harness/cli/run.js';
-import { loadRun } from '../harness/results/store.js';
+import { loadRun, saveRun } from '../harness/results/store.js';
 import { PlainProgress } from '../harness/runner/progress.js';
 import type { Case } from '../harness/scenario/expand.js';
 import type { PointResult } from '../harness/results/model.js';
@@ -47,6 +47,27 @@ describe('run, interruption and resume', () => {
     expect(rows[0]).toMatchObject({ method: expect.any(String), status: 'ok', width: expect.any(String), batch: expect.any(String) });
     expect(Number(rows[0].bandwidth_GBps)).toBeGreaterThan(0);
     if (run.hostOnly) expect(rows[0].backend).toBe('host-only (no CUDA device)');
+  });
+
+  it('journals each finished point at once, so a killed run keeps it, and folds the journal in when it saves', async () => {
+    const out = tmpDir();
+    expect(await runCommand(scenarioFile(SCENARIO), { out, log: quiet, progress: new PlainProgress(quiet) })).toBe(0);
+    const dir = path.join(out, readdirSync(out)[0]);
+    expect(existsSync(path.join(dir, 'points.jsonl'))).toBe(false); // folded into results.json at the end
+    // a run killed after five points: results.json from before the sweep, five journal lines, a torn sixth
+    const { run } = loadRun(dir);
+    const journal = run.points.slice(0, 5).map((p) => JSON.stringify(p)).join('\n') + '\n' + JSON.stringify(run.points[5]).slice(0, 40);
+    saveRun(dir, { ...run, status: 'running', points: [] });
+    writeFileSync(path.join(dir, 'points.jsonl'), journal);
+    const killed = loadRun(dir).run;
+    expect(killed.points.map((p) => p.id)).toEqual(run.points.slice(0, 5).map((p) => p.id));
+    // a point both saved and journaled (killed between the two) counts once
+    saveRun(dir, { ...killed, points: killed.points.slice(0, 2) });
+    writeFileSync(path.join(dir, 'points.jsonl'), journal);
+    expect(loadRun(dir).run.points).toHaveLength(5);
+    saveRun(dir, loadRun(dir).run);
+    expect(existsSync(path.join(dir, 'points.jsonl'))).toBe(false);
+    expect(loadRun(dir).run.points).toHaveLength(5);
   });
 
   it('keeps every finished point after an interruption and finishes the rest on --resume', async () => {

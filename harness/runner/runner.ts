@@ -2,7 +2,7 @@
  * Runs the cases of a scenario: host memory is allocated, filled and pinned
  * once per allocation mode (every table shape is a view of it), cases run
  * method by method, largest first (so buffers kept across points are
- * allocated once), and the run is saved after every point.
+ * allocated once), and every finished point is journaled to disk at once.
  */
 import { performance } from 'node:perf_hooks';
 import { nativeErrorCode, type Addon, type HostAllocMode, type NativeStorage, type NativeTable, type PrepareOptions } from '../native/addon.js';
@@ -11,7 +11,7 @@ import { methodSpec } from '../methods.js';
 import type { Case } from '../scenario/expand.js';
 import { impossibleReason } from '../scenario/feasibility.js';
 import type { PointResult, RunResults } from '../results/model.js';
-import { saveRun } from '../results/store.js';
+import { journalPoint } from '../results/store.js';
 import { addTiming, type Timing } from '../results/timing.js';
 import { basePoint, measureCase } from './measure.js';
 import type { Progress } from './progress.js';
@@ -67,7 +67,7 @@ export async function runCases(cases: Case[], ctx: RunnerContext): Promise<void>
   const record = (c: Case, p: PointResult) => {
     run.points.push(p);
     const t0 = performance.now();
-    saveRun(ctx.dir, run);
+    journalPoint(ctx.dir, p);
     ctx.timing.reportSeconds += (performance.now() - t0) / 1e3;
     ctx.progress.caseDone(c, p);
   };
