@@ -18,7 +18,9 @@
  * the noise a nightly gate must clear. A clear change beyond the threshold but
  * within that noise bar is `uncertain` (too noisy across runs to call at this
  * threshold), and so is any clear change where the noise cannot be known (one
- * baseline run): never a failure.
+ * baseline run): never a failure. So is a move that unchanged code has already
+ * made (in a baseline or a recent history run), and a slowdown measured while
+ * the machine took the point's CPU time (steal, quota throttling).
  */
 import type { PointResult, RunResults } from '../results/model.js';
 import { median as medianOf, quantileSorted } from '../stats/quantile.js';
