@@ -4,7 +4,7 @@
 # then gatherbench gate-study over every run in OUT: the false-failure rate per night over every choice of three
 # baselines and a candidate, and the detection rate of the slowdown.
 #   scripts/check-gate.sh <gatherbench command> [OUT] [N clean, default 8] [N slowed, default 2] [first clean run number, default 1]
-# A nightly takes about a minute: where one call may not run ten, make the runs in several calls into one OUT
+# A nightly takes about 10 s on an H100 (2026-11-23): where one call may not run them all, make the runs in several calls into one OUT
 # (e.g. 5 0 1, then 3 2 6) or study the runs of several OUTs afterwards with gatherbench gate-study anywhere.
 set -uo pipefail
 gb=${1:?usage: check-gate.sh GATHERBENCH-COMMAND [OUT] [N] [SLOWED] [FIRST]}
