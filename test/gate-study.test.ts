@@ -106,6 +106,21 @@ describe('gate study', () => {
     expect(told.detection!.rate).toBeGreaterThanOrEqual(0.9);
   });
 
+  it('says when the runs come from several GPUs of the model', () => {
+    const gpu = 'NVIDIA H100 80GB HBM3';
+    const on = (uuid: string, seed: number) => {
+      const r = fakeRun([point('a x', samples(20, 1e-3, 0.01, seed))], { gpu });
+      r.environment.cuda!.devices[0].uuid = uuid;
+      return savedRun(r);
+    };
+    const lines: string[] = [];
+    gateStudyCommand([on('GPU-a', 1), on('GPU-a', 2), on('GPU-b', 3), on('GPU-b', 4)], {}, (l) => lines.push(l));
+    expect(lines.join('\n')).toMatch(/note: the runs come from 2 GPUs of the model/);
+    const one: string[] = [];
+    gateStudyCommand([on('GPU-a', 1), on('GPU-a', 2), on('GPU-a', 3), on('GPU-a', 4)], {}, (l) => one.push(l));
+    expect(one.join('\n')).not.toMatch(/GPUs of the model/);
+  });
+
   it('refuses too few runs for the baselines asked', () => {
     expect(() => studyGate(nights(3, 0), { ...o, baselines: 3 })).toThrow(/needs at least 4 runs/);
   });
