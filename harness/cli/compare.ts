@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ExitCode, UserError } from '../errors.js';
 import { loadRun } from '../results/store.js';
 import type { RunResults } from '../results/model.js';
-import { describeMachine, machineOf } from '../compare/machine.js';
+import { describeMachine, gpuUuid, machineOf } from '../compare/machine.js';
 import { WARM_COLD_WHY, otherSampleState, sampleState } from '../compare/sample-state.js';
 import { predictionSigmas } from '../stats/prediction-bar.js';
 import { resolveBaseline } from '../compare/baselines.js';
@@ -16,7 +16,7 @@ import { timingLine } from '../results/timing.js';
 import { historyMedians, readHistory } from '../compare/history.js';
 import { remeasure } from '../compare/confirm.js';
 import type { CompareOptions, PointComparison } from '../compare/verdict.js';
-import { applyConfirmation, comparePoint, pointsToConfirm } from '../compare/verdict.js';
+import { applyConfirmation, pointsToConfirm, rejudge } from '../compare/verdict.js';
 
 export interface CompareCliOptions {
   threshold?: string;
@@ -57,10 +57,7 @@ function confirmSlower(points: PointComparison[], bases: RunResults[], cand: Run
   if (!ids.length) return points;
   const again = remeasure(cand, ids);
   const fresh = new Map(again.run.points.map((p) => [p.id, p]));
-  const r = applyConfirmation(points, ids, (id) => {
-    const q = fresh.get(id);
-    return q ? comparePoint(bases.map((b) => b.points.find((x) => x.id === id)!).filter(Boolean), q, o, history?.get(id)) : undefined;
-  });
+  const r = applyConfirmation(points, ids, (id) => rejudge(bases, fresh.get(id), o, history));
   log(`confirmation: ${ids.length} point(s) re-measured in a fresh process in ${again.seconds.toFixed(1)} s (${again.dir}); ${r.confirmed} slower again`);
   return r.points;
 }
@@ -106,10 +103,10 @@ export function compareCommand(refs: string[], o: CompareCliOptions, log: (l: st
     throw new UserError(`nothing to compare: no point of the candidate matches a baseline point (${c.counts.missing} missing, ${c.counts.new} new); are these runs of the same scenario?`);
   if (note) log(`note: ${note}`);
   if (bm.driver !== cm.driver && !note) log(`note: drivers differ (baseline ${bm.driver}, candidate ${cm.driver})`);
-  const gpuOf = (r: RunResults) => r.environment.cuda?.devices[0]?.uuid;
-  const other = bases.filter((x) => gpuOf(x.run) && gpuOf(cand.run) && gpuOf(x.run) !== gpuOf(cand.run));
+  const gpu = gpuUuid(cand.run);
+  const other = bases.filter((x) => gpu && gpuUuid(x.run) && gpuUuid(x.run) !== gpu);
   if (other.length)
-    log(`note: ${other.length} of ${bases.length} baseline run(s) measured another ${cm.model} than the candidate (GPU ${gpuOf(cand.run)}): CPU paths differ from host to host (two H100 hosts mixed: 9% of nights failed on them); keep a baseline per runner`);
+    log(`note: ${other.length} of ${bases.length} baseline run(s) measured another ${cm.model} than the candidate (GPU ${gpu}): CPU paths differ from host to host (two H100 hosts mixed: 9% of nights failed on them); keep a baseline per runner`);
   if (bases.length === 1) log('note: one baseline run cannot measure how points move between runs: changes beyond the threshold are called uncertain, not slower; compare against several baseline runs (or save several under one name)');
   else {
     // The fewest runs any point's noise came from (baselines and history): few runs, a wide bar.

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { loadRun } from '../results/store.js';
 import { WARM_COLD_WHY, otherSampleState, sampleState } from '../compare/sample-state.js';
-import { machineOf } from '../compare/machine.js';
+import { gpuUuid, machineOf } from '../compare/machine.js';
 import { DEFAULT_COMPARE } from '../compare/verdict.js';
 import { studyGate } from '../compare/study.js';
 import { parseThreshold } from './compare.js';
@@ -40,7 +40,7 @@ export function gateStudyCommand(refs: string[], o: GateStudyOptions, log: (l: s
   const plantPct = o.plant === undefined ? undefined : parseThreshold(o.plant) * 100;
   const s = studyGate(runs, { ...DEFAULT_COMPARE, ciOnlyWhereDecisive: true, threshold: parseThreshold(o.threshold), baselines: k, plantPct, slowed, history: o.history !== false, confirm: o.confirm !== false, maxNights });
   log(`gate study: ${s.runs} runs of unchanged code, ${s.baselines} baseline run(s) per night, ${s.nights < s.possibleNights ? `${s.nights} of the ${s.possibleNights} nights (a seeded sample of the baseline choices, --nights)` : `${s.nights} nights (every choice of baselines and candidate)`}, noise from ${o.history !== false ? 'the baselines and the other runs (a kept history)' : 'the baselines only'}, ${o.confirm !== false ? 'slower points confirmed on the run made next (compare --confirm)' : 'no confirmation'}`);
-  const gpus = new Set(runs.map((r) => r.environment.cuda?.devices[0]?.uuid).filter(Boolean));
+  const gpus = new Set(runs.map(gpuUuid).filter(Boolean));
   if (gpus.size > 1) log(`note: the runs come from ${gpus.size} GPUs of the model (UUIDs differ): nights mix machines, whose CPU paths differ from host to host; study each runner's runs on their own to see its gate`);
   log(`false failures: ${s.falseFailures} of ${s.nights} nights (${pct(s.falseFailureRate)}; 1 night in ${s.falseFailures ? (s.nights / s.falseFailures).toFixed(1) : `more than ${s.nights}`})`);
   const noisy = s.points.filter((p) => p.falseSlower || p.uncertain);

@@ -14,6 +14,11 @@ export function machineOf(run: RunResults): MachineKey {
   return { model: gpu.name, driver };
 }
 
+/** The physical GPU a run measured (its UUID), where it had one: runners of one model differ on their CPU paths. */
+export function gpuUuid(run: RunResults): string | undefined {
+  return run.environment.cuda?.devices[0]?.uuid;
+}
+
 export function describeMachine(m: MachineKey): string {
   return m.driver === 'none' ? m.model : `${m.model} (driver ${m.driver})`;
 }

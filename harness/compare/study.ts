@@ -13,7 +13,7 @@
  */
 import type { PointResult, RunResults } from '../results/model.js';
 import { rng } from './stats.js';
-import { applyConfirmation, comparePoint, compareRunPoints, failsJob, pointsToConfirm, type CompareOptions, type PointComparison, type Verdict } from './verdict.js';
+import { applyConfirmation, compareRunPoints, failsJob, pointsToConfirm, rejudge, type CompareOptions, type PointComparison, type Verdict } from './verdict.js';
 
 export interface PointTally {
   id: string;
@@ -103,10 +103,7 @@ function confirmerOf(c: number, n: number, excluded: number[]): number | undefin
 function confirmed(points: PointComparison[], bases: RunResults[], cand: RunResults, again: RunResults | undefined, o: CompareOptions, history?: ReadonlyMap<string, number[]>): PointComparison[] {
   const ids = pointsToConfirm(points, cand);
   if (!ids.length || !again) return points;
-  return applyConfirmation(points, ids, (id) => {
-    const q = again.points.find((p) => p.id === id && p.status === 'ok');
-    return q ? comparePoint(bases.map((b) => b.points.find((x) => x.id === id)!).filter(Boolean), q, o, history?.get(id)) : undefined;
-  }).points;
+  return applyConfirmation(points, ids, (id) => rejudge(bases, again.points.find((p) => p.id === id && p.status === 'ok'), o, history)).points;
 }
 
 /**

@@ -173,6 +173,13 @@ export function comparePoint(bases: PointResult | PointResult[], cand: PointResu
   return { ...out, ...stats, verdict: 'uncertain', note: `moved ${pct(Math.abs(ratio - 1))}: beyond the threshold, within the run-to-run bar of ±${pct(needed)} ${bar()}` };
 }
 
+/** A re-measured point judged as the first time: against the same baseline runs and history. */
+export function rejudge(bases: RunResults[], again: PointResult | undefined, o: CompareOptions, history?: ReadonlyMap<string, number[]>): PointComparison | undefined {
+  if (!again) return undefined;
+  const ps = bases.flatMap((b) => b.points.filter((x) => x.id === again.id));
+  return ps.length ? comparePoint(ps, again, o, history?.get(again.id)) : undefined;
+}
+
 /** The points a confirmation re-measures: gated, called slower, measured in the candidate. */
 export function pointsToConfirm(points: PointComparison[], cand: RunResults): string[] {
   const ok = new Set(cand.points.filter((p) => p.status === 'ok').map((p) => p.id));
