@@ -25,7 +25,8 @@ export function summaryLine(c: RunComparison): string {
 
 /** The bar a point had to clear, where run-to-run spread raised it above the threshold. */
 export function neededText(p: PointComparison, threshold: number): string {
-  return p.needed !== undefined && p.needed > threshold + 1e-12 ? `needs ±${(p.needed * 100).toFixed(1)}%: ${p.runs ?? ''} runs spread ±${(p.runSpread! * 100).toFixed(1)}% (1 sigma)`.replace(':  runs', ': runs') : '';
+  if (p.needed === undefined || p.needed <= threshold + 1e-12) return '';
+  return `needs ±${(p.needed * 100).toFixed(1)}%: ${p.runs === undefined ? '' : `${p.runs} `}runs spread ±${(p.runSpread! * 100).toFixed(1)}% (1 sigma)`;
 }
 
 export function toTable(c: RunComparison, all = false): string {
