@@ -72,10 +72,11 @@ export function loadRun(ref: string): { dir: string; run: RunResults } {
     throw new UserError(`${file}: not valid JSON (${(e as Error).message})`);
   }
   if (data?.schema !== RESULTS_SCHEMA) throw new UserError(`${file}: not a gatherbench results file (schema ${JSON.stringify(data?.schema)})`);
-  // points a killed run had journaled but not yet saved
-  const saved = new Set(((data as { points?: { id: string }[] }).points ?? []).map((p) => p.id));
+  // points a killed run had journaled but not yet saved (validated with the rest)
+  const d = data as { points?: { id: string }[] };
+  const saved = new Set((d.points ?? []).map((p) => p.id));
   const extra = journaled(path.dirname(file)).filter((p) => !saved.has(p.id));
-  if (extra.length) (data as { points: unknown[] }).points = [...((data as { points?: unknown[] }).points ?? []), ...extra];
+  if (extra.length) d.points = [...(d.points ?? []), ...extra];
   const run = validateRun(data, file);
   // files from before the busy-share rule may carry idle windows' figures: the same rule applies on reading
   return { dir: path.dirname(file), run: { ...run, points: run.points.map(withdrawIdleFiguresOfPoint) } };

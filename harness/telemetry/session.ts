@@ -4,7 +4,6 @@
  * (back-to-back runs on already verified index sets) that yields CPU load,
  * CPU-seconds per GB, GPU power and energy per GB, raw and above idle.
  */
-import { interfered, type HostInterference } from './host-interference.js';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Addon, CudaInfo, NvmlStatic, SoakResult } from '../native/addon.js';
@@ -15,6 +14,7 @@ import { tickCost } from './overhead.js';
 import { gpuWindow, implausiblePcie, sumGpuWindows, systemLoad, ticksIn } from './window.js';
 import type { PointTelemetry } from './types.js';
 import { withdrawIdleFigures } from './busy-share.js';
+import { interfered, type HostInterference } from './host-interference.js';
 
 export interface TelemetryConfig {
   intervalMs: number;
