@@ -58,6 +58,9 @@ function copyDeps(names, from) {
 copyDeps(Object.keys(pkg.dependencies).filter((d) => !BUILD_ONLY.has(d)), root);
 
 execFileSync('sh', ['-c', `xz -1 -T0 -c "${process.execPath}" > "${path.join(dir, 'node.xz')}"`]);
+// The commit the bundle was built from (results on the GPU host record it: there is no checkout there).
+const { gitCommit, COMMIT_FILE } = await import(path.join(root, 'dist/harness/env/environment.js'));
+writeFileSync(path.join(dir, COMMIT_FILE), `${gitCommit(root)}\n`);
 writeFileSync(
   path.join(dir, 'gatherbench'),
   `#!/bin/sh

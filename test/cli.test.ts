@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../harness/paths.js';
 import { scenarioFile, tmpDir } from './helpers.js';
@@ -72,5 +72,25 @@ describe('gatherbench CLI', () => {
     const rep = cli('report', dir);
     expect(rep.code).toBe(0);
     expect(rep.out).toContain(path.join(dir, 'report.html'));
+  });
+});
+
+describe('the commit a run records', () => {
+  it('comes from the checkout, else $GATHERBENCH_COMMIT, else the COMMIT file a bundle carries', async () => {
+    const { gitCommit, COMMIT_FILE } = await import('../harness/env/environment.js');
+    expect(gitCommit()).toMatch(/^[0-9a-f]{40}(\+dirty)?$/); // this checkout
+    const bundle = tmpDir(); // outside any checkout, as a bundle on a GPU host
+    const saved = process.env.GATHERBENCH_COMMIT;
+    delete process.env.GATHERBENCH_COMMIT;
+    try {
+      expect(gitCommit(bundle)).toBe('unknown (not a git checkout)');
+      writeFileSync(path.join(bundle, COMMIT_FILE), 'abc123+dirty\n');
+      expect(gitCommit(bundle)).toBe('abc123+dirty');
+      process.env.GATHERBENCH_COMMIT = 'override';
+      expect(gitCommit(bundle)).toBe('override');
+    } finally {
+      if (saved === undefined) delete process.env.GATHERBENCH_COMMIT;
+      else process.env.GATHERBENCH_COMMIT = saved;
+    }
   });
 });

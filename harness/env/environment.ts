@@ -3,6 +3,8 @@
  * needs to trust or compare a number.
  */
 import os from 'node:os';
+import path from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import si from 'systeminformation';
 import { packageRoot } from '../paths.js';
@@ -18,13 +20,18 @@ export interface Environment {
   gitCommit: string;
 }
 
-function gitCommit(): string {
+/** The file a bundle (scripts/bundle.js) records its commit in: a GPU host runs it outside any checkout. */
+export const COMMIT_FILE = 'COMMIT';
+
+/** The commit of the code at `root`: its git checkout, else $GATHERBENCH_COMMIT, else the bundle's COMMIT file. */
+export function gitCommit(root = packageRoot): string {
   try {
-    const sha = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: packageRoot, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: packageRoot, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const sha = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
     return dirty ? `${sha}+dirty` : sha;
   } catch {
-    return process.env.GATHERBENCH_COMMIT ?? 'unknown (not a git checkout)';
+    const file = path.join(root, COMMIT_FILE);
+    return process.env.GATHERBENCH_COMMIT ?? (existsSync(file) ? readFileSync(file, 'utf8').trim() : 'unknown (not a git checkout)');
   }
 }
 
