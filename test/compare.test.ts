@@ -105,6 +105,23 @@ describe('verdicts', () => {
     expect(comparePoint(bases, point('m a', slow, { host: { throttledMs: 250 } }), DEFAULT_COMPARE).note).toMatch(/CPU quota held it back for 250 ms/);
     // below the bar of doubt, the verdict stands
     expect(comparePoint(bases, point('m a', slow, { host: { stealPct: 0.5, throttledMs: 0 } }), DEFAULT_COMPARE).verdict).toBe('slower');
+    // a gather from GPU memory, queued behind the launch gate, is out of the other guests' reach
+    const resident = (id: string, total: number[], host?: { stealPct: number }) => ({ ...point(id, total, host ? { host } : {}), method: 'device-resident' });
+    const gpuBases = runsOf(6, 0.005).map((p) => ({ ...p, id: 'device-resident a', method: 'device-resident' }));
+    expect(comparePoint(gpuBases, resident('device-resident a', slow, { stealPct: 12.5 }), DEFAULT_COMPARE).verdict).toBe('slower');
+    const zeroCopyBases = gpuBases.map((p) => ({ ...p, id: 'zerocopy-aligned a', method: 'zerocopy-aligned' }));
+    expect(comparePoint(zeroCopyBases, { ...resident('zerocopy-aligned a', slow, { stealPct: 12.5 }), method: 'zerocopy-aligned' }, DEFAULT_COMPARE).verdict).toBe('uncertain');
+  });
+
+  it('calls a point the same only where its samples rule out a threshold-sized change', () => {
+    const bases = runsOf(6, 0.005);
+    // 5 samples spread ±15%: nothing clear, but a 10% slowdown would look the same
+    const loose = comparePoint(bases, point('m a', samples(5, 1.0e-3, 0.15, 9)), DEFAULT_COMPARE);
+    expect(loose.verdict).toBe('uncertain');
+    expect(loose.note).toMatch(/the samples cannot rule out a 5\.0% change: time ratio \d\.\d{3}, 95% CI/);
+    const tight = comparePoint(bases, point('m a', samples(40, 1.0e-3, 0.01, 9)), DEFAULT_COMPARE);
+    expect(tight.verdict).toBe('same');
+    expect(tight.ratioCi![1]).toBeLessThan(1.05);
   });
 
   it('does not flag two sample sets from one distribution in at least 95% of 200 seeds', () => {

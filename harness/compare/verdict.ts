@@ -20,13 +20,17 @@
  * threshold), and so is any clear change where the noise cannot be known (one
  * baseline run): never a failure. So is a move that unchanged code has already
  * made (in a baseline or a recent history run), and a slowdown measured while
- * the machine took the point's CPU time (steal, quota throttling).
+ * the machine took its CPU time (steal, quota throttling), unless the method
+ * gathers from GPU memory on the GPU alone. `same` is a claim too: only where the ratio's CI lies
+ * within the threshold; samples too spread to rule out a threshold-sized
+ * change make the point `uncertain`.
  */
 import type { PointResult, RunResults } from '../results/model.js';
 import { median as medianOf, quantileSorted } from '../stats/quantile.js';
 import { bootstrapRatioCi, mannWhitney } from './stats.js';
 import { methodSpec } from '../methods.js';
 import { interfered } from '../telemetry/host-interference.js';
+import { timedOnHost } from '../native/facts.js';
 import { predictionSigmas } from '../stats/prediction-bar.js';
 
 export type Verdict = 'slower' | 'faster' | 'same' | 'uncertain' | 'missing' | 'new';
@@ -40,9 +44,9 @@ export interface CompareOptions {
   /** gate the copy ceilings (pinned-memcpy, host-memcpy) too; by default they inform but never fail */
   gateCeilings?: boolean;
   /**
-   * Bootstrap the ratio's CI only where it decides the verdict (a clear move beyond the threshold): the
-   * verdicts are the same, the other points carry no CI. The gate study, which compares every choice of
-   * baselines and candidate (1,980 nights for 12 runs), sets it.
+   * Bootstrap the ratio's CI only where it decides the verdict (a clear move beyond the threshold, or a
+   * point about to be called `same`): the verdicts are the same, the other points carry no CI. The gate
+   * study, which compares every choice of baselines and candidate (1,980 nights for 12 runs), sets it.
    */
   ciOnlyWhereDecisive?: boolean;
 }
@@ -111,6 +115,13 @@ export const SEEN_WINDOW = 20;
 const isCeiling = (method: string) => methodSpec(method)?.role === 'ceiling';
 
 /**
+ * Whether a busy host can slow a method's samples: its bytes come from host memory (other guests share
+ * its bandwidth and the PCIe root) or its timed region has host work. A gather from GPU memory, queued
+ * behind the launch gate, is out of their reach.
+ */
+const usesHost = (method: string) => methodSpec(method)?.source !== 'gpu-memory' || timedOnHost(method);
+
+/**
  * Compares one point of several baseline runs (the same point in each) with
  * the candidate's. `history`: the point's median time in earlier runs (the
  * nightly history), which only widens what is known of its run-to-run noise.
@@ -146,7 +157,11 @@ export function comparePoint(bases: PointResult | PointResult[], cand: PointResu
     // vouch that none happened: "same" would claim a resolution it does not have.
     if (runSpread !== undefined && needed > o.threshold + 1e-12)
       return { ...out, ...stats, verdict: 'uncertain', note: `cannot resolve a ${pct(o.threshold)} change here: the run-to-run bar is ±${pct(needed)} ${bar()}` };
-    return { ...out, ...stats };
+    // Nor where the samples are too spread to rule one out: no clear change is not evidence of none.
+    const within = ci ?? bootstrapRatioCi(b, c, { resamples: o.resamples, seed: seedOf(base.id) });
+    if (within[1] > 1 + o.threshold || within[0] < 1 / (1 + o.threshold))
+      return { ...out, ...stats, ratioCi: within, verdict: 'uncertain', note: `the samples cannot rule out a ${pct(o.threshold)} change: time ratio ${ratio.toFixed(3)}, 95% CI ${within[0].toFixed(3)}-${within[1].toFixed(3)}` };
+    return { ...out, ...stats, ratioCi: within };
   }
   if (runSpread === undefined)
     return { ...out, ...stats, verdict: 'uncertain', note: `moved ${pct(Math.abs(ratio - 1))}, but one baseline run cannot tell a change from run-to-run noise` };
@@ -162,7 +177,7 @@ export function comparePoint(bases: PointResult | PointResult[], cand: PointResu
   };
   if (up && ratio > 1 + needed) {
     if (recent.some((m) => m >= candMedian)) return seen((m) => m >= candMedian, 'slow');
-    const taken = interfered(cand.host);
+    const taken = usesHost(base.method) ? interfered(cand.host) : undefined;
     if (taken) return { ...out, ...stats, verdict: 'uncertain', note: `moved ${pct(ratio - 1)}, but ${taken} while it sampled: not evidence of a change in the code` };
     return { ...out, ...stats, verdict: 'slower', ...(gated ? {} : { note: 'a copy ceiling: reported, not gated (--gate-ceilings gates it)' }) };
   }
