@@ -193,4 +193,20 @@ void generate_indices(const Distribution& d, uint64_t rows, uint64_t layout_seed
   if (d.kind == "sorted") std::sort(out.begin(), out.end());
 }
 
+void generate_batches(const Distribution& d, uint64_t rows, uint64_t layout_seed, uint64_t draw_seed, uint64_t batch,
+                      std::vector<int64_t>& out, ThreadPool& pool) {
+  if (d.kind != "rmat") return generate_indices(d, rows, layout_seed, draw_seed, out, pool);
+  if (batch == 0 || out.size() % batch != 0) throw Error("BAD_ARGUMENT", "a trace of whole batches");
+  std::vector<int64_t> first(batch);
+  generate_indices(d, rows, layout_seed, draw_seed, first, pool);  // validates the distribution and the batch
+  std::copy(first.begin(), first.end(), out.begin());
+  pool.parallel_for(int64_t(out.size() / batch) - 1, [&](int64_t b, int64_t e, unsigned) {
+    std::vector<int64_t> one(batch);
+    for (int64_t i = b; i < e; ++i) {
+      sample_neighbourhoods(d, rows, mix64(draw_seed + uint64_t(i) + 1), one);
+      std::copy(one.begin(), one.end(), out.begin() + (i + 1) * int64_t(batch));
+    }
+  });
+}
+
 }  // namespace gb

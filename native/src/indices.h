@@ -26,5 +26,9 @@ void validate(const Distribution& d);
 // of a point and a cache's warm-up trace agree on them, as mini-batches over one graph do. draw_seed: the draws.
 void generate_indices(const Distribution& d, uint64_t rows, uint64_t layout_seed, uint64_t draw_seed, std::vector<int64_t>& out,
                       ThreadPool& pool);
+// out as consecutive batches of `batch` indices (out.size() a multiple of it), each its own draws, as a loader
+// makes them: for R-MAT each batch holds unique nodes, the others draw independently anyway.
+void generate_batches(const Distribution& d, uint64_t rows, uint64_t layout_seed, uint64_t draw_seed, uint64_t batch,
+                      std::vector<int64_t>& out, ThreadPool& pool);
 
 }  // namespace gb
