@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { distinctPages, meanRowAccess, rowAccess } from '../harness/model/access.js';
 import { nnls } from '../harness/model/nnls.js';
-import { modelRun, predictCounts, workloadOf } from '../harness/model/model.js';
+import { fitOverlapping, modelRun, predict, predictCounts, workloadOf } from '../harness/model/model.js';
+import { indexReuse } from '../harness/model/index-reuse.js';
 import { fakeRun, point } from './fixtures.js';
 
 describe('access counts', () => {
@@ -71,5 +72,45 @@ describe('fitting', () => {
     expect(zc.medianAbsError).toBeLessThan(1e-6);
     expect(m.fits.find((f) => f.family === 'copy')!.constants['link bandwidth (GB/s)']).toBeCloseTo(55, 3);
     expect(m.points.every((p) => !p.flagged)).toBe(true);
+  });
+
+  it('fits costs that overlap (the link or translation, whichever binds) where a sum cannot', () => {
+    // t = 10 µs + max(bytes / 45 GB/s, pages x 28 ns): the H100's feature-cache run in miniature
+    const x: number[][] = [], t: number[] = [];
+    for (const bytes of [1e6, 8e6, 6e7, 2.6e8]) for (const pages of [6e3, 2e4, 6e4]) {
+      x.push([1, bytes, pages]);
+      t.push(10e-6 + Math.max(bytes / 45e9, pages * 28e-9));
+    }
+    const rel = x.map((r, i) => r.map((v) => v / t[i]));
+    const fit = fitOverlapping(rel, [[1], [2]]);
+    expect(1 / fit.beta[1] / 1e9).toBeCloseTo(45, 3);
+    expect(fit.beta[2] * 1e9).toBeCloseTo(28, 3);
+    expect(Math.max(...x.map((r, i) => Math.abs(predict(r, fit.beta, [[1], [2]]) / t[i] - 1)))).toBeLessThan(1e-6);
+    // a sum of the two misses some points by a fifth or more
+    const sum = nnls(rel, rel.map(() => 1));
+    expect(Math.max(...x.map((r, i) => Math.abs(predict(r, sum.beta) / t[i] - 1)))).toBeGreaterThan(0.2);
+  });
+});
+
+describe('what a batch repeats', () => {
+  it('draws the point\'s index set again: skewed sets name fewer rows, and a row named c times is fetched by S(1 - (1 - 1/S)^c) SMs', () => {
+    const rows = 2 ** 20, batch = 65_536;
+    const run = fakeRun([]);
+    run.scenario.axes = { distribution: ['uniform', { kind: 'zipf', exponent: 1.3 }, { kind: 'hotset', hotFraction: 0.01, hotProbability: 0.9 }] };
+    run.environment.cuda = { ...run.environment.cuda!, devices: [{ ...(run.environment.cuda?.devices?.[0] ?? {}), sms: 132 } as never] };
+    const at = (distribution: string) =>
+      indexReuse(run, point(`zerocopy-aligned ${distribution}`, [1e-3], { axes: { width: '256', batch: String(batch), distribution }, derived: { elemBytes: 4, rowBytes: 1024, tableRows: rows, tableBytes: rows * 1024, usefulBytes: batch * 1024 } }), 4096)!;
+    const uniform = at('uniform'), zipf = at('zipf(1.3)'), hot = at('hotset(0.01,0.9)');
+    expect(uniform.distinctRows).toBeGreaterThan(0.96 * batch);
+    expect(zipf.distinctRows).toBeLessThan(0.2 * batch);
+    // the hot set's rows are named about six times each: nearly every naming is a fetch by another SM
+    expect(hot.distinctRows).toBeLessThan(0.3 * batch);
+    expect(hot.smFetches).toBeGreaterThan(0.95 * batch);
+    // Zipf's hottest rows are named thousands of times: each SM fetches them once
+    expect(zipf.smFetches).toBeLessThan(0.5 * batch);
+    expect(zipf.smFetches).toBeGreaterThan(zipf.distinctRows);
+    // 4 rows of 1 KB a page, 2^18 pages: as many distinct pages as random draws of that many pages give
+    expect(Math.abs(uniform.distinctPages / distinctPages(uniform.distinctRows, 2 ** 18, 1) - 1)).toBeLessThan(0.05);
+    expect(indexReuse(run, point('zerocopy-aligned x', [1e-3], { axes: { distribution: 'rmat(3)' } }), 4096)).toBeUndefined();
   });
 });

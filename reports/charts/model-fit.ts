@@ -16,7 +16,7 @@ export function modelFit(run: RunResults): Chart | undefined {
     title: 'Explanatory model: predicted vs measured',
     caption:
       `Each point's median time against the model's prediction from its request, byte and page counts and the constants fitted to this run (${fits}). ` +
-      'On the diagonal the model explains the point; hollow marks are off by more than 20%: there something the model leaves out (CPU contention, caching of skewed indices, migration) is at work.',
+      'On the diagonal the model explains the point; hollow marks are off by more than 20%: there something the model leaves out (CPU contention, UVM migration, the launch of small batches) is at work.',
     spec: {
       width: 520,
       height: 420,
