@@ -63,12 +63,13 @@ async function withBench<T>(batch: number, f: (b: NativeBench) => Promise<T>, ro
 
 describe('verified index sets', () => {
   it('verify each set once and checksum every timed output', async () => {
-    const r = await withBench(1000, (b) => b.run({ firstSample: 0, samples: 12, warmup: 1 }));
+    const sets = addon.indexSetCount({ outputBytes: 1000 * 12 });
+    const r = await withBench(1000, (b) => b.run({ firstSample: 0, samples: sets + 12, warmup: 1 }));
     expect(r.verification.ok).toBe(true);
-    expect(r.total).toHaveLength(12);
-    expect(r.checksums).toBe(12);
-    // 4 sets of 1000 rows, each compared with the table once, however many samples rotate through them
-    expect(r.verification.rowsVerified).toBe(4 * 1000);
+    expect(r.total).toHaveLength(sets + 12);
+    expect(r.checksums).toBe(sets + 12);
+    // each set of 1000 rows compared with the table once, however many samples rotate through it
+    expect(r.verification.rowsVerified).toBe(sets * 1000);
     expect(r.time.timed).toBeCloseTo([...r.total].reduce((a, b) => a + b, 0), 9);
     for (const k of ['setup', 'warmup', 'verify', 'flush'] as const) expect(r.time[k]).toBeGreaterThanOrEqual(0);
   });
@@ -83,11 +84,19 @@ describe('verified index sets', () => {
   });
 
   it('a wrong output in one rotated, already verified set is caught by its checksum', async () => {
-    process.env.GATHERBENCH_TEST_CORRUPT = '6';
-    const r = await withBench(1000, (b) => b.run({ firstSample: 0, samples: 10, warmup: 1 }));
+    const sets = addon.indexSetCount({ outputBytes: 1000 * 12 });
+    process.env.GATHERBENCH_TEST_CORRUPT = String(sets + 6); // set 6, timed before
+    const r = await withBench(1000, (b) => b.run({ firstSample: 0, samples: sets + 10, warmup: 1 }));
     expect(r.verification.ok).toBe(false);
-    expect(r.verification.detail).toMatch(/^timed sample 6: output row 500/);
-    expect(r.total).toHaveLength(6); // samples 0..5 passed; 6 and later never count
+    expect(r.verification.detail).toMatch(new RegExp(`^timed sample ${sets + 6}: output row 500`));
+    expect(r.total).toHaveLength(sets + 6); // the samples before passed; that one and later never count
+  });
+
+  it('rotate through enough sets that one comes back only after twice a last-level cache of other rows', () => {
+    // a 32 MiB cache at least (the fallback where sysfs says nothing), outputs of 64 KiB: 1,024 sets or more
+    expect(addon.indexSetCount({ outputBytes: 65_536 })).toBeGreaterThanOrEqual(1024);
+    expect(addon.indexSetCount({ outputBytes: 2 ** 30 })).toBe(2);
+    expect(addon.indexSetCount({ outputBytes: 1 })).toBe(4096); // bounded
   });
 
   it('outputs over the full-verification limit are checked on sampled rows plus the checksum', async () => {

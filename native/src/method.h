@@ -144,9 +144,10 @@ struct ChunkResult {
   ChunkTime time;
 };
 
-// How many index sets a point rotates through: more for small outputs
-// (cheap to verify), at least 2 so consecutive samples differ.
+// How many index sets a point rotates through: enough that a set's rows have left the CPU's last-level
+// cache when it comes back (small outputs, cheap to verify), at least 2 so consecutive samples differ.
 int index_set_count(uint64_t out_bytes);
+uint64_t last_level_cache_bytes();
 // The seed of index set k of a point drawn with `seed`.
 uint64_t index_set_seed(uint64_t seed, uint64_t k);
 
