@@ -21,7 +21,7 @@ export interface Counts {
   requests?: number;
   /** cached-zerocopy: bytes read from the GPU cache per gather */
   cachedBytes?: number;
-  /** bytes of rows the batch names again after fetching them once: served by L2, not the link */
+  /** bytes of rows the batch names again where the SM reading them has them already: not over the link */
   repeatBytes?: number;
   /** bytes fetched per gather (32-byte sector granularity) */
   bytesOnWire?: number;
@@ -142,7 +142,7 @@ const FAMILIES: Family[] = [
       'per-request cost (ns)': b[2] * 1e9,
       'per-row cost (ns)': b[3] * 1e9,
       'translation miss cost, per distinct page (ns)': b[4] * 1e9,
-      'bandwidth of repeated rows, from L2 (GB/s)': b[5] > 0 ? 1 / b[5] / GB : Infinity,
+      'bandwidth of rows read again, from on-chip caches (GB/s)': b[5] > 0 ? 1 / b[5] / GB : Infinity,
       ...(reach > 0 ? { 'translation reach (GiB)': reach / 2 ** 30 } : {}),
     }),
     reaches: REACHES,
@@ -190,7 +190,7 @@ const FAMILIES: Family[] = [
       'per-row cost (ns)': b[3] * 1e9,
       'cache read bandwidth (GB/s)': b[4] > 0 ? 1 / b[4] / GB : Infinity,
       'translation cost, per distinct page of the misses (ns)': b[5] * 1e9,
-      'bandwidth of repeated misses, from L2 (GB/s)': b[6] > 0 ? 1 / b[6] / GB : Infinity,
+      'bandwidth of misses read again, from on-chip caches (GB/s)': b[6] > 0 ? 1 / b[6] / GB : Infinity,
     }),
   },
   {
