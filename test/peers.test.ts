@@ -45,6 +45,12 @@ describe('peer methods through a worker', () => {
       expect(p.stats!.median).toBeGreaterThan(0.9e-4);
     }
     expect(r.points.find((p) => p.method === 'host-memcpy')!.status).toBe('ok');
+    // cold as the native loop: the worker reads twice the CPU's last-level cache before timing verified sets
+    const cache = loadAddon().addon!.facts().cpuCacheBytes;
+    expect(cache).toBeGreaterThan(0);
+    for (const p of peer) expect(p.details.cpuEvictBytes).toBe(String(2 * cache));
+    const warm = await run({ flush: false });
+    for (const p of warm.run.points.filter((q) => q.method.startsWith('torch-'))) expect(p.details.cpuEvictBytes).toBe('0');
   });
 
   it('a worker that dies fails its points with its stderr, and the run goes on', async () => {

@@ -178,6 +178,8 @@ export interface NativeFacts {
   vectorBytes: number[];
   fullVerifyBytes: number;
   sampledRows: number;
+  /** the CPU's last-level cache (sysfs): cold samples read twice this much after the CPU verified index sets */
+  cpuCacheBytes: number;
   tablePadBytes: number;
   testSwitches: {
     slowdownUs: number;

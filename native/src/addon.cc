@@ -417,6 +417,7 @@ Napi::Value Facts(const Napi::CallbackInfo& info) {
   for (int v : {2, 4, 8, 16}) vb[vb.Length()] = v;
   o.Set("vectorBytes", vb);
   o.Set("fullVerifyBytes", double(full_verify_bytes()));
+  o.Set("cpuCacheBytes", double(last_level_cache_bytes()));  // the index-set pool and the CPU-cache eviction size by it
   o.Set("sampledRows", kSampledRows);
   o.Set("tablePadBytes", double(HostStorage::kPadBytes));
   Napi::Object sw = Napi::Object::New(env);
