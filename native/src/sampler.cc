@@ -124,7 +124,7 @@ ChunkResult run_chunk(Method& m, const HostTable& t, const MethodConfig& c, Inde
       touched = true;
     }
   }
-  if (touched && r.samples > 0) {
+  if (c.flush && touched && r.samples > 0) {  // warm samples (sampling.flush: false) keep what verification left
     auto t0 = Clock::now();
     evict_cpu_cache(pool);
     time.flush += since(t0);
