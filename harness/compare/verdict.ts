@@ -30,7 +30,6 @@ import { median as medianOf, quantileSorted } from '../stats/quantile.js';
 import { bootstrapRatioCi, mannWhitney } from './stats.js';
 import { methodSpec } from '../methods.js';
 import { interfered } from '../telemetry/host-interference.js';
-import { timedOnHost } from '../native/facts.js';
 import { predictionSigmas } from '../stats/prediction-bar.js';
 
 export type Verdict = 'slower' | 'faster' | 'same' | 'uncertain' | 'missing' | 'new';
@@ -115,11 +114,11 @@ export const SEEN_WINDOW = 20;
 const isCeiling = (method: string) => methodSpec(method)?.role === 'ceiling';
 
 /**
- * Whether a busy host can slow a method's samples: its bytes come from host memory (other guests share
- * its bandwidth and the PCIe root) or its timed region has host work. A gather from GPU memory, queued
- * behind the launch gate, is out of their reach.
+ * Whether a busy host can slow a method's samples: every method whose bytes come from host memory (other
+ * guests share its bandwidth and the PCIe root; the host-timed paths all read it). A gather from GPU
+ * memory, queued behind the launch gate, is out of their reach.
  */
-const usesHost = (method: string) => methodSpec(method)?.source !== 'gpu-memory' || timedOnHost(method);
+const usesHost = (method: string) => methodSpec(method)?.source !== 'gpu-memory';
 
 /**
  * Compares one point of several baseline runs (the same point in each) with

@@ -174,7 +174,7 @@ export interface NativeBench {
 /** What only the addon knows, exported so the harness keeps no second copy. */
 export interface NativeFacts {
   /** minCuda: the CUDA version (e.g. 12080) runtime and driver must have; 0 for none */
-  methods: { name: string; backend: 'host' | 'cuda'; contiguous: boolean; kernel: boolean; endToEnd: boolean; minCuda: number }[];
+  methods: { name: string; backend: 'host' | 'cuda'; contiguous: boolean; kernel: boolean; minCuda: number }[];
   vectorBytes: number[];
   fullVerifyBytes: number;
   sampledRows: number;

@@ -5,7 +5,6 @@
  */
 import { loadAddon, type NativeFacts } from './addon.js';
 import { UserError } from '../errors.js';
-import { methodSpec } from '../methods.js';
 
 export function nativeFacts(): NativeFacts {
   const { addon, loadError } = loadAddon();
@@ -15,15 +14,6 @@ export function nativeFacts(): NativeFacts {
 
 export function isContiguous(method: string, facts: NativeFacts = nativeFacts()): boolean {
   return facts.methods.find((m) => m.name === method)?.contiguous ?? false;
-}
-
-/**
- * Whether a method's timed sample includes work of host threads (a CPU gather, issuing copies, a Python
- * call), so CPU time the machine takes away slows it. The GPU-queued methods are timed on the GPU alone.
- */
-export function timedOnHost(method: string, facts: NativeFacts = nativeFacts()): boolean {
-  if (methodSpec(method)?.backend === 'peer') return true; // torch.cuda.Event around the Python call
-  return facts.methods.find((m) => m.name === method)?.endToEnd ?? false;
 }
 
 /** What every output of a run made with a test switch says about it. */

@@ -391,16 +391,14 @@ Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
 Napi::Value Facts(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = Napi::Object::New(env);
-  struct M { const char* name; const char* backend; bool contiguous; bool kernel; bool end_to_end; int min_cuda; };
-  // end_to_end: a timed sample includes the host's own work (a CPU gather, issuing copies), so CPU time the
-  // machine takes away slows it; the others are queued behind the launch gate and timed on the GPU alone.
+  struct M { const char* name; const char* backend; bool contiguous; bool kernel; int min_cuda; };
   // min_cuda: the CUDA version (runtime and driver) a method needs, 0 for none.
-  const M methods[] = {{"host-gather-copy", "host", false, false, true, 0},  {"host-memcpy", "host", true, false, true, 0},
-                       {"pinned-memcpy", "cuda", true, false, false, 0},     {"cpu-gather-memcpy", "cuda", false, false, true, 0},
-                       {"zerocopy-naive", "cuda", false, true, false, 0},    {"zerocopy-aligned", "cuda", false, true, false, 0},
-                       {"device-resident", "cuda", false, true, false, 0},   {"uvm", "cuda", false, true, false, 0},
-                       {"copy-engine-rows", "cuda", false, false, true, 0},  {"copy-engine-batch", "cuda", false, false, true, 12080},
-                       {"cached-zerocopy", "cuda", false, true, false, 0},   {"zerocopy-sorted", "cuda", false, true, false, 0}};
+  const M methods[] = {{"host-gather-copy", "host", false, false, 0}, {"host-memcpy", "host", true, false, 0},
+                       {"pinned-memcpy", "cuda", true, false, 0},     {"cpu-gather-memcpy", "cuda", false, false, 0},
+                       {"zerocopy-naive", "cuda", false, true, 0},    {"zerocopy-aligned", "cuda", false, true, 0},
+                       {"device-resident", "cuda", false, true, 0},   {"uvm", "cuda", false, true, 0},
+                       {"copy-engine-rows", "cuda", false, false, 0}, {"copy-engine-batch", "cuda", false, false, 12080},
+                       {"cached-zerocopy", "cuda", false, true, 0},   {"zerocopy-sorted", "cuda", false, true, 0}};
   Napi::Array ms = Napi::Array::New(env);
   for (const M& m : methods) {
     Napi::Object x = Napi::Object::New(env);
@@ -408,7 +406,6 @@ Napi::Value Facts(const Napi::CallbackInfo& info) {
     x.Set("backend", m.backend);
     x.Set("contiguous", m.contiguous);
     x.Set("kernel", m.kernel);
-    x.Set("endToEnd", m.end_to_end);
     x.Set("minCuda", m.min_cuda);
     ms[ms.Length()] = x;
   }
