@@ -17,10 +17,6 @@ struct CachePlan {
   uint64_t trace = 0;            // warm-up draws it was chosen from
 };
 
-// A trace of 16 draws per cached row (at least 16 per batch row and 2^20, at most 2^24): a 1% hot set of
-// 33M rows needs 5M draws to be seen whole, where 16 x batch saw three quarters of it. R-MAT: whole batches.
-uint64_t cache_trace_length(const Distribution& d, uint64_t want, uint64_t batch);
-
 CachePlan plan_cache(const Distribution& d, uint64_t rows, uint64_t want, uint64_t batch, uint64_t seed, ThreadPool& pool);
 
 }  // namespace gb

@@ -19,8 +19,8 @@ static double since(Clock::time_point t0) { return std::chrono::duration<double>
 // Set k draws its indices from its own seed, so a rerun reproduces them.
 uint64_t index_set_seed(uint64_t seed, uint64_t k) { return mix64(seed ^ mix64(k + 1)); }
 
-// The CPU's last-level cache (sysfs), 32 MiB where it cannot be read.
-uint64_t last_level_cache_bytes() {
+// The CPU's last-level cache (sysfs, read once), 32 MiB where it cannot be read.
+static uint64_t read_last_level_cache_bytes() {
   uint64_t best = 0;
   for (int i = 0; i < 8; ++i) {
     std::ifstream f("/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(i) + "/size");
@@ -34,6 +34,11 @@ uint64_t last_level_cache_bytes() {
   return best ? best : 32ull << 20;
 }
 
+uint64_t last_level_cache_bytes() {
+  static const uint64_t bytes = read_last_level_cache_bytes();
+  return bytes;
+}
+
 int index_set_count(uint64_t out_bytes) {
   const uint64_t out = std::max<uint64_t>(out_bytes, 1);
   const uint64_t budget = 256ull << 20;  // verifying a set reads its output and the table's rows once
@@ -41,7 +46,7 @@ int index_set_count(uint64_t out_bytes) {
   // a CPU gather of 1024-16384 rows read them from its cache after the first round (H100: cpu-gather-memcpy
   // up to 2x faster than with fresh indices). Sets are drawn and verified when first used, so a point
   // pays only for the ones its samples reach.
-  static const uint64_t evict = 2 * last_level_cache_bytes();
+  const uint64_t evict = 2 * last_level_cache_bytes();
   const uint64_t want = (evict + out - 1) / out;
   return int(std::clamp<uint64_t>(want, 2, std::max<uint64_t>(2, std::min<uint64_t>(budget / out, 4096))));
 }
