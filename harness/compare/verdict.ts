@@ -145,7 +145,8 @@ export function comparePoint(bases: PointResult | PointResult[], cand: PointResu
   const mw = mannWhitney(b, c);
   const clear = mw.p < o.alpha;
   const beyond = clear && (ratio > 1 + o.threshold || ratio < 1 / (1 + o.threshold));
-  const ci = beyond || !o.ciOnlyWhereDecisive ? bootstrapRatioCi(b, c, { resamples: o.resamples, seed: seedOf(base.id) }) : undefined;
+  const ratioCi = () => bootstrapRatioCi(b, c, { resamples: o.resamples, seed: seedOf(base.id) });
+  const ci = beyond || !o.ciOnlyWhereDecisive ? ratioCi() : undefined;
   const up = beyond && ratio > 1 && ci![0] > 1;
   const down = beyond && ratio < 1 && ci![1] < 1;
   const stats = { timeRatio: ratio, ratioCi: ci, p: mw.p, needed, runSpread, runs: earlier.length };
@@ -157,7 +158,7 @@ export function comparePoint(bases: PointResult | PointResult[], cand: PointResu
     if (runSpread !== undefined && needed > o.threshold + 1e-12)
       return { ...out, ...stats, verdict: 'uncertain', note: `cannot resolve a ${pct(o.threshold)} change here: the run-to-run bar is ±${pct(needed)} ${bar()}` };
     // Nor where the samples are too spread to rule one out: no clear change is not evidence of none.
-    const within = ci ?? bootstrapRatioCi(b, c, { resamples: o.resamples, seed: seedOf(base.id) });
+    const within = ci ?? ratioCi();
     if (within[1] > 1 + o.threshold || within[0] < 1 / (1 + o.threshold))
       return { ...out, ...stats, ratioCi: within, verdict: 'uncertain', note: `the samples cannot rule out a ${pct(o.threshold)} change: time ratio ${ratio.toFixed(3)}, 95% CI ${within[0].toFixed(3)}-${within[1].toFixed(3)}` };
     return { ...out, ...stats, ratioCi: within };
