@@ -184,6 +184,7 @@ class CpuGatherMemcpy : public CudaMethod {
   CpuGatherMemcpy(const MethodConfig& c, const HostTable& t, ThreadPool& pool)
       : CudaMethod(c, t, pool), staging_(BufferKind::PinnedStaging, c.device, out_bytes_, "the pinned staging buffer") {}
   bool gpu_only() const override { return false; }
+  bool reads_table_on_cpu() const override { return true; }
   void enqueue_work(int) override {}
   Sample run(int, const std::vector<int64_t>& idx) override {
     using Clock = std::chrono::steady_clock;

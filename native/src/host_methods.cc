@@ -88,15 +88,19 @@ class HostMethod : public Method {
   const uint8_t* rows(int64_t r0, int64_t) override { return dest_.p + uint64_t(r0) * t_.row_bytes(); }
   uint64_t checksum() override { return host_checksum(dest_.p, out_bytes_, pool_); }
   void corrupt_row_for_test(int64_t row) override { dest_.p[uint64_t(row) * t_.row_bytes()] ^= 0xFF; }
+  bool reads_table_on_cpu() const override { return true; }
   // The first and last byte of every row: a host memset of the whole output
   // would cost as much as the copy it precedes. Unwritten bytes elsewhere hold
   // the previous sample's output, of another index set, and fail the checksum.
+  // On the pool's threads: one row's two bytes are two cache misses, serially 2.8 ms for 131072 rows.
   void poison(uint8_t byte) override {
     const uint64_t rb = t_.row_bytes();
-    for (uint64_t r = 0; r < out_bytes_ / rb; ++r) {
-      dest_.p[r * rb] = byte;
-      dest_.p[r * rb + rb - 1] = uint8_t(~byte);
-    }
+    pool_.parallel_for(int64_t(out_bytes_ / rb), [&](int64_t b, int64_t e, unsigned) {
+      for (uint64_t r = uint64_t(b); r < uint64_t(e); ++r) {
+        dest_.p[r * rb] = byte;
+        dest_.p[r * rb + rb - 1] = uint8_t(~byte);
+      }
+    });
   }
 
  protected:

@@ -93,6 +93,9 @@ class Method : public OutputView {
   virtual std::map<std::string, std::string> details() const { return {}; }
   // True when the method reads a contiguous range instead of the indices.
   virtual bool contiguous() const { return false; }
+  // True when CPU threads read the table's rows (a host gather): its untimed runs leave those rows in
+  // the CPU's caches. Reads by a GPU or a copy engine do not allocate there.
+  virtual bool reads_table_on_cpu() const { return false; }
   // Called on the worker thread before a chunk of samples (selects the GPU).
   virtual void bind_thread() {}
   // CPU time of threads the method owns itself (beyond the pool it was given).

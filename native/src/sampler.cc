@@ -118,9 +118,10 @@ ChunkResult run_chunk(Method& m, const HostTable& t, const MethodConfig& c, Inde
     m.run(w % n_sets, sets.idx[w % n_sets]);
     time.warmup += since(t0);
   }
-  // Every set this chunk times is drawn and verified before any is timed; the CPU read those sets' rows to
-  // verify them, so its last-level cache is then pushed out once: no timed sample finds its rows there.
-  // (Between timed samples, the pool is large enough that a set's rows have left it when it comes back.)
+  // Every set this chunk times is drawn and verified before any is timed. Verification derives the expected
+  // rows without reading the table, but a host gather's untimed first run of a set leaves its rows in the
+  // CPU's last-level cache: after such runs the cache is pushed out once, so no timed sample finds its rows
+  // there. (Between timed samples, the pool is large enough that a set's rows have left it when it comes back.)
   bool touched = r.warmup > 0;
   for (int s = 0; s < r.samples; ++s) {
     const int k = int((r.first_sample + uint64_t(s)) % uint64_t(n_sets));
@@ -129,7 +130,7 @@ ChunkResult run_chunk(Method& m, const HostTable& t, const MethodConfig& c, Inde
       touched = true;
     }
   }
-  if (c.flush && touched && r.samples > 0) {  // warm samples (sampling.flush: false) keep what verification left
+  if (c.flush && touched && r.samples > 0 && m.reads_table_on_cpu()) {  // warm samples (sampling.flush: false) keep it
     auto t0 = Clock::now();
     evict_cpu_cache(pool);
     time.flush += since(t0);
