@@ -14,10 +14,15 @@ Kind kind_of(const GatherLaunch& l) {
 }
 
 template <int V>
-const void* kernel_for(Kind k, int group) {
+const void* kernel_for(Kind k, int unroll) {
   const auto fn = [](auto kernel) { return reinterpret_cast<const void*>(kernel); };
+  if (unroll == 1) {  // GPU memory: plain or aligned reads only
+    if (k == NAIVE) return fn(&gather_kernel<V, NAIVE, 1>);
+    if (k == ALIGNED_ROWS) return fn(&gather_kernel<V, ALIGNED_ROWS, 1>);
+    return nullptr;
+  }
   switch (k) {
-    case NAIVE: return unroll_for(k, group) == 1 ? fn(&gather_kernel<V, NAIVE, 1>) : fn(&gather_kernel<V, NAIVE>);
+    case NAIVE: return fn(&gather_kernel<V, NAIVE>);
     case ALIGNED_ROWS: return fn(&gather_kernel<V, ALIGNED_ROWS>);
     case CACHED: return fn(&gather_kernel<V, CACHED>);
     default: return fn(&gather_kernel<V, SCATTER>);
@@ -29,11 +34,12 @@ int group_of(const GatherLaunch& l) { return l.block_per_row ? l.block : l.subwa
 // The one kernel a launch runs: its vector width, kind and unroll (unroll_for in gather_kernel.cuh).
 const void* kernel_of(const GatherLaunch& l) {
   const Kind k = kind_of(l);
+  const int unroll = unroll_for(l.gpu_memory);
   switch (l.vector_bytes) {
-    case 2: return kernel_for<2>(k, group_of(l));
-    case 4: return kernel_for<4>(k, group_of(l));
-    case 8: return kernel_for<8>(k, group_of(l));
-    case 16: return kernel_for<16>(k, group_of(l));
+    case 2: return kernel_for<2>(k, unroll);
+    case 4: return kernel_for<4>(k, unroll);
+    case 8: return kernel_for<8>(k, unroll);
+    case 16: return kernel_for<16>(k, unroll);
     default: return nullptr;
   }
 }

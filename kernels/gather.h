@@ -26,6 +26,9 @@ struct GatherLaunch {
   // Threads per row when neither a warp nor a block: a power of two under 32
   // (short rows in device memory: several rows per warp in flight). 0: unused.
   int subwarp = 0;
+  // The table is in GPU memory (device-resident, uvm): one vector in flight per lane instead of four
+  // (unroll_for in gather_kernel.cuh); rows must then be under 1 GiB.
+  bool gpu_memory = false;
   int block = 256;
   int grid = 0;  // 0: as many blocks as fit on the device at once
   // A GPU-side cache of hot rows (cached-zerocopy): where slot_of[r] >= 0,

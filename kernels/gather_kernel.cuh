@@ -6,6 +6,7 @@
 // bytes), which is what makes a sequential emulation exact.
 #pragma once
 #include <cstdint>
+#include <type_traits>
 
 #if defined(__CUDACC__)
 #define GB_KERNEL __global__
@@ -52,12 +53,12 @@ GB_DEVICE void store_elements(uint8_t* dst_row, int64_t b, int64_t row_bytes, in
 // gathered in sorted index order, put back where the batch wants them).
 enum Kind { NAIVE, ALIGNED_ROWS, CACHED, SCATTER };
 
-// Vectors a lane keeps in flight. Four, for rows longer than a group's loads:
-// zero-copy reads take a PCIe round trip each. One for sub-warp groups (short
-// rows from GPU memory, a vector per lane): the registers four would hold
-// (48 instead of 32 for 4-byte loads) halve the warps an SM keeps resident,
-// and with them the rows in flight.
-inline constexpr int unroll_for(Kind k, int group) { return k == NAIVE && group < 32 ? 1 : 4; }
+// Vectors a lane keeps in flight. Four where rows come over PCIe (zero-copy): each read is a round trip of a
+// microsecond or more. One where they come from GPU memory (device-resident, uvm): four took 55 registers a
+// thread in the aligned kernel (4 blocks of 256 resident per H100 SM), one takes 32 (8 blocks), and there it
+// is the warps resident that keep short rows in flight: with four, 64 B rows from an 8 GiB device table
+// gathered at a third of a plain one-element-per-lane kernel's rate.
+inline constexpr int unroll_for(bool gpu_memory) { return gpu_memory ? 1 : 4; }
 
 // One group of threads (a warp, a sub-warp group, or the whole block) copies
 // one row at a time, striding over rows. Loads of a lane are issued before its
@@ -69,6 +70,9 @@ GB_KERNEL void gather_kernel(const uint8_t* __restrict__ table, const int64_t* _
                              const int64_t* __restrict__ out_pos) {
   constexpr bool ALIGNED = K != NAIVE;
   using Vec = typename VecOf<V>::T;
+  // Offsets within a row: 32 bits in the one-vector kernels (rows are far below 2 GiB), where 64-bit ones
+  // cost the registers that bound their occupancy; the PCIe kernels keep the code measured all along.
+  using Off = std::conditional_t<UNROLL == 1, int, int64_t>;
   const int64_t tid = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
   const int lane = int(tid % group);
   const int64_t groups = int64_t(gridDim.x) * blockDim.x / group;
@@ -81,27 +85,27 @@ GB_KERNEL void gather_kernel(const uint8_t* __restrict__ table, const int64_t* _
     uint8_t* dst = out + (K == SCATTER ? out_pos[j] : j) * row_bytes;
     const int head = ALIGNED ? int(reinterpret_cast<uintptr_t>(src) & 127) : 0;
     const Vec* base = reinterpret_cast<const Vec*>(src - head);
-    const int64_t nvec = (head + row_bytes + V - 1) / V;
-    for (int64_t v0 = lane; v0 < nvec; v0 += int64_t(group) * UNROLL) {
+    const Off nvec = (head + Off(row_bytes) + V - 1) / V;
+    for (Off v0 = lane; v0 < nvec; v0 += Off(group) * UNROLL) {
       Vec x[UNROLL];
       // Lanes whose vector lies wholly before the row start stay idle: loading
       // it would carry bytes of the previous row over PCIe for nothing.
-      const int64_t first = ALIGNED ? head / V : 0;
+      const Off first = ALIGNED ? head / V : 0;
       GB_UNROLL
       for (int u = 0; u < UNROLL; ++u) {
-        const int64_t v = v0 + int64_t(u) * group;
+        const Off v = v0 + Off(u) * group;
         if (v < nvec && v >= first) x[u] = base[v];
       }
       GB_UNROLL
       for (int u = 0; u < UNROLL; ++u) {
-        const int64_t v = v0 + int64_t(u) * group;
+        const Off v = v0 + Off(u) * group;
         if (v >= nvec) break;
         if (v < first) continue;
-        const int64_t b = v * V - head;  // byte offset in the row of this vector
-        if (!ALIGNED || (b >= 0 && b + V <= row_bytes && (reinterpret_cast<uintptr_t>(dst + b) % V) == 0))
+        const Off b = v * V - head;  // byte offset in the row of this vector
+        if (!ALIGNED || (b >= 0 && b + V <= Off(row_bytes) && (reinterpret_cast<uintptr_t>(dst + b) % V) == 0))
           *reinterpret_cast<Vec*>(dst + b) = x[u];
         else
-          store_elements<V>(dst, b, row_bytes, elem_bytes, x[u]);
+          store_elements<V>(dst, b, Off(row_bytes), elem_bytes, x[u]);
       }
     }
   }

@@ -22,13 +22,19 @@ function vectors(kind: Kind, rowBytes: number, elem: number): number[] {
   return [elem, 4, 8, 16].filter((v, i, all) => all.indexOf(v) === i && v >= elem && v % elem === 0 && (kind !== 'naive' || rowBytes % v === 0));
 }
 
-/** Thread groups per row as the methods launch them: a warp, a block, and (naive reads from GPU memory) a sub-warp group. */
-function groups(kind: Kind, rowBytes: number, v: number): { group: number; block: number; grid: number }[] {
-  const out = [{ group: 32, block: 64, grid: 3 }, { group: 64, block: 64, grid: 2 }];
+/**
+ * Thread groups per row as the methods launch them: a warp and a block, from PCIe (four vectors in flight a
+ * lane) and, for the naive and aligned kernels, from GPU memory (one), where naive reads also come in a
+ * sub-warp group.
+ */
+function groups(kind: Kind, rowBytes: number, v: number): { group: number; block: number; grid: number; gpuMemory: boolean }[] {
+  const mappings = [{ group: 32, block: 64, grid: 3 }, { group: 64, block: 64, grid: 2 }];
+  const out = mappings.map((m) => ({ ...m, gpuMemory: false }));
+  if (kind === 'naive' || kind === 'aligned') out.push(...mappings.map((m) => ({ ...m, gpuMemory: true })));
   if (kind === 'naive') {
     let g = 1;
     while (g < 32 && g * v < rowBytes) g *= 2;
-    out.push({ group: g, block: 64, grid: 2 });
+    out.push({ group: g, block: 64, grid: 2, gpuMemory: true });
   }
   return out;
 }
@@ -53,7 +59,7 @@ describe('the gather kernel, emulated on the host', () => {
                 for (const indices of sets) {
                   const r = addon.emulateGather(table, { indices, elemBytes: elem, kind, vectorBytes, ...g });
                   cases++;
-                  if (!r.ok || r.rowsChecked !== indices.length) failures.push(`${kind} elem=${elem} width=${width} vector=${vectorBytes} group=${g.group}: ${r.detail}`);
+                  if (!r.ok || r.rowsChecked !== indices.length) failures.push(`${kind} elem=${elem} width=${width} vector=${vectorBytes} group=${g.group} gpuMemory=${g.gpuMemory}: ${r.detail}`);
                 }
         } finally {
           table.release();
@@ -71,6 +77,7 @@ describe('the gather kernel, emulated on the host', () => {
       expect(r.ok).toBe(false);
       expect(r.detail).toMatch(/wrote outside the output|differs from the table/);
       expect(() => addon.emulateGather(table, { indices, elemBytes: 4, kind: 'aligned', vectorBytes: 4, group: 48, block: 64, grid: 1 })).toThrow(/group must divide the block/);
+      expect(() => addon.emulateGather(table, { indices, elemBytes: 4, kind: 'cached', vectorBytes: 4, group: 32, block: 64, grid: 1, gpuMemory: true })).toThrow(/only naive and aligned/);
       expect(() => addon.emulateGather(table, { indices: new BigInt64Array([100n]), elemBytes: 4, kind: 'aligned', vectorBytes: 4, group: 32, block: 64, grid: 1 })).toThrow(/outside the table/);
     } finally {
       table.release();

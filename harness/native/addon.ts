@@ -208,7 +208,7 @@ export interface Addon {
   /** The GPU gather kernel run on the host thread by thread, its output compared with the table (tests of the kernel without a GPU). */
   emulateGather(
     table: NativeTable,
-    o: { indices: BigInt64Array; elemBytes: number; kind: 'naive' | 'aligned' | 'cached' | 'scatter'; vectorBytes: number; group: number; block: number; grid: number },
+    o: { indices: BigInt64Array; elemBytes: number; kind: 'naive' | 'aligned' | 'cached' | 'scatter'; vectorBytes: number; group: number; block: number; grid: number; gpuMemory?: boolean },
   ): { ok: boolean; rowsChecked: number; badRow?: number; detail?: string };
   /** how many index sets a point with this much output rotates through */
   indexSetCount(o: { outputBytes: number }): number;

@@ -460,6 +460,7 @@ Napi::Value EmulateGather(const Napi::CallbackInfo& info) {
   l.group = int(num(o, "group", 32));
   l.block = int(num(o, "block", 64));
   l.grid = int(num(o, "grid", 2));
+  l.gpu_memory = o.Has("gpuMemory") && o.Get("gpuMemory").ToBoolean().Value();
   Verdict v;
   try {
     v = emulate_gather(*table, idx, int(num(o, "elemBytes", 4)), l, fill_pool());

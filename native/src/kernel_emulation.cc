@@ -62,8 +62,8 @@ void run_grid(const Args& a, const EmulatedLaunch& l) {
 template <int V>
 void run_kind(Kind k, const Args& a, const EmulatedLaunch& l) {
   switch (k) {
-    case NAIVE: return unroll_for(NAIVE, l.group) == 1 ? run_grid<V, NAIVE, 1>(a, l) : run_grid<V, NAIVE>(a, l);
-    case ALIGNED_ROWS: return run_grid<V, ALIGNED_ROWS>(a, l);
+    case NAIVE: return unroll_for(l.gpu_memory) == 1 ? run_grid<V, NAIVE, 1>(a, l) : run_grid<V, NAIVE>(a, l);
+    case ALIGNED_ROWS: return unroll_for(l.gpu_memory) == 1 ? run_grid<V, ALIGNED_ROWS, 1>(a, l) : run_grid<V, ALIGNED_ROWS>(a, l);
     case CACHED: return run_grid<V, CACHED>(a, l);
     default: return run_grid<V, SCATTER>(a, l);
   }
@@ -82,6 +82,8 @@ Kind kind_named(const std::string& name) {
 Verdict emulate_gather(const HostTable& t, const std::vector<int64_t>& idx, int elem_bytes, const EmulatedLaunch& l,
                        ThreadPool& pool) {
   const Kind kind = kind_named(l.kind);
+  if (l.gpu_memory && kind != NAIVE && kind != ALIGNED_ROWS)
+    throw Error("BAD_ARGUMENT", "only naive and aligned kernels gather from GPU memory");
   if (l.group < 1 || l.block < l.group || l.block % l.group != 0 || l.grid < 1)
     throw Error("BAD_ARGUMENT", "the group must divide the block, and the grid hold a block");
   const uint64_t rb = t.row_bytes(), n = idx.size();

@@ -17,6 +17,7 @@ struct EmulatedLaunch {
   int group = 32;  // threads per row: 32 (warp), the block size (block per row) or fewer (sub-warp)
   int block = 64;
   int grid = 2;
+  bool gpu_memory = false;  // the one-vector-per-lane kernel that gathers from GPU memory
 };
 
 // Gathers idx through the emulated kernel into a poisoned output with guard
