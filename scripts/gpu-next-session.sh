@@ -1,20 +1,19 @@
 #!/usr/bin/env bash
-# What the open issues still need from an H100, in three device calls (each under 10 minutes). After every
-# step the runs so far and the logs are archived again, so a call stopped at its limit still brings back
-# what it finished. The second stop of 2026-11-23 ran the gate on a third H100, small rows cold, feature-cache,
-# the old build against this one, and peers beside plain torch (docs/runs/h100-nov23-gpu{C,D,E}-*); left:
-#   part 1: #11, with the CPU-cache eviction that reads (not yet on a GPU): pytorch-direct's paper paths cold and
-#           warm, the old build twice on the same machine, all eight paper methods, characterize; then here:
-#           gatherbench compare <old runs> <new-warm run>, and the timing objects
-#   part 2: #15, peers (the worker now pushes verified rows out of the CPU's cache) and scripts/torch-baseline.py
-#           twice on the same machine (the plain script's own spread)
-#   part 3: #12 item 16, device-small-rows again (after capping the warp kernel's registers)
+# What the open issues still need from an H100, in two device calls (each under 10 minutes). After every step
+# the runs so far and the logs are archived again, so a call stopped at its limit still brings back what it
+# finished.
+#   part 1: #11: pytorch-direct's paper paths cold (verification no longer reads the table) and warm, the old
+#           build (120ff0b) twice on the same machine, all eight paper methods, characterize; then here:
+#           gatherbench compare <old runs> <new run>, and the timing objects
+#   part 2: #15: scripts/torch-baseline.py, peers, torch-baseline.py again (the plain script's own spread);
+#           #12 item 16: device-small-rows and pytorch-direct's device-resident points with this build and the
+#           one before the GPU-memory kernel changed (the bundle's prev/, when there)
 #   scripts/gpu-next-session.sh <bundle dir> <old bundle dir> <part>
-# Make the bundle and the old build first: npm run bundle && scripts/bundle-old.sh 120ff0b; carry one tar of
-# the bundle dir. Runs and logs land in $OUT as two archives (the lent machine returns at most 8 files); file
-# them here with scripts/unpack-device-runs.sh <the reply's files_at> <prefix>.
+# Make the bundle and the old builds first: npm run bundle && scripts/bundle-old.sh 120ff0b &&
+# scripts/bundle-old.sh fbe4cc9 "" prev; carry one tar of the bundle dir. Runs and logs land in $OUT as two
+# archives; file them here with scripts/unpack-device-runs.sh <the reply's files_at> <prefix>.
 set -uo pipefail
-b=${1:?bundle dir}; old=${2:?old bundle dir}; part=${3:?part 1 to 3}
+b=${1:?bundle dir}; old=${2:?old bundle dir}; part=${3:?part 1 or 2}
 gb="$b/gatherbench"; out=${OUT:-/tmp/gb-out}; res=/tmp/gb-runs-$part; logs=/tmp/gb-logs-$part; mkdir -p "$out" "$logs" "$res"
 say() { echo "== $*"; }
 # Runs and logs so far, archived again after each step: $OUT only ever holds these two files.
@@ -23,6 +22,7 @@ archive() {
   tar -C "$logs" -czf /tmp/logs.tgz . && mv /tmp/logs.tgz "$out/logs-part$part.tgz"
 }
 timed() { local name=$1; shift; /usr/bin/time -f "$name: %e s" "$@" > "$logs/$name.txt" 2>&1; echo "$name: exit $?"; tail -n 2 "$logs/$name.txt"; archive; }
+nvidia-smi --query-gpu=name,uuid,driver_version --format=csv,noheader > "$logs/gpu.txt"; cat "$logs/gpu.txt"; cat "$b/COMMIT"
 if [ "$part" = 1 ]; then
   say "issue 11: the old build against this one on one machine, the eight paper paths, characterize"
   paths=pinned-memcpy,cpu-gather-memcpy,zerocopy-naive,zerocopy-aligned
@@ -32,13 +32,16 @@ if [ "$part" = 1 ]; then
   timed new-warm "$gb" run pytorch-direct -o "$res/new-warm" --methods $paths --no-flush --no-report
   timed paper "$gb" run pytorch-direct -o "$res/paper" --methods host-gather-copy,host-memcpy,$paths,device-resident,uvm --no-report
   timed characterize "$gb" run characterize -o "$res" --no-report
-elif [ "$part" = 2 ]; then
-  say "issue 15: peers and plain PyTorch on the same machine"
+else
+  say "issue 15: peers and plain PyTorch on the same machine; issue 12 item 16: small rows from GPU memory"
   timed torch-baseline-1 python3 "$(dirname "$0")/torch-baseline.py"
   timed peers "$gb" run peers -o "$res" --no-report
   timed torch-baseline-2 python3 "$(dirname "$0")/torch-baseline.py"
-else
-  say "issue 12 item 16: small rows from GPU memory"
-  timed device-small-rows "$gb" run device-small-rows -o "$res" --no-report
+  timed device-small-rows "$gb" run device-small-rows -o "$res/device-small-rows" --no-report
+  timed device-resident "$gb" run pytorch-direct -o "$res/device-resident" --methods device-resident --no-report
+  if [ -x "$b/prev/gatherbench" ]; then
+    timed device-small-rows-prev "$b/prev/gatherbench" run device-small-rows -o "$res/device-small-rows-prev" --no-report
+    timed device-resident-prev "$b/prev/gatherbench" run pytorch-direct -o "$res/device-resident-prev" --methods device-resident --no-report
+  fi
 fi
 archive
