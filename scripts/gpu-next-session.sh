@@ -8,12 +8,15 @@
 #   part 2: #15: scripts/torch-baseline.py, peers, torch-baseline.py again (the plain script's own spread);
 #           #12 item 16: device-small-rows and pytorch-direct's device-resident points with this build and the
 #           one before the GPU-memory kernel changed (the bundle's prev/, when there)
+#   part 3: #11: pytorch-direct's eight paper methods with uvm placed on the GPU at each point's start, and uvm
+#           with the build before (moved back to host, then faulted in by the first runs: the same timed state);
+#           #15: the torch peers cold and warm (--no-flush) beside the plain script
 #   scripts/gpu-next-session.sh <bundle dir> <old bundle dir> <part>
 # Make the bundle and the old builds first: npm run bundle && scripts/bundle-old.sh 120ff0b &&
 # scripts/bundle-old.sh fbe4cc9 "" prev; carry one tar of the bundle dir. Runs and logs land in $OUT as two
 # archives; file them here with scripts/unpack-device-runs.sh <the reply's files_at> <prefix>.
 set -uo pipefail
-b=${1:?bundle dir}; old=${2:?old bundle dir}; part=${3:?part 1 or 2}
+b=${1:?bundle dir}; old=${2:?old bundle dir}; part=${3:?part 1, 2 or 3}
 gb="$b/gatherbench"; out=${OUT:-/tmp/gb-out}; res=/tmp/gb-runs-$part; logs=/tmp/gb-logs-$part; mkdir -p "$out" "$logs" "$res"
 say() { echo "== $*"; }
 # Runs and logs so far, archived again after each step: $OUT only ever holds these two files.
@@ -32,6 +35,14 @@ if [ "$part" = 1 ]; then
   timed new-warm "$gb" run pytorch-direct -o "$res/new-warm" --methods $paths --no-flush --no-report
   timed paper "$gb" run pytorch-direct -o "$res/paper" --methods host-gather-copy,host-memcpy,$paths,device-resident,uvm --no-report
   timed characterize "$gb" run characterize -o "$res" --no-report
+elif [ "$part" = 3 ]; then
+  say "issue 11: uvm placed per point; issue 15: torch peers cold and warm beside plain torch"
+  paths=pinned-memcpy,cpu-gather-memcpy,zerocopy-naive,zerocopy-aligned
+  timed paper "$gb" run pytorch-direct -o "$res/paper" --methods host-gather-copy,host-memcpy,$paths,device-resident,uvm --no-report
+  [ -x "$b/prev/gatherbench" ] && timed uvm-prev "$b/prev/gatherbench" run pytorch-direct -o "$res/uvm-prev" --methods uvm --no-report
+  timed torch-cold "$gb" run peers -o "$res/torch-cold" --methods torch-pageable,torch-pinned --no-report
+  timed torch-warm "$gb" run peers -o "$res/torch-warm" --methods torch-pageable,torch-pinned --no-flush --no-report
+  timed torch-baseline python3 "$(dirname "$0")/torch-baseline.py"
 else
   say "issue 15: peers and plain PyTorch on the same machine; issue 12 item 16: small rows from GPU memory"
   timed torch-baseline-1 python3 "$(dirname "$0")/torch-baseline.py"
