@@ -8,9 +8,11 @@
 #   part 2: #15: scripts/torch-baseline.py, peers, torch-baseline.py again (the plain script's own spread);
 #           #12 item 16: device-small-rows and pytorch-direct's device-resident points with this build and the
 #           one before the GPU-memory kernel changed (the bundle's prev/, when there)
-#   part 3: #11: pytorch-direct's eight paper methods with uvm placed on the GPU at each point's start, and uvm
-#           with the build before (moved back to host, then faulted in by the first runs: the same timed state);
-#           #15: the torch peers cold and warm (--no-flush) beside the plain script
+#   part 3: #11: pytorch-direct's eight paper methods with uvm prefetched to the GPU at each point's start
+#           (5003b99), and uvm with the build before (moved back to host, then faulted in by the first runs).
+#           Not the same timed state: prefetched, uvm read exactly as device-resident; faulted in, up to 4.5x
+#           slower at 1K-16K rows. 5003b99 was reverted. #15: the torch peers cold and warm (--no-flush)
+#           beside the plain script
 #   scripts/gpu-next-session.sh <bundle dir> <old bundle dir> <part>
 # Make the bundle and the old builds first: npm run bundle && scripts/bundle-old.sh 120ff0b &&
 # scripts/bundle-old.sh fbe4cc9 "" prev; carry one tar of the bundle dir. Runs and logs land in $OUT as two

@@ -80,7 +80,7 @@ export const AXES = {
   grid: { schema: nonNegativeInt, default: [0], doc: 'CUDA grid size (0 = fill the GPU)' },
   pipeline: { schema: positiveInt, default: [1], doc: 'cpu-gather-memcpy: chunks overlapping gather and copy (1 = none)' },
   uvmAdvise: { schema: z.enum(['none', 'read-mostly', 'prefer-host']), default: ['none'], doc: 'uvm: cudaMemAdvise hint' },
-  uvmReset: { schema: z.enum(['point', 'sample']), default: ['point'], doc: "uvm: where the managed table starts: placed at each point's start (on the GPU, as the first runs' migrations leave it; in host memory with prefer-host), or back in host memory before every sample (each pays its own migrations)" },
+  uvmReset: { schema: z.enum(['point', 'sample']), default: ['point'], doc: "uvm: when the managed table goes back to host memory: at each point's start (samples see the warm-up's migrations), or before every sample (each pays its own)" },
   contention: { schema: nonNegativeInt, default: [0], doc: 'background CPU threads streaming through memory during the point (0 = none)' },
   gpus: { schema: positiveInt, default: [1], doc: 'GPUs gathering at once from one shared host table (devices device .. device+gpus-1)' },
   cache: { schema: cacheSize, default: [0], doc: 'cached-zerocopy: the GPU cache of hot rows, a share of the table (0.05) or a size ("2GiB")' },

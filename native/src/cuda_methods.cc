@@ -407,10 +407,7 @@ class KernelGather : public CudaMethod {
       src_ = static_cast<const uint8_t*>(managed_copy());
       where_ = "managed memory (advice: " + c.uvm_advise +
                (c.uvm_reset == "sample" ? "; back in host memory before every sample: each sample pays its own migrations)"
-                : c.uvm_advise == "prefer-host"
-                    ? "; in host memory at the start of the point, then left where its warm-up and samples moved it)"
-                    : "; prefetched to the GPU at the start of the point: samples read it resident, as the first runs' "
-                      "migrations would leave every page a timed set reads)");
+                                        : "; back in host memory at the start of the point, then left where its warm-up and samples moved it)");
     } else {
       src_ = t.device_view();
       where_ = "mapped host memory";
@@ -544,8 +541,8 @@ class KernelGather : public CudaMethod {
     return copy->p;
   }
 
-  // The managed copy is made once per table and advice; each point starts with it placed (start_of_point),
-  // so no point inherits another's migrations.
+  // The managed copy is made once per table and advice; each point starts
+  // with it back in host memory, so no point inherits another's migrations.
   void* managed_copy() {
     const std::string key = "managed:" + std::to_string(device_);
     const uint64_t bytes = t_.storage().bytes() + HostTable::kPadBytes;
@@ -580,23 +577,8 @@ class KernelGather : public CudaMethod {
       kept = fresh;
       copy = fresh.get();
     }
-    start_of_point(copy->p);
+    reset_residency(copy->p);
     return copy->p;
-  }
-
-  // Where a point's samples find the managed table. Every set is run once before any sample is timed, and
-  // those first runs' faults move each page a timed set reads to the GPU (advice none; read-mostly: a
-  // read-only copy): prefetching the whole table there in one DMA leaves the timed samples the same state,
-  // without migrating 8 GiB back to host and then fault by fault to the GPU at every point (1.6 s a point:
-  // 37.9 s of setup and warm-up for 0.06 s timed in pytorch-direct's 95 s on an H100). prefer-host keeps
-  // pages in host memory (GPU reads go over the
-  // link), and uvmReset: sample starts every sample in host memory: those start there.
-  void start_of_point(void* p) {
-    if (c_.uvm_reset == "sample" || c_.uvm_advise == "prefer-host") return reset_residency(p);
-    const uint64_t bytes = t_.storage().bytes() + HostTable::kPadBytes;
-    check(cudaMemPrefetchAsync(p, bytes, cudaMemLocation{cudaMemLocationTypeDevice, device_}, 0, stream_.s),
-          "prefetching the managed table to the GPU");
-    check(cudaStreamSynchronize(stream_.s), "prefetching the managed table to the GPU");
   }
 
   // Moves the managed table back to host memory. Read-mostly duplicates would
