@@ -34,7 +34,7 @@ int group_of(const GatherLaunch& l) { return l.block_per_row ? l.block : l.subwa
 // The one kernel a launch runs: its vector width, kind and unroll (unroll_for in gather_kernel.cuh).
 const void* kernel_of(const GatherLaunch& l) {
   const Kind k = kind_of(l);
-  const int unroll = unroll_for(l.gpu_memory);
+  const int unroll = gather_in_flight(l);
   switch (l.vector_bytes) {
     case 2: return kernel_for<2>(k, unroll);
     case 4: return kernel_for<4>(k, unroll);
@@ -137,6 +137,10 @@ cudaError_t kernel_occupancy(const GatherLaunch& l, int& registers, int& blocks_
   if (e == cudaSuccess) e = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks_per_sm, k, l.block, 0);
   registers = a.numRegs;
   return e;
+}
+
+int gather_in_flight(const GatherLaunch& l) {
+  return unroll_for(l.gpu_memory, l.row_bytes, l.vector_bytes, group_of(l), kind_of(l) != NAIVE);
 }
 
 cudaError_t launch_gather(const GatherLaunch& l, cudaStream_t stream) {

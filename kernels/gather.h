@@ -26,8 +26,8 @@ struct GatherLaunch {
   // Threads per row when neither a warp nor a block: a power of two under 32
   // (short rows in device memory: several rows per warp in flight). 0: unused.
   int subwarp = 0;
-  // The table is in GPU memory (device-resident, uvm): one vector in flight per lane instead of four
-  // (unroll_for in gather_kernel.cuh); rows must then be under 1 GiB.
+  // The table is in GPU memory (device-resident, uvm): short rows get one vector in flight per lane instead
+  // of four (unroll_for in gather_kernel.cuh); rows must then be under 1 GiB.
   bool gpu_memory = false;
   int block = 256;
   int grid = 0;  // 0: as many blocks as fit on the device at once
@@ -54,6 +54,8 @@ cudaError_t resolve_grid(GatherLaunch& l, int device);
 // The registers a thread of the launch's kernel uses and the blocks an SM keeps resident at its block size.
 cudaError_t kernel_occupancy(const GatherLaunch& l, int& registers, int& blocks_per_sm);
 cudaError_t launch_gather(const GatherLaunch& l, cudaStream_t stream);
+// Vectors each lane keeps in flight in the kernel this launch runs (unroll_for in gather_kernel.cuh).
+int gather_in_flight(const GatherLaunch& l);
 // Adds checksum_term(word w, w) over the output's 8-byte words into *result.
 cudaError_t launch_checksum(const uint8_t* out, int64_t bytes, unsigned long long* result, cudaStream_t stream);
 // One thread spinning on the global timer for ns nanoseconds (test slowdowns only).

@@ -54,11 +54,16 @@ GB_DEVICE void store_elements(uint8_t* dst_row, int64_t b, int64_t row_bytes, in
 enum Kind { NAIVE, ALIGNED_ROWS, CACHED, SCATTER };
 
 // Vectors a lane keeps in flight. Four where rows come over PCIe (zero-copy): each read is a round trip of a
-// microsecond or more. One where they come from GPU memory (device-resident, uvm): four took 55 registers a
-// thread in the aligned kernel (4 blocks of 256 resident per H100 SM), one takes 32 (8 blocks), and there it
-// is the warps resident that keep short rows in flight: with four, 64 B rows from an 8 GiB device table
-// gathered at a third of a plain one-element-per-lane kernel's rate.
-inline constexpr int unroll_for(bool gpu_memory) { return gpu_memory ? 1 : 4; }
+// microsecond or more. From GPU memory (device-resident, uvm), one where a row gives each lane at most three
+// vectors: four took 55 registers a thread in the aligned kernel (4 blocks of 256 resident per H100 SM), one
+// takes 32 (8 blocks), and for short rows it is the warps resident that keep rows in flight (64 B rows from
+// an 8 GiB device table: 218 -> 434 GB/s; 256 B: 744 -> 977). Longer rows keep four: there one vector a lane
+// lost 9-18% (1200 B and 4 KB rows, 16K-1M of them).
+inline constexpr int unroll_for(bool gpu_memory, int64_t row_bytes, int vector_bytes, int group, bool aligned) {
+  const int64_t span = row_bytes + (aligned ? 127 : 0);  // the most a group reads for one row
+  const int64_t per_lane = (span + int64_t(vector_bytes) * group - 1) / (int64_t(vector_bytes) * group);
+  return gpu_memory && per_lane <= 3 ? 1 : 4;
+}
 
 // One group of threads (a warp, a sub-warp group, or the whole block) copies
 // one row at a time, striding over rows. Loads of a lane are issued before its

@@ -43,6 +43,7 @@ describe('the gather kernel, emulated on the host', () => {
   it('gathers every row right for every kind, vector width, element size and thread mapping, and writes nothing else', async () => {
     let cases = 0;
     const failures: string[] = [];
+    const inFlight = new Set<number>();
     for (const elem of ELEMS)
       for (const width of WIDTHS) {
         const rowBytes = width * elem;
@@ -59,6 +60,7 @@ describe('the gather kernel, emulated on the host', () => {
                 for (const indices of sets) {
                   const r = addon.emulateGather(table, { indices, elemBytes: elem, kind, vectorBytes, ...g });
                   cases++;
+                  if (g.gpuMemory) inFlight.add(r.inFlight); // both kernels a gather from GPU memory may run
                   if (!r.ok || r.rowsChecked !== indices.length) failures.push(`${kind} elem=${elem} width=${width} vector=${vectorBytes} group=${g.group} gpuMemory=${g.gpuMemory}: ${r.detail}`);
                 }
         } finally {
@@ -67,7 +69,28 @@ describe('the gather kernel, emulated on the host', () => {
       }
     expect(failures).toEqual([]);
     expect(cases).toBeGreaterThan(1000);
+    expect([...inFlight].sort()).toEqual([1, 4]);
   }, 120_000);
+
+  it('keeps one vector in flight a lane only for short rows from GPU memory (at most three vectors a lane)', async () => {
+    const inFlight = async (rowBytes: number, o: { gpuMemory: boolean; kind?: 'naive' | 'aligned'; group?: number }) => {
+      const table = await addon.createTable({ rows: 4, rowBytes, alloc: 'malloc', seed: 1 });
+      try {
+        const r = addon.emulateGather(table, { indices: new BigInt64Array([1n]), elemBytes: 4, kind: o.kind ?? 'aligned', vectorBytes: 4, group: o.group ?? 32, block: 64, grid: 1, gpuMemory: o.gpuMemory });
+        expect(r.ok).toBe(true);
+        return r.inFlight;
+      } finally {
+        table.release();
+      }
+    };
+    expect(await inFlight(64, { gpuMemory: true })).toBe(1); // (64 + 127) / 4 B over 32 lanes: 2 a lane
+    expect(await inFlight(256, { gpuMemory: true })).toBe(1); // 3 a lane
+    expect(await inFlight(400, { gpuMemory: true })).toBe(4); // 5 a lane
+    expect(await inFlight(4096, { gpuMemory: true })).toBe(4);
+    expect(await inFlight(64, { gpuMemory: false })).toBe(4); // over PCIe: always four
+    expect(await inFlight(64, { gpuMemory: true, kind: 'naive', group: 16 })).toBe(1); // a sub-warp group, a vector each
+    expect(await inFlight(384, { gpuMemory: true, kind: 'naive' })).toBe(1); // naive reads no head: 3 a lane
+  });
 
   it('catches a kernel that writes past its rows (naive loads wider than the row allows, which the methods refuse)', async () => {
     const table = await addon.createTable({ rows: 100, rowBytes: 12, alloc: 'malloc', seed: 1 });

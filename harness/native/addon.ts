@@ -209,7 +209,7 @@ export interface Addon {
   emulateGather(
     table: NativeTable,
     o: { indices: BigInt64Array; elemBytes: number; kind: 'naive' | 'aligned' | 'cached' | 'scatter'; vectorBytes: number; group: number; block: number; grid: number; gpuMemory?: boolean },
-  ): { ok: boolean; rowsChecked: number; badRow?: number; detail?: string };
+  ): { ok: boolean; rowsChecked: number; inFlight: number; badRow?: number; detail?: string };
   /** how many index sets a point with this much output rotates through */
   indexSetCount(o: { outputBytes: number }): number;
   createTable(o: { rows: number; rowBytes: number; alloc: HostAllocMode; seed: number }): Promise<NativeTable>;

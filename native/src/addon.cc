@@ -470,6 +470,7 @@ Napi::Value EmulateGather(const Napi::CallbackInfo& info) {
   Napi::Object r = Napi::Object::New(env);
   r.Set("ok", v.ok);
   r.Set("rowsChecked", double(v.rows_checked));
+  r.Set("inFlight", emulated_in_flight(l, table->row_bytes()));
   if (!v.ok) {
     r.Set("badRow", double(v.bad_row));
     r.Set("detail", v.detail);

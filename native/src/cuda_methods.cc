@@ -502,7 +502,8 @@ class KernelGather : public CudaMethod {
     std::map<std::string, std::string> d = {
         {"table", where_},
         {"mapping", launch_.block_per_row ? "block per row" : launch_.subwarp ? std::to_string(launch_.subwarp) + " threads per row" : "warp per row"},
-        {"loads", std::string(launch_.aligned ? "aligned " : "naive ") + std::to_string(launch_.vector_bytes) + " B"},
+        {"loads", std::string(launch_.aligned ? "aligned " : "naive ") + std::to_string(launch_.vector_bytes) + " B, " +
+                      std::to_string(gather_in_flight(launch_)) + " in flight a lane"},
         {"grid", std::to_string(launch_.grid)},
         {"block", std::to_string(launch_.block)},
         {"occupancy", occupancy_}};

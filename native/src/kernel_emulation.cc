@@ -62,8 +62,9 @@ void run_grid(const Args& a, const EmulatedLaunch& l) {
 template <int V>
 void run_kind(Kind k, const Args& a, const EmulatedLaunch& l) {
   switch (k) {
-    case NAIVE: return unroll_for(l.gpu_memory) == 1 ? run_grid<V, NAIVE, 1>(a, l) : run_grid<V, NAIVE>(a, l);
-    case ALIGNED_ROWS: return unroll_for(l.gpu_memory) == 1 ? run_grid<V, ALIGNED_ROWS, 1>(a, l) : run_grid<V, ALIGNED_ROWS>(a, l);
+    case NAIVE: return unroll_for(l.gpu_memory, a.row_bytes, V, l.group, false) == 1 ? run_grid<V, NAIVE, 1>(a, l) : run_grid<V, NAIVE>(a, l);
+    case ALIGNED_ROWS:
+      return unroll_for(l.gpu_memory, a.row_bytes, V, l.group, true) == 1 ? run_grid<V, ALIGNED_ROWS, 1>(a, l) : run_grid<V, ALIGNED_ROWS>(a, l);
     case CACHED: return run_grid<V, CACHED>(a, l);
     default: return run_grid<V, SCATTER>(a, l);
   }
@@ -78,6 +79,10 @@ Kind kind_named(const std::string& name) {
 }
 
 }  // namespace
+
+int emulated_in_flight(const EmulatedLaunch& l, uint64_t row_bytes) {
+  return unroll_for(l.gpu_memory, int64_t(row_bytes), l.vector_bytes, l.group, kind_named(l.kind) != NAIVE);
+}
 
 Verdict emulate_gather(const HostTable& t, const std::vector<int64_t>& idx, int elem_bytes, const EmulatedLaunch& l,
                        ThreadPool& pool) {
