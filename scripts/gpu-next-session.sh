@@ -13,12 +13,15 @@
 #           Not the same timed state: prefetched, uvm read exactly as device-resident; faulted in, up to 4.5x
 #           slower at 1K-16K rows. 5003b99 was reverted. #15: the torch peers cold and warm (--no-flush)
 #           beside the plain script
+#   part 4: #12 item 16: device-resident in pytorch-direct and device-small-rows, this build and prev/ (one vector
+#           a lane only for short rows from GPU memory); #11: the eight paper methods; #15: the plain script three
+#           times with the torch peers (2 and 4 KB rows) twice between them, for each side's run-to-run spread
 #   scripts/gpu-next-session.sh <bundle dir> <old bundle dir> <part>
 # Make the bundle and the old builds first: npm run bundle && scripts/bundle-old.sh 120ff0b &&
 # scripts/bundle-old.sh fbe4cc9 "" prev; carry one tar of the bundle dir. Runs and logs land in $OUT as two
 # archives; file them here with scripts/unpack-device-runs.sh <the reply's files_at> <prefix>.
 set -uo pipefail
-b=${1:?bundle dir}; old=${2:?old bundle dir}; part=${3:?part 1, 2 or 3}
+b=${1:?bundle dir}; old=${2:?old bundle dir}; part=${3:?part 1 to 4}
 gb="$b/gatherbench"; out=${OUT:-/tmp/gb-out}; res=/tmp/gb-runs-$part; logs=/tmp/gb-logs-$part; mkdir -p "$out" "$logs" "$res"
 say() { echo "== $*"; }
 # Runs and logs so far, archived again after each step: $OUT only ever holds these two files.
@@ -37,6 +40,22 @@ if [ "$part" = 1 ]; then
   timed new-warm "$gb" run pytorch-direct -o "$res/new-warm" --methods $paths --no-flush --no-report
   timed paper "$gb" run pytorch-direct -o "$res/paper" --methods host-gather-copy,host-memcpy,$paths,device-resident,uvm --no-report
   timed characterize "$gb" run characterize -o "$res" --no-report
+elif [ "$part" = 4 ]; then
+  say "issue 12 item 16 again; issue 11: the eight paper paths; issue 15: plain torch and the peers, interleaved"
+  paths=pinned-memcpy,cpu-gather-memcpy,zerocopy-naive,zerocopy-aligned
+  timed device-resident "$gb" run pytorch-direct -o "$res/device-resident" --methods device-resident --no-report
+  timed device-small-rows "$gb" run device-small-rows -o "$res/device-small-rows" --no-report
+  if [ -x "$b/prev/gatherbench" ]; then
+    timed device-resident-prev "$b/prev/gatherbench" run pytorch-direct -o "$res/device-resident-prev" --methods device-resident --no-report
+    timed device-small-rows-prev "$b/prev/gatherbench" run device-small-rows -o "$res/device-small-rows-prev" --no-report
+  fi
+  timed paper "$gb" run pytorch-direct -o "$res/paper" --methods host-gather-copy,host-memcpy,$paths,device-resident,uvm --no-report
+  sed -e 's/^name: peers/name: torch-peers/' -e 's/^methods: .*/methods: [torch-pageable, torch-pinned]/' \
+      -e 's/^  width: .*/  width: [512, 1024]/' "$b/scenarios/peers.yaml" > /tmp/torch-peers.yaml
+  for i in 1 2 3; do
+    timed "torch-baseline-$i" python3 "$(dirname "$0")/torch-baseline.py"
+    [ $i -lt 3 ] && timed "torch-peers-$i" "$gb" run /tmp/torch-peers.yaml -o "$res/torch-peers" --no-report
+  done
 elif [ "$part" = 3 ]; then
   say "issue 11: uvm placed per point; issue 15: torch peers cold and warm beside plain torch"
   paths=pinned-memcpy,cpu-gather-memcpy,zerocopy-naive,zerocopy-aligned
