@@ -16,12 +16,14 @@
 #   part 4: #12 item 16: device-resident in pytorch-direct and device-small-rows, this build and prev/ (one vector
 #           a lane only for short rows from GPU memory); #11: the eight paper methods; #15: the plain script three
 #           times with the torch peers (2 and 4 KB rows) twice between them, for each side's run-to-run spread
+#   part 5: #15: the machine's NUMA layout, then the plain script and the torch peers (their table now first
+#           touched by torch's threads) once each
 #   scripts/gpu-next-session.sh <bundle dir> <old bundle dir> <part>
 # Make the bundle and the old builds first: npm run bundle && scripts/bundle-old.sh 120ff0b &&
 # scripts/bundle-old.sh fbe4cc9 "" prev; carry one tar of the bundle dir. Runs and logs land in $OUT as two
 # archives; file them here with scripts/unpack-device-runs.sh <the reply's files_at> <prefix>.
 set -uo pipefail
-b=${1:?bundle dir}; old=${2:?old bundle dir}; part=${3:?part 1 to 4}
+b=${1:?bundle dir}; old=${2:?old bundle dir}; part=${3:?part 1 to 5}
 gb="$b/gatherbench"; out=${OUT:-/tmp/gb-out}; res=/tmp/gb-runs-$part; logs=/tmp/gb-logs-$part; mkdir -p "$out" "$logs" "$res"
 say() { echo "== $*"; }
 # Runs and logs so far, archived again after each step: $OUT only ever holds these two files.
@@ -40,6 +42,15 @@ if [ "$part" = 1 ]; then
   timed new-warm "$gb" run pytorch-direct -o "$res/new-warm" --methods $paths --no-flush --no-report
   timed paper "$gb" run pytorch-direct -o "$res/paper" --methods host-gather-copy,host-memcpy,$paths,device-resident,uvm --no-report
   timed characterize "$gb" run characterize -o "$res" --no-report
+elif [ "$part" = 5 ]; then
+  say "issue 15: NUMA layout, plain torch, the peers, plain torch"
+  { lscpu; numactl -H 2>&1; cat /sys/bus/pci/devices/*/numa_node 2>/dev/null | sort | uniq -c; } > "$logs/numa.txt" 2>&1
+  grep -iE "^NUMA|Socket|Model name" "$logs/numa.txt"
+  sed -e 's/^name: peers/name: torch-peers/' -e 's/^methods: .*/methods: [torch-pageable, torch-pinned]/' \
+      -e 's/^  width: .*/  width: [512, 1024]/' "$b/scenarios/peers.yaml" > /tmp/torch-peers.yaml
+  timed torch-baseline-1 python3 "$(dirname "$0")/torch-baseline.py"
+  timed torch-peers "$gb" run /tmp/torch-peers.yaml -o "$res/torch-peers" --no-report
+  timed torch-baseline-2 python3 "$(dirname "$0")/torch-baseline.py"
 elif [ "$part" = 4 ]; then
   say "issue 12 item 16 again; issue 11: the eight paper paths; issue 15: plain torch and the peers, interleaved"
   paths=pinned-memcpy,cpu-gather-memcpy,zerocopy-naive,zerocopy-aligned
