@@ -27,7 +27,7 @@ struct GatherLaunch {
   // (short rows in device memory: several rows per warp in flight). 0: unused.
   int subwarp = 0;
   // The table is in GPU memory (device-resident, uvm): short rows get one vector in flight per lane instead
-  // of four (unroll_for in gather_kernel.cuh); rows must then be under 1 GiB.
+  // of four (unroll_for in gather_kernel.cuh).
   bool gpu_memory = false;
   int block = 256;
   int grid = 0;  // 0: as many blocks as fit on the device at once

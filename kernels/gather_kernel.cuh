@@ -75,8 +75,9 @@ GB_KERNEL void gather_kernel(const uint8_t* __restrict__ table, const int64_t* _
                              const int64_t* __restrict__ out_pos) {
   constexpr bool ALIGNED = K != NAIVE;
   using Vec = typename VecOf<V>::T;
-  // Offsets within a row: 32 bits in the one-vector kernels (rows are far below 2 GiB), where 64-bit ones
-  // cost the registers that bound their occupancy; the PCIe kernels keep the code measured all along.
+  // Offsets within a row: 32 bits in the one-vector kernels (they read rows of at most three vectors a lane,
+  // under 48 KiB), where 64-bit ones cost the registers that bound their occupancy; the four-vector kernels
+  // keep the code measured all along.
   using Off = std::conditional_t<UNROLL == 1, int, int64_t>;
   const int64_t tid = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
   const int lane = int(tid % group);

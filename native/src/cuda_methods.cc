@@ -420,8 +420,6 @@ class KernelGather : public CudaMethod {
     launch_.elem_bytes = c.elem_bytes;
     launch_.aligned = m != "zerocopy-naive";
     launch_.gpu_memory = m == "device-resident" || m == "uvm";
-    if (launch_.gpu_memory && t.row_bytes() >= (uint64_t(1) << 30))
-      throw Error("UNSUPPORTED", "rows of 1 GiB or more are not gathered from GPU memory (32-bit offsets within a row)");
     launch_.vector_bytes = vector_bytes;
     launch_.block_per_row = c.mapping == "block";
     if (c.mapping == "subwarp") {
