@@ -20,7 +20,8 @@
 #           touched by torch's threads) once each
 #   scripts/gpu-next-session.sh <bundle dir> <old bundle dir> <part>
 # Make the bundle and the old builds first: npm run bundle && scripts/bundle-old.sh 120ff0b &&
-# scripts/bundle-old.sh fbe4cc9 "" prev; carry one tar of the bundle dir. Runs and logs land in $OUT as two
+# scripts/bundle-old.sh fbe4cc9 "" prev && scripts/pack-carry.sh; carry .gpu, unpack it there with
+# tar -C /tmp/b -xJf .gpu/gb.txz. Runs and logs land in $OUT as two
 # archives; file them here with scripts/unpack-device-runs.sh <the reply's files_at> <prefix>.
 set -uo pipefail
 b=${1:?bundle dir}; old=${2:?old bundle dir}; part=${3:?part 1 to 5}
