@@ -38,7 +38,7 @@ export function gateStudyCommand(refs: string[], o: GateStudyOptions, log: (l: s
   const maxNights = o.nights === undefined ? 5000 : Number(o.nights);
   if (!Number.isInteger(maxNights) || maxNights < 1) throw new UserError(`--nights: expected a whole number of nights, at least 1, got '${o.nights}'`);
   const plantPct = o.plant === undefined ? undefined : parseThreshold(o.plant) * 100;
-  const s = studyGate(runs, { ...DEFAULT_COMPARE, ciOnlyWhereDecisive: true, threshold: parseThreshold(o.threshold), baselines: k, plantPct, slowed, history: o.history !== false, confirm: o.confirm !== false, maxNights });
+  const s = studyGate(runs, { ...DEFAULT_COMPARE, threshold: parseThreshold(o.threshold), baselines: k, plantPct, slowed, history: o.history !== false, confirm: o.confirm !== false, maxNights });
   log(`gate study: ${s.runs} runs of unchanged code, ${s.baselines} baseline run(s) per night, ${s.nights < s.possibleNights ? `${s.nights} of the ${s.possibleNights} nights (a seeded sample of the baseline choices, --nights)` : `${s.nights} nights (every choice of baselines and candidate)`}, noise from ${o.history !== false ? 'the baselines and the other runs (a kept history)' : 'the baselines only'}, ${o.confirm !== false ? 'slower points confirmed on the run made next (compare --confirm)' : 'no confirmation'}`);
   const gpus = new Set(runs.map(gpuUuid).filter(Boolean));
   if (gpus.size > 1) log(`note: the runs come from ${gpus.size} GPUs of the model (UUIDs differ): nights mix machines, whose CPU paths differ from host to host; study each runner's runs on their own to see its gate`);

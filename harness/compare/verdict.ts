@@ -42,12 +42,6 @@ export interface CompareOptions {
   resamples: number;
   /** gate the copy ceilings (pinned-memcpy, host-memcpy) too; by default they inform but never fail */
   gateCeilings?: boolean;
-  /**
-   * Bootstrap the ratio's CI only where it decides the verdict (a clear move beyond the threshold, or a
-   * point about to be called `same`): the verdicts are the same, the other points carry no CI. The gate
-   * study, which compares every choice of baselines and candidate (1,980 nights for 12 runs), sets it.
-   */
-  ciOnlyWhereDecisive?: boolean;
 }
 
 export const DEFAULT_COMPARE: CompareOptions = { threshold: 0.05, alpha: 0.01, resamples: 2000 };
@@ -145,10 +139,9 @@ export function comparePoint(bases: PointResult | PointResult[], cand: PointResu
   const mw = mannWhitney(b, c);
   const clear = mw.p < o.alpha;
   const beyond = clear && (ratio > 1 + o.threshold || ratio < 1 / (1 + o.threshold));
-  const ratioCi = () => bootstrapRatioCi(b, c, { resamples: o.resamples, seed: seedOf(base.id) });
-  const ci = beyond || !o.ciOnlyWhereDecisive ? ratioCi() : undefined;
-  const up = beyond && ratio > 1 && ci![0] > 1;
-  const down = beyond && ratio < 1 && ci![1] < 1;
+  const ci = bootstrapRatioCi(b, c, { resamples: o.resamples, seed: seedOf(base.id) });
+  const up = beyond && ratio > 1 && ci[0] > 1;
+  const down = beyond && ratio < 1 && ci[1] < 1;
   const stats = { timeRatio: ratio, ratioCi: ci, p: mw.p, needed, runSpread, runs: earlier.length };
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   const bar = () => `(${earlier.length} runs spread ±${pct(runSpread!)}, 1 sigma; the bar is ${predictionSigmas(earlier.length).toFixed(1)} sigmas for ${earlier.length} runs)`;
@@ -158,10 +151,9 @@ export function comparePoint(bases: PointResult | PointResult[], cand: PointResu
     if (runSpread !== undefined && needed > o.threshold + 1e-12)
       return { ...out, ...stats, verdict: 'uncertain', note: `cannot resolve a ${pct(o.threshold)} change here: the run-to-run bar is ±${pct(needed)} ${bar()}` };
     // Nor where the samples are too spread to rule one out: no clear change is not evidence of none.
-    const within = ci ?? ratioCi();
-    if (within[1] > 1 + o.threshold || within[0] < 1 / (1 + o.threshold))
-      return { ...out, ...stats, ratioCi: within, verdict: 'uncertain', note: `the samples cannot rule out a ${pct(o.threshold)} change: time ratio ${ratio.toFixed(3)}, 95% CI ${within[0].toFixed(3)}-${within[1].toFixed(3)}` };
-    return { ...out, ...stats, ratioCi: within };
+    if (ci[1] > 1 + o.threshold || ci[0] < 1 / (1 + o.threshold))
+      return { ...out, ...stats, verdict: 'uncertain', note: `the samples cannot rule out a ${pct(o.threshold)} change: time ratio ${ratio.toFixed(3)}, 95% CI ${ci[0].toFixed(3)}-${ci[1].toFixed(3)}` };
+    return { ...out, ...stats };
   }
   if (runSpread === undefined)
     return { ...out, ...stats, verdict: 'uncertain', note: `moved ${pct(Math.abs(ratio - 1))}, but one baseline run cannot tell a change from run-to-run noise` };
