@@ -135,7 +135,8 @@ export function comparePoint(bases: PointResult | PointResult[], cand: PointResu
   const earlier = [...runMedians, ...history];
   const runSpread = runToRunSigma(earlier);
   const needed = Math.max(o.threshold, runSpread === undefined ? 0 : predictionSigmas(earlier.length) * runSpread);
-  const ratio = medianOf(c) / center;
+  const candMedian = medianOf(c);
+  const ratio = candMedian / center;
   const mw = mannWhitney(b, c);
   const clear = mw.p < o.alpha;
   const beyond = clear && (ratio > 1 + o.threshold || ratio < 1 / (1 + o.threshold));
@@ -161,7 +162,6 @@ export function comparePoint(bases: PointResult | PointResult[], cand: PointResu
   // candidate, the move is no evidence of a change: a shared host's memory paths slow down 2-3x for minutes.
   // Remembered: the baselines and the newest SEEN_WINDOW runs of the history, so an old episode (or a
   // regression since fixed) does not excuse a move for ever.
-  const candMedian = medianOf(c);
   const recent = [...runMedians, ...history.slice(-SEEN_WINDOW)];
   const seen = (asFar: (m: number) => boolean, what: string) => {
     const n = recent.filter(asFar).length;
