@@ -178,7 +178,7 @@ export interface NativeFacts {
   vectorBytes: number[];
   fullVerifyBytes: number;
   sampledRows: number;
-  /** the CPU's last-level cache (sysfs): cold samples read twice this much after the CPU verified index sets */
+  /** the CPU's last-level cache (sysfs): cold samples read twice this much after the CPU read index sets' rows */
   cpuCacheBytes: number;
   tablePadBytes: number;
   testSwitches: {

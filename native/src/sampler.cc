@@ -41,7 +41,7 @@ uint64_t last_level_cache_bytes() {
 
 int index_set_count(uint64_t out_bytes) {
   const uint64_t out = std::max<uint64_t>(out_bytes, 1);
-  const uint64_t budget = 256ull << 20;  // verifying a set reads its output and the table's rows once
+  const uint64_t budget = 256ull << 20;  // verifying a set reads its output once
   // A set comes back only after twice the last-level cache of other sets' rows was gathered: with 4 sets,
   // a CPU gather of 1024-16384 rows read them from its cache after the first round (H100: cpu-gather-memcpy
   // up to 2x faster than with fresh indices). Sets are drawn and verified when first used, so a point
@@ -52,7 +52,7 @@ int index_set_count(uint64_t out_bytes) {
 }
 
 // Reads twice the last-level cache's worth of a buffer of its own (on every thread of the pool), so the
-// lines the CPU read to verify the index sets' rows are evicted. Reads, not writes: dirty lines would be
+// rows a host gather's untimed first runs read are evicted. Reads, not writes: dirty lines would be
 // written back during the next timed sample (a host gather's runs then spread by 45% on a 2-core VM).
 static void evict_cpu_cache(ThreadPool& pool) {
   static const std::vector<uint64_t> buf(2 * last_level_cache_bytes() / sizeof(uint64_t), 1);
