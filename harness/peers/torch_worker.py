@@ -108,9 +108,6 @@ def op_table(req):
         dev = "cuda" if torch.cuda.is_available() else "cpu"
         chunk = 1 << 26
         host = torch.empty(need, dtype=torch.int64)
-        # First touched by torch's CPU threads, as a table a user loads with torch is (and the plain script's
-        # torch.randint table): copied from the GPU alone, every page would be placed by the one copying thread.
-        host.zero_()
         for f in range(0, need, chunk):
             n = min(chunk, need - f)
             host[f : f + n].copy_(table_words(seed, f, n, dev))
