@@ -54,10 +54,6 @@ export function* combinationsOf(n: number, k: number): Generator<number[]> {
   }
 }
 
-export function combinations(n: number, k: number): number[][] {
-  return [...combinationsOf(n, k)];
-}
-
 const choose = (n: number, k: number) => {
   let r = 1;
   for (let i = 0; i < k; i++) r = (r * (n - i)) / (i + 1);
