@@ -126,7 +126,8 @@ class PeerBench implements NativeBench {
     private readonly info: Record<string, string>,
     private readonly timeoutMs: number,
   ) {
-    this.sets = addon.indexSetCount({ outputBytes: o.batch * rowBytes });
+    // torch's index_select runs on CPU threads; DGL's UVA gather is read by the GPU
+    this.sets = addon.indexSetCount({ outputBytes: o.batch * rowBytes, cpuReadsTable: o.method !== 'dgl-uva' });
   }
 
   /** Hands set k to the worker: the indices the native methods gather for set k. */

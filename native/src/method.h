@@ -147,9 +147,12 @@ struct ChunkResult {
   ChunkTime time;
 };
 
-// How many index sets a point rotates through: enough that a set's rows have left the CPU's last-level
-// cache when it comes back (small outputs, cheap to verify), at least 2 so consecutive samples differ.
-int index_set_count(uint64_t out_bytes);
+// How many index sets a point rotates through: where CPU threads read the rows, enough that a set's rows have
+// left the CPU's last-level cache when it comes back (small outputs, cheap to verify); where the GPU reads
+// them, kGpuReadSets; at least 2 so consecutive samples differ, and fewer as outputs pass 64 MiB (256 MiB of
+// verified output at most).
+constexpr int kGpuReadSets = 4;
+int index_set_count(uint64_t out_bytes, bool cpu_reads_table);
 uint64_t last_level_cache_bytes();
 // The seed of index set k of a point drawn with `seed`.
 uint64_t index_set_seed(uint64_t seed, uint64_t k);
