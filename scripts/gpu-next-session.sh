@@ -18,13 +18,17 @@
 #           times with the torch peers (2 and 4 KB rows) twice between them, for each side's run-to-run spread
 #   part 5: #15: the machine's NUMA layout, then the plain script and the torch peers (their table now first
 #           touched by torch's threads) once each
+#   part 6: #11: four index sets where the GPU reads the rows (was up to 4,096): the eight paper methods, then
+#           the four GPU-read ones with prev/ (the build before), this build, prev/ again, and characterize
+#   part 7: #15: where torch-pageable's time goes (torch-pageable-anatomy.py) in three processes, the plain
+#           script and the torch peers between them
 #   scripts/gpu-next-session.sh <bundle dir> <old bundle dir> <part>
 # Make the bundle and the old builds first: npm run bundle && scripts/bundle-old.sh 120ff0b &&
 # scripts/bundle-old.sh fbe4cc9 "" prev && scripts/pack-carry.sh; carry .gpu, unpack it there with
 # tar -C /tmp/b -xJf .gpu/gb.txz. Runs and logs land in $OUT as two
 # archives; file them here with scripts/unpack-device-runs.sh <the reply's files_at> <prefix>.
 set -uo pipefail
-b=${1:?bundle dir}; old=${2:?old bundle dir}; part=${3:?part 1 to 5}
+b=${1:?bundle dir}; old=${2:?old bundle dir}; part=${3:?part 1 to 7}
 gb="$b/gatherbench"; out=${OUT:-/tmp/gb-out}; res=/tmp/gb-runs-$part; logs=/tmp/gb-logs-$part; mkdir -p "$out" "$logs" "$res"
 say() { echo "== $*"; }
 # Runs and logs so far, archived again after each step: $OUT only ever holds these two files.
@@ -34,7 +38,24 @@ archive() {
 }
 timed() { local name=$1; shift; /usr/bin/time -f "$name: %e s" "$@" > "$logs/$name.txt" 2>&1; echo "$name: exit $?"; tail -n 2 "$logs/$name.txt"; archive; }
 nvidia-smi --query-gpu=name,uuid,driver_version --format=csv,noheader > "$logs/gpu.txt"; cat "$logs/gpu.txt"; cat "$b/COMMIT"
-if [ "$part" = 1 ]; then
+if [ "$part" = 6 ]; then
+  say "issue 11: four index sets where the GPU reads; prev, this build, prev; characterize"
+  gpuread=zerocopy-naive,zerocopy-aligned,device-resident,uvm
+  timed paper "$gb" run pytorch-direct -o "$res/paper" --methods host-gather-copy,host-memcpy,pinned-memcpy,cpu-gather-memcpy,$gpuread --no-report
+  timed gpuread-prev-1 "$b/prev/gatherbench" run pytorch-direct -o "$res/gpuread-prev" --methods $gpuread --no-report
+  timed gpuread-new "$gb" run pytorch-direct -o "$res/gpuread-new" --methods $gpuread --no-report
+  timed characterize "$gb" run characterize -o "$res" --no-report
+  timed gpuread-prev-2 "$b/prev/gatherbench" run pytorch-direct -o "$res/gpuread-prev" --methods $gpuread --no-report
+elif [ "$part" = 7 ]; then
+  say "issue 15: torch-pageable's anatomy in three processes, plain torch and the peers between"
+  sed -e 's/^name: peers/name: torch-peers/' -e 's/^methods: .*/methods: [torch-pageable, torch-pinned]/' \
+      -e 's/^  width: .*/  width: [512, 1024]/' "$b/scenarios/peers.yaml" > /tmp/torch-peers.yaml
+  timed anatomy-1 python3 "$(dirname "$0")/torch-pageable-anatomy.py"
+  timed torch-baseline python3 "$(dirname "$0")/torch-baseline.py"
+  timed anatomy-2 python3 "$(dirname "$0")/torch-pageable-anatomy.py"
+  timed torch-peers "$gb" run /tmp/torch-peers.yaml -o "$res/torch-peers" --no-report
+  timed anatomy-3 python3 "$(dirname "$0")/torch-pageable-anatomy.py"
+elif [ "$part" = 1 ]; then
   say "issue 11: the old build against this one on one machine, the eight paper paths, characterize"
   paths=pinned-memcpy,cpu-gather-memcpy,zerocopy-naive,zerocopy-aligned
   timed new-cold "$gb" run pytorch-direct -o "$res/new-cold" --methods $paths --no-report
