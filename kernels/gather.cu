@@ -80,6 +80,14 @@ __global__ void hold_kernel(volatile int* flags, uint64_t timeout_ns) {
   }
 }
 
+// One 4-byte read every `stride` bytes of [base, base + bytes): loads a translation for each page it reads.
+__global__ void touch_kernel(const uint8_t* base, int64_t pages, int64_t stride) {
+  unsigned acc = 0;
+  for (int64_t p = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; p < pages; p += int64_t(gridDim.x) * blockDim.x)
+    acc += *reinterpret_cast<const volatile unsigned*>(base + p * stride);  // volatile: every read happens
+  (void)acc;
+}
+
 __global__ void empty_kernel() {}
 
 __global__ void iota_kernel(int64_t* p, int64_t n) {
@@ -158,6 +166,13 @@ cudaError_t launch_gather(const GatherLaunch& l, cudaStream_t stream) {
   const int64_t* out_pos = l.out_pos;
   void* args[] = {&table, &idx, &n, &out, &row_bytes, &elem_bytes, &group, &slot_of, &cache, &out_pos};
   return cudaLaunchKernel(k, dim3(unsigned(l.grid)), dim3(unsigned(l.block)), args, 0, stream);
+}
+
+cudaError_t launch_touch_pages(const uint8_t* base, int64_t bytes, int64_t stride, cudaStream_t stream) {
+  const int64_t pages = bytes / stride;
+  if (pages <= 0) return cudaSuccess;
+  touch_kernel<<<int(std::min<int64_t>(1024, (pages + 255) / 256)), 256, 0, stream>>>(base, pages, stride);
+  return cudaGetLastError();
 }
 
 cudaError_t launch_checksum(const uint8_t* out, int64_t bytes, unsigned long long* result, cudaStream_t stream) {

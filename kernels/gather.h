@@ -56,6 +56,8 @@ cudaError_t kernel_occupancy(const GatherLaunch& l, int& registers, int& blocks_
 cudaError_t launch_gather(const GatherLaunch& l, cudaStream_t stream);
 // Vectors each lane keeps in flight in the kernel this launch runs (unroll_for in gather_kernel.cuh).
 int gather_in_flight(const GatherLaunch& l);
+// Reads 4 bytes every `stride` bytes of [base, base + bytes) (the flush's translation part).
+cudaError_t launch_touch_pages(const uint8_t* base, int64_t bytes, int64_t stride, cudaStream_t stream);
 // Adds checksum_term(word w, w) over the output's 8-byte words into *result.
 cudaError_t launch_checksum(const uint8_t* out, int64_t bytes, unsigned long long* result, cudaStream_t stream);
 // One thread spinning on the global timer for ns nanoseconds (test slowdowns only).

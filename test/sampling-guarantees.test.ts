@@ -63,7 +63,7 @@ async function withBench<T>(batch: number, f: (b: NativeBench) => Promise<T>, ro
 
 describe('verified index sets', () => {
   it('verify each set once and checksum every timed output', async () => {
-    const sets = addon.indexSetCount({ outputBytes: 1000 * 12, cpuReadsTable: true });
+    const sets = addon.indexSetCount({ outputBytes: 1000 * 12, coldAfterFlush: false });
     const r = await withBench(1000, (b) => b.run({ firstSample: 0, samples: sets + 12, warmup: 1 }));
     expect(r.verification.ok).toBe(true);
     expect(r.total).toHaveLength(sets + 12);
@@ -84,7 +84,7 @@ describe('verified index sets', () => {
   });
 
   it('a wrong output in one rotated, already verified set is caught by its checksum', async () => {
-    const sets = addon.indexSetCount({ outputBytes: 1000 * 12, cpuReadsTable: true });
+    const sets = addon.indexSetCount({ outputBytes: 1000 * 12, coldAfterFlush: false });
     process.env.GATHERBENCH_TEST_CORRUPT = String(sets + 6); // set 6, timed before
     const r = await withBench(1000, (b) => b.run({ firstSample: 0, samples: sets + 10, warmup: 1 }));
     expect(r.verification.ok).toBe(false);
@@ -92,19 +92,19 @@ describe('verified index sets', () => {
     expect(r.total).toHaveLength(sets + 6); // the samples before passed; that one and later never count
   });
 
-  it('where CPU threads read the rows, a set comes back only after twice a last-level cache of other rows', () => {
+  it('a set comes back only after twice a last-level cache of other rows', () => {
     // a 32 MiB cache at least (the fallback where sysfs says nothing), outputs of 64 KiB: 1,024 sets or more
-    expect(addon.indexSetCount({ outputBytes: 65_536, cpuReadsTable: true })).toBeGreaterThanOrEqual(1024);
-    expect(addon.indexSetCount({ outputBytes: 2 ** 30, cpuReadsTable: true })).toBe(2);
-    expect(addon.indexSetCount({ outputBytes: 1, cpuReadsTable: true })).toBe(4096); // bounded
+    expect(addon.indexSetCount({ outputBytes: 65_536, coldAfterFlush: false })).toBeGreaterThanOrEqual(1024);
+    expect(addon.indexSetCount({ outputBytes: 2 ** 30, coldAfterFlush: false })).toBe(2);
+    expect(addon.indexSetCount({ outputBytes: 1, coldAfterFlush: false })).toBe(4096); // bounded
   });
 
-  it('where the GPU reads the rows, four sets, fewer for outputs past 64 MiB', () => {
-    expect(addon.indexSetCount({ outputBytes: 65_536, cpuReadsTable: false })).toBe(4);
-    expect(addon.indexSetCount({ outputBytes: 64 * 2 ** 20, cpuReadsTable: false })).toBe(4);
-    expect(addon.indexSetCount({ outputBytes: 100 * 2 ** 20, cpuReadsTable: false })).toBe(2);
-    expect(addon.indexSetCount({ outputBytes: 2 ** 30, cpuReadsTable: false })).toBe(2);
-    expect(() => addon.indexSetCount({ outputBytes: 1 } as never)).toThrow(/cpuReadsTable/);
+  it('where the flush leaves nothing of earlier samples, four sets, fewer for outputs past 64 MiB', () => {
+    expect(addon.indexSetCount({ outputBytes: 65_536, coldAfterFlush: true })).toBe(4);
+    expect(addon.indexSetCount({ outputBytes: 64 * 2 ** 20, coldAfterFlush: true })).toBe(4);
+    expect(addon.indexSetCount({ outputBytes: 100 * 2 ** 20, coldAfterFlush: true })).toBe(2);
+    expect(addon.indexSetCount({ outputBytes: 2 ** 30, coldAfterFlush: true })).toBe(2);
+    expect(() => addon.indexSetCount({ outputBytes: 1 } as never)).toThrow(/coldAfterFlush/);
   });
 
   it('outputs over the full-verification limit are checked on sampled rows plus the checksum', async () => {

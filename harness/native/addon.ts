@@ -210,8 +210,8 @@ export interface Addon {
     table: NativeTable,
     o: { indices: BigInt64Array; elemBytes: number; kind: 'naive' | 'aligned' | 'cached' | 'scatter'; vectorBytes: number; group: number; block: number; grid: number; gpuMemory?: boolean },
   ): { ok: boolean; rowsChecked: number; inFlight: number; badRow?: number; detail?: string };
-  /** how many index sets a point with this much output rotates through (more where CPU threads read the rows) */
-  indexSetCount(o: { outputBytes: number; cpuReadsTable: boolean }): number;
+  /** how many index sets a point with this much output rotates through (few where the flush leaves nothing of earlier samples) */
+  indexSetCount(o: { outputBytes: number; coldAfterFlush: boolean }): number;
   createTable(o: { rows: number; rowBytes: number; alloc: HostAllocMode; seed: number }): Promise<NativeTable>;
   createStorage(o: { bytes: number; alloc: HostAllocMode; seed: number }): Promise<NativeStorage>;
   prepare(table: NativeTable, o: PrepareOptions): Promise<NativeBench>;

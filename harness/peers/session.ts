@@ -126,8 +126,8 @@ class PeerBench implements NativeBench {
     private readonly info: Record<string, string>,
     private readonly timeoutMs: number,
   ) {
-    // torch's index_select runs on CPU threads; DGL's UVA gather is read by the GPU
-    this.sets = addon.indexSetCount({ outputBytes: o.batch * rowBytes, cpuReadsTable: o.method !== 'dgl-uva' });
+    // the worker's flush writes device memory only: the rotation past the CPU's cache keeps its samples cold
+    this.sets = addon.indexSetCount({ outputBytes: o.batch * rowBytes, coldAfterFlush: false });
   }
 
   /** Hands set k to the worker: the indices the native methods gather for set k. */

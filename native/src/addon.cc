@@ -481,9 +481,9 @@ Napi::Value EmulateGather(const Napi::CallbackInfo& info) {
 // The index sets a point gathers: how many (by output size), and set k itself.
 Napi::Value IndexSetCount(const Napi::CallbackInfo& info) {
   Napi::Object o = need_object(info, 0, "options");
-  const Napi::Value cpu = o.Get("cpuReadsTable");
-  if (!cpu.IsBoolean()) throw js_error(info.Env(), "BAD_ARGUMENT", "option 'cpuReadsTable' must be true or false");
-  return Napi::Number::New(info.Env(), index_set_count(uint64_t(num(o, "outputBytes", 0, true)), cpu.As<Napi::Boolean>()));
+  const Napi::Value cold = o.Get("coldAfterFlush");
+  if (!cold.IsBoolean()) throw js_error(info.Env(), "BAD_ARGUMENT", "option 'coldAfterFlush' must be true or false");
+  return Napi::Number::New(info.Env(), index_set_count(uint64_t(num(o, "outputBytes", 0, true)), cold.As<Napi::Boolean>()));
 }
 
 Napi::Value ReleaseBuffers(const Napi::CallbackInfo& info) {

@@ -41,12 +41,19 @@ void CudaMethod::poison(uint8_t byte) {
   check(cudaStreamSynchronize(stream_.s), "poisoning the output");
 }
 
+// Past any GPU page size a pinned table is mapped with (4 KiB, 64 KiB), and for an 8 GiB table 131,072 pages:
+// more translations than the GPU caches hold, so none of an earlier sample's is left.
+constexpr int64_t kTranslationStride = 64 << 10;
+
 // The flush buffer is the method's for its life (from the arena, so kept across points): no lookup per sample.
 void CudaMethod::flush() {
   if (!flush_.get()) {
     flush_bytes_ = flush_bytes(device_);
     flush_ = Lease(BufferKind::DeviceFlush, device_, flush_bytes_, "the cache flush buffer");
   }
+  if (host_pages_)  // first: its reads pass through L2, which the write below then evicts
+    check(launch_touch_pages(host_pages_, int64_t(t_.bytes()), kTranslationStride, stream_.s),
+          "flushing the GPU's translations of the table");
   check(cudaMemsetAsync(flush_.get(), 0, flush_bytes_, stream_.s), "flushing the GPU caches");
   check(cudaStreamSynchronize(stream_.s), "flushing the GPU caches");
 }
@@ -150,7 +157,9 @@ namespace {
 // The ceiling: one contiguous cudaMemcpyAsync of the same number of bytes.
 class PinnedMemcpy : public CudaMethod {
  public:
-  using CudaMethod::CudaMethod;
+  PinnedMemcpy(const MethodConfig& c, const HostTable& t, ThreadPool& pool) : CudaMethod(c, t, pool) {
+    host_pages_ = t.device_view();
+  }
   void reserve_sets(int n) override { starts_.assign(n, 0); }
   void load_set(int slot, std::vector<int64_t>& idx) override {
     make_contiguous(idx, t_.rows());
@@ -244,7 +253,9 @@ std::vector<RowCopy> row_copies(const std::vector<int64_t>& idx, uint64_t rb, bo
 
 class CopyEngineRows : public CudaMethod {
  public:
-  using CudaMethod::CudaMethod;
+  CopyEngineRows(const MethodConfig& c, const HostTable& t, ThreadPool& pool) : CudaMethod(c, t, pool) {
+    host_pages_ = t.device_view();
+  }
   bool gpu_only() const override { return false; }
   void reserve_sets(int n) override { copies_.assign(n, {}); }
   void load_set(int slot, std::vector<int64_t>& idx) override {
@@ -282,6 +293,7 @@ class CopyEngineRows : public CudaMethod {
 class CopyEngineBatch : public CudaMethod {
  public:
   CopyEngineBatch(const MethodConfig& c, const HostTable& t, ThreadPool& pool) : CudaMethod(c, t, pool) {
+    host_pages_ = t.device_view();
 #if CUDART_VERSION < 12080
     throw Error("UNSUPPORTED", "cudaMemcpyBatchAsync needs a CUDA 12.8 runtime; this addon was built with " +
                                    std::to_string(CUDART_VERSION));
@@ -409,7 +421,7 @@ class KernelGather : public CudaMethod {
                (c.uvm_reset == "sample" ? "; back in host memory before every sample: each sample pays its own migrations)"
                                         : "; back in host memory at the start of the point, then left where its warm-up and samples moved it)");
     } else {
-      src_ = t.device_view();
+      src_ = host_pages_ = t.device_view();
       where_ = "mapped host memory";
       if (m == "cached-zerocopy") build_cache();
     }

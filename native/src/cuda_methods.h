@@ -31,6 +31,7 @@ class CudaMethod : public Method {
   double finish(const LaunchGate& gate);
   // Which GPU of a multi-GPU point this is (-1: a single-GPU point).
   void set_gpu_index(int i) { gpu_index_ = i; }
+  bool cold_after_flush() const override { return host_pages_ != nullptr || c_.method == "device-resident"; }
 
  protected:
   // The timed work of a GPU-only method, queued on stream_.
@@ -42,6 +43,10 @@ class CudaMethod : public Method {
   double elapsed(cudaEvent_t a, cudaEvent_t b);
   static int select_device(int device);
 
+  // The pinned table as the GPU addresses it, where the timed reads go to it (zero-copy, copy engines): the
+  // flush then reads a word of every 64 KiB of it, so the GPU's translation caches hold none of the pages
+  // the previous samples read (writing device memory evicts only the device pages' translations).
+  const uint8_t* host_pages_ = nullptr;
   MethodConfig c_;
   int device_;  // selected before the members below are made on it
   StreamHandle stream_;

@@ -94,8 +94,11 @@ class Method : public OutputView {
   // True when the method reads a contiguous range instead of the indices.
   virtual bool contiguous() const { return false; }
   // True when CPU threads read the table's rows (a host gather): its untimed runs leave those rows in
-  // the CPU's caches. Reads by a GPU or a copy engine do not allocate there.
+  // the CPU's caches.
   virtual bool reads_table_on_cpu() const { return false; }
+  // True when the flush before a sample leaves nothing of earlier samples where this method's reads go
+  // (GPU caches, and the translations of the pages it reads): its samples need not rotate through many sets.
+  virtual bool cold_after_flush() const { return false; }
   // Called on the worker thread before a chunk of samples (selects the GPU).
   virtual void bind_thread() {}
   // CPU time of threads the method owns itself (beyond the pool it was given).
@@ -147,12 +150,12 @@ struct ChunkResult {
   ChunkTime time;
 };
 
-// How many index sets a point rotates through: where CPU threads read the rows, enough that a set's rows have
-// left the CPU's last-level cache when it comes back (small outputs, cheap to verify); where the GPU reads
-// them, kGpuReadSets; at least 2 so consecutive samples differ, and fewer as outputs pass 64 MiB (256 MiB of
-// verified output at most).
-constexpr int kGpuReadSets = 4;
-int index_set_count(uint64_t out_bytes, bool cpu_reads_table);
+// How many index sets a point rotates through: kFewSets where the flush before each sample leaves nothing of
+// earlier ones (cold_after_flush); elsewhere enough that a set's rows have left the CPU's last-level cache when
+// it comes back (small outputs, cheap to verify); at least 2 so consecutive samples differ, and fewer as
+// outputs pass 64 MiB (256 MiB of verified output at most).
+constexpr int kFewSets = 4;
+int index_set_count(uint64_t out_bytes, bool cold_after_flush);
 uint64_t last_level_cache_bytes();
 // The seed of index set k of a point drawn with `seed`.
 uint64_t index_set_seed(uint64_t seed, uint64_t k);

@@ -151,6 +151,7 @@ class MultiGpu : public Method {
 
   void bind_thread() override {}
   bool reads_table_on_cpu() const override { return methods_.front()->reads_table_on_cpu(); }
+  bool cold_after_flush() const override { return methods_.front()->cold_after_flush(); }
 
   double own_threads_cpu_seconds() const override {
     double s = workers_.worker_cpu_seconds();

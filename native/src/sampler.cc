@@ -39,19 +39,18 @@ uint64_t last_level_cache_bytes() {
   return bytes;
 }
 
-int index_set_count(uint64_t out_bytes, bool cpu_reads_table) {
+int index_set_count(uint64_t out_bytes, bool cold_after_flush) {
   const uint64_t out = std::max<uint64_t>(out_bytes, 1);
   const uint64_t budget = 256ull << 20;  // verifying a set reads its output once
-  // A gather whose rows CPU threads read: a set comes back only after twice the last-level cache of other
-  // sets' rows was gathered. With 4 sets, a CPU gather of 1024-16384 rows read them from its cache after the
-  // first round (H100: cpu-gather-memcpy up to 2x faster than with fresh indices).
-  // A gather read by the GPU or a copy engine leaves nothing in the CPU's caches (verification derives the
-  // expected rows from the pattern), and the flush before every sample evicts the GPU's: four sets, so a
-  // set comes back after three others' reads went through the GPU's translation caches, not after a
-  // thousand verifications of a 64 KiB output (most of a small point's wall time).
+  // Where the flush before each sample evicts everything a set's reads leave (GPU caches and the translations
+  // of the pages read: device-resident, and zero-copy and copy engines over the pinned table), a few sets.
+  // Elsewhere a set comes back only after twice the last-level cache of other sets' rows was gathered: with
+  // 4 sets, a CPU gather of 1024-16384 rows read them from its cache after the first round (H100:
+  // cpu-gather-memcpy up to 2x faster than with fresh indices), and zero-copy of 1024 rows of 64 B, before
+  // the flush evicted translations, took 12 us instead of 44 (the translations of the set's pages were left).
   // Sets are drawn and verified when first used, so a point pays only for the ones its samples reach.
   const uint64_t evict = 2 * last_level_cache_bytes();
-  const uint64_t want = cpu_reads_table ? (evict + out - 1) / out : kGpuReadSets;
+  const uint64_t want = cold_after_flush ? kFewSets : (evict + out - 1) / out;
   return int(std::clamp<uint64_t>(want, 2, std::max<uint64_t>(2, std::min<uint64_t>(budget / out, 4096))));
 }
 
@@ -77,7 +76,8 @@ ChunkResult run_chunk(Method& m, const HostTable& t, const MethodConfig& c, Inde
   m.bind_thread();
   ChunkResult out;
   ChunkTime& time = out.time;
-  const int n_sets = index_set_count(c.batch * t.row_bytes() * uint64_t(c.gpus), m.reads_table_on_cpu());
+  const int n_sets = index_set_count(c.batch * t.row_bytes() * uint64_t(c.gpus),
+                                      c.flush && m.cold_after_flush() && !m.reads_table_on_cpu());
   if (sets.idx.empty()) {
     sets.idx.assign(n_sets, {});
     sets.reference.assign(n_sets, 0);
