@@ -22,13 +22,17 @@
 #           the four GPU-read ones with prev/ (the build before), this build, prev/ again, and characterize
 #   part 7: #15: where torch-pageable's time goes (torch-pageable-anatomy.py) in three processes, the plain
 #           script and the torch peers between them
+#   part 8: #11: the flush also evicts the translations of the pinned table's pages, so zero-copy, copy engines
+#           and device-resident rotate through four sets: the eight paper methods; the five such methods of
+#           pytorch-direct with prev/ and this build, twice each, interleaved; characterize. #15: the plain
+#           script and the torch peers, alternated (script, peers, script, peers, script)
 #   scripts/gpu-next-session.sh <bundle dir> <old bundle dir> <part>
 # Make the bundle and the old builds first: npm run bundle && scripts/bundle-old.sh 120ff0b &&
 # scripts/bundle-old.sh fbe4cc9 "" prev && scripts/pack-carry.sh; carry .gpu, unpack it there with
 # tar -C /tmp/b -xJf .gpu/gb.txz. Runs and logs land in $OUT as two
 # archives; file them here with scripts/unpack-device-runs.sh <the reply's files_at> <prefix>.
 set -uo pipefail
-b=${1:?bundle dir}; old=${2:?old bundle dir}; part=${3:?part 1 to 7}
+b=${1:?bundle dir}; old=${2:?old bundle dir}; part=${3:?part 1 to 8}
 gb="$b/gatherbench"; out=${OUT:-/tmp/gb-out}; res=/tmp/gb-runs-$part; logs=/tmp/gb-logs-$part; mkdir -p "$out" "$logs" "$res"
 say() { echo "== $*"; }
 # Runs and logs so far, archived again after each step: $OUT only ever holds these two files.
@@ -38,7 +42,22 @@ archive() {
 }
 timed() { local name=$1; shift; /usr/bin/time -f "$name: %e s" "$@" > "$logs/$name.txt" 2>&1; echo "$name: exit $?"; tail -n 2 "$logs/$name.txt"; archive; }
 nvidia-smi --query-gpu=name,uuid,driver_version --format=csv,noheader > "$logs/gpu.txt"; cat "$logs/gpu.txt"; cat "$b/COMMIT"
-if [ "$part" = 6 ]; then
+if [ "$part" = 8 ]; then
+  say "issue 11: translations flushed, four sets; prev and this build interleaved; characterize; issue 15: script and peers alternated"
+  timed paper "$gb" run pytorch-direct -o "$res/paper" --methods host-gather-copy,host-memcpy,pinned-memcpy,cpu-gather-memcpy,zerocopy-naive,zerocopy-aligned,device-resident,uvm --no-report
+  few=pinned-memcpy,zerocopy-naive,zerocopy-aligned,zerocopy-sorted,device-resident
+  for i in 1 2; do
+    timed few-prev-$i "$b/prev/gatherbench" run pytorch-direct -o "$res/few-prev" --methods $few --no-report
+    timed few-new-$i "$gb" run pytorch-direct -o "$res/few-new" --methods $few --no-report
+  done
+  timed characterize "$gb" run characterize -o "$res" --no-report
+  sed -e 's/^name: peers/name: torch-peers/' -e 's/^methods: .*/methods: [torch-pageable, torch-pinned]/' \
+      -e 's/^  width: .*/  width: [512, 1024]/' "$b/scenarios/peers.yaml" > /tmp/torch-peers.yaml
+  for i in 1 2 3; do
+    timed "torch-baseline-$i" python3 "$(dirname "$0")/torch-baseline.py"
+    [ $i -lt 3 ] && timed "torch-peers-$i" "$gb" run /tmp/torch-peers.yaml -o "$res/torch-peers" --no-report
+  done
+elif [ "$part" = 6 ]; then
   say "issue 11: four index sets where the GPU reads; prev, this build, prev; characterize"
   gpuread=zerocopy-naive,zerocopy-aligned,device-resident,uvm
   timed paper "$gb" run pytorch-direct -o "$res/paper" --methods host-gather-copy,host-memcpy,pinned-memcpy,cpu-gather-memcpy,$gpuread --no-report
