@@ -43,9 +43,9 @@ class CudaMethod : public Method {
   double elapsed(cudaEvent_t a, cudaEvent_t b);
   static int select_device(int device);
 
-  // The pinned table as the GPU addresses it, where the timed reads go to it (zero-copy, copy engines): the
-  // flush then reads a word of every 64 KiB of it, so the GPU's translation caches hold none of the pages
-  // the previous samples read (writing device memory evicts only the device pages' translations).
+  // The pinned table as the GPU addresses it, where the timed reads go to it row by row (zero-copy, copy
+  // engines): the flush then reads a word of 32768 of its pages, so the GPU's translation caches hold none of
+  // the pages the previous samples read (writing device memory evicts only the device pages' translations).
   const uint8_t* host_pages_ = nullptr;
   MethodConfig c_;
   int device_;  // selected before the members below are made on it

@@ -43,11 +43,13 @@ int index_set_count(uint64_t out_bytes, bool cold_after_flush) {
   const uint64_t out = std::max<uint64_t>(out_bytes, 1);
   const uint64_t budget = 256ull << 20;  // verifying a set reads its output once
   // Where the flush before each sample evicts everything a set's reads leave (GPU caches and the translations
-  // of the pages read: device-resident, and zero-copy and copy engines over the pinned table), a few sets.
-  // Elsewhere a set comes back only after twice the last-level cache of other sets' rows was gathered: with
-  // 4 sets, a CPU gather of 1024-16384 rows read them from its cache after the first round (H100:
-  // cpu-gather-memcpy up to 2x faster than with fresh indices), and zero-copy of 1024 rows of 64 B, before
-  // the flush evicted translations, took 12 us instead of 44 (the translations of the set's pages were left).
+  // of the pages read: device-resident, zero-copy and copy engines over the pinned table, pinned-memcpy), a
+  // few sets. Elsewhere a set comes back only after twice the last-level cache of other sets' rows was
+  // gathered: with 4 sets, a CPU gather of 1024-16384 rows read them from its cache after the first round
+  // (H100: cpu-gather-memcpy up to 2x faster than with fresh indices). uvm keeps this rotation too: what its
+  // samples read depends on how many sets the point's first runs faulted in (1024 rows, H100: 4 sets read
+  // in 5.5 us, as device-resident; fresh sets in 5-45 us), and the flush cannot evict its translations
+  // without faulting pages in itself.
   // Sets are drawn and verified when first used, so a point pays only for the ones its samples reach.
   const uint64_t evict = 2 * last_level_cache_bytes();
   const uint64_t want = cold_after_flush ? kFewSets : (evict + out - 1) / out;
