@@ -26,13 +26,18 @@
 #           and device-resident rotate through four sets: the eight paper methods; the five such methods of
 #           pytorch-direct with prev/ and this build, twice each, interleaved; characterize. #15: the plain
 #           script and the torch peers, alternated (script, peers, script, peers, script)
+#   part 9: #11: how many pages the translation flush must read: zero-copy and pinned-memcpy at 1K and 16K
+#           rows with addons built for 131072, 8192, 32768, 2048 and 131072 pages (the bundle's variants/,
+#           made by hand); the eight paper methods and characterize with 32768; #15: script, peers, script
+#   part 10: #11: the build before this session's changes (prev/) twice and this one twice, interleaved, on the
+#           paper's GPU paths; the eight paper methods; characterize
 #   scripts/gpu-next-session.sh <bundle dir> <old bundle dir> <part>
 # Make the bundle and the old builds first: npm run bundle && scripts/bundle-old.sh 120ff0b &&
 # scripts/bundle-old.sh fbe4cc9 "" prev && scripts/pack-carry.sh; carry .gpu, unpack it there with
 # tar -C /tmp/b -xJf .gpu/gb.txz. Runs and logs land in $OUT as two
 # archives; file them here with scripts/unpack-device-runs.sh <the reply's files_at> <prefix>.
 set -uo pipefail
-b=${1:?bundle dir}; old=${2:?old bundle dir}; part=${3:?part 1 to 8}
+b=${1:?bundle dir}; old=${2:?old bundle dir}; part=${3:?part 1 to 10}
 gb="$b/gatherbench"; out=${OUT:-/tmp/gb-out}; res=/tmp/gb-runs-$part; logs=/tmp/gb-logs-$part; mkdir -p "$out" "$logs" "$res"
 say() { echo "== $*"; }
 # Runs and logs so far, archived again after each step: $OUT only ever holds these two files.
@@ -42,7 +47,31 @@ archive() {
 }
 timed() { local name=$1; shift; /usr/bin/time -f "$name: %e s" "$@" > "$logs/$name.txt" 2>&1; echo "$name: exit $?"; tail -n 2 "$logs/$name.txt"; archive; }
 nvidia-smi --query-gpu=name,uuid,driver_version --format=csv,noheader > "$logs/gpu.txt"; cat "$logs/gpu.txt"; cat "$b/COMMIT"
-if [ "$part" = 8 ]; then
+if [ "$part" = 10 ]; then
+  say "issue 11: prev and this build interleaved on the paper's GPU paths; the eight paper methods; characterize"
+  gpu=pinned-memcpy,cpu-gather-memcpy,zerocopy-naive,zerocopy-aligned,device-resident
+  for i in 1 2; do
+    timed prev-$i "$b/prev/gatherbench" run pytorch-direct -o "$res/prev" --methods $gpu --no-report
+    timed new-$i "$gb" run pytorch-direct -o "$res/new" --methods $gpu --no-report
+  done
+  timed paper "$gb" run pytorch-direct -o "$res/paper" --methods host-gather-copy,host-memcpy,$gpu,uvm --no-report
+  timed characterize "$gb" run characterize -o "$res" --no-report
+elif [ "$part" = 9 ]; then
+  say "issue 11: pages the translation flush reads; paper and characterize; issue 15: script, peers, script"
+  addon="$b/build/Release/gatherbench.node"; keep=$(mktemp); cp "$addon" "$keep"
+  for n in 131072 8192 32768 2048 131072; do
+    cp "$b/variants/gatherbench-$n.node" "$addon"
+    timed "pages-$n" "$gb" run pytorch-direct -o "$res/pages-$n" --methods zerocopy-naive,zerocopy-aligned,pinned-memcpy --only "$b/variants/sensitive.txt" --no-report
+  done
+  cp "$keep" "$addon"
+  timed paper "$gb" run pytorch-direct -o "$res/paper" --methods host-gather-copy,host-memcpy,pinned-memcpy,cpu-gather-memcpy,zerocopy-naive,zerocopy-aligned,device-resident,uvm --no-report
+  timed characterize "$gb" run characterize -o "$res" --no-report
+  sed -e 's/^name: peers/name: torch-peers/' -e 's/^methods: .*/methods: [torch-pageable, torch-pinned]/' \
+      -e 's/^  width: .*/  width: [512, 1024]/' "$b/scenarios/peers.yaml" > /tmp/torch-peers.yaml
+  timed torch-baseline-1 python3 "$(dirname "$0")/torch-baseline.py"
+  timed torch-peers "$gb" run /tmp/torch-peers.yaml -o "$res/torch-peers" --no-report
+  timed torch-baseline-2 python3 "$(dirname "$0")/torch-baseline.py"
+elif [ "$part" = 8 ]; then
   say "issue 11: translations flushed, four sets; prev and this build interleaved; characterize; issue 15: script and peers alternated"
   timed paper "$gb" run pytorch-direct -o "$res/paper" --methods host-gather-copy,host-memcpy,pinned-memcpy,cpu-gather-memcpy,zerocopy-naive,zerocopy-aligned,device-resident,uvm --no-report
   few=pinned-memcpy,zerocopy-naive,zerocopy-aligned,zerocopy-sorted,device-resident
