@@ -45,6 +45,20 @@ archive() {
   tar -C "$res" -czf /tmp/runs.tgz . && mv /tmp/runs.tgz "$out/runs-part$part.tgz"
   tar -C "$logs" -czf /tmp/logs.tgz . && mv /tmp/logs.tgz "$out/logs-part$part.tgz"
 }
+# The peers scenario's torch methods at 2 and 4 KB rows.
+torch_peers_yaml() {
+  sed -e 's/^name: peers/name: torch-peers/' -e 's/^methods: .*/methods: [torch-pageable, torch-pinned]/' \
+      -e 's/^  width: .*/  width: [512, 1024]/' "$b/scenarios/peers.yaml" > /tmp/torch-peers.yaml
+}
+# The plain script and the torch peers in turn, the script first and last: torch_alternation <script runs>
+torch_alternation() {
+  local rounds=$1 i
+  torch_peers_yaml
+  for i in $(seq 1 "$rounds"); do
+    timed "torch-baseline-$i" python3 "$(dirname "$0")/torch-baseline.py"
+    [ "$i" -lt "$rounds" ] && timed "torch-peers-$i" "$gb" run /tmp/torch-peers.yaml -o "$res/torch-peers" --no-report
+  done
+}
 timed() { local name=$1; shift; /usr/bin/time -f "$name: %e s" "$@" > "$logs/$name.txt" 2>&1; echo "$name: exit $?"; tail -n 2 "$logs/$name.txt"; archive; }
 nvidia-smi --query-gpu=name,uuid,driver_version --format=csv,noheader > "$logs/gpu.txt"; cat "$logs/gpu.txt"; cat "$b/COMMIT"
 if [ "$part" = 10 ]; then
@@ -66,11 +80,7 @@ elif [ "$part" = 9 ]; then
   cp "$keep" "$addon"
   timed paper "$gb" run pytorch-direct -o "$res/paper" --methods host-gather-copy,host-memcpy,pinned-memcpy,cpu-gather-memcpy,zerocopy-naive,zerocopy-aligned,device-resident,uvm --no-report
   timed characterize "$gb" run characterize -o "$res" --no-report
-  sed -e 's/^name: peers/name: torch-peers/' -e 's/^methods: .*/methods: [torch-pageable, torch-pinned]/' \
-      -e 's/^  width: .*/  width: [512, 1024]/' "$b/scenarios/peers.yaml" > /tmp/torch-peers.yaml
-  timed torch-baseline-1 python3 "$(dirname "$0")/torch-baseline.py"
-  timed torch-peers "$gb" run /tmp/torch-peers.yaml -o "$res/torch-peers" --no-report
-  timed torch-baseline-2 python3 "$(dirname "$0")/torch-baseline.py"
+  torch_alternation 2
 elif [ "$part" = 8 ]; then
   say "issue 11: translations flushed, four sets; prev and this build interleaved; characterize; issue 15: script and peers alternated"
   timed paper "$gb" run pytorch-direct -o "$res/paper" --methods host-gather-copy,host-memcpy,pinned-memcpy,cpu-gather-memcpy,zerocopy-naive,zerocopy-aligned,device-resident,uvm --no-report
@@ -80,12 +90,7 @@ elif [ "$part" = 8 ]; then
     timed few-new-$i "$gb" run pytorch-direct -o "$res/few-new" --methods $few --no-report
   done
   timed characterize "$gb" run characterize -o "$res" --no-report
-  sed -e 's/^name: peers/name: torch-peers/' -e 's/^methods: .*/methods: [torch-pageable, torch-pinned]/' \
-      -e 's/^  width: .*/  width: [512, 1024]/' "$b/scenarios/peers.yaml" > /tmp/torch-peers.yaml
-  for i in 1 2 3; do
-    timed "torch-baseline-$i" python3 "$(dirname "$0")/torch-baseline.py"
-    [ $i -lt 3 ] && timed "torch-peers-$i" "$gb" run /tmp/torch-peers.yaml -o "$res/torch-peers" --no-report
-  done
+  torch_alternation 3
 elif [ "$part" = 6 ]; then
   say "issue 11: four index sets where the GPU reads; prev, this build, prev; characterize"
   gpuread=zerocopy-naive,zerocopy-aligned,device-resident,uvm
@@ -96,8 +101,7 @@ elif [ "$part" = 6 ]; then
   timed gpuread-prev-2 "$b/prev/gatherbench" run pytorch-direct -o "$res/gpuread-prev" --methods $gpuread --no-report
 elif [ "$part" = 7 ]; then
   say "issue 15: torch-pageable's anatomy in three processes, plain torch and the peers between"
-  sed -e 's/^name: peers/name: torch-peers/' -e 's/^methods: .*/methods: [torch-pageable, torch-pinned]/' \
-      -e 's/^  width: .*/  width: [512, 1024]/' "$b/scenarios/peers.yaml" > /tmp/torch-peers.yaml
+  torch_peers_yaml
   timed anatomy-1 python3 "$(dirname "$0")/torch-pageable-anatomy.py"
   timed torch-baseline python3 "$(dirname "$0")/torch-baseline.py"
   timed anatomy-2 python3 "$(dirname "$0")/torch-pageable-anatomy.py"
@@ -116,11 +120,7 @@ elif [ "$part" = 5 ]; then
   say "issue 15: NUMA layout, plain torch, the peers, plain torch"
   { lscpu; numactl -H 2>&1; cat /sys/bus/pci/devices/*/numa_node 2>/dev/null | sort | uniq -c; } > "$logs/numa.txt" 2>&1
   grep -iE "^NUMA|Socket|Model name" "$logs/numa.txt"
-  sed -e 's/^name: peers/name: torch-peers/' -e 's/^methods: .*/methods: [torch-pageable, torch-pinned]/' \
-      -e 's/^  width: .*/  width: [512, 1024]/' "$b/scenarios/peers.yaml" > /tmp/torch-peers.yaml
-  timed torch-baseline-1 python3 "$(dirname "$0")/torch-baseline.py"
-  timed torch-peers "$gb" run /tmp/torch-peers.yaml -o "$res/torch-peers" --no-report
-  timed torch-baseline-2 python3 "$(dirname "$0")/torch-baseline.py"
+  torch_alternation 2
 elif [ "$part" = 4 ]; then
   say "issue 12 item 16 again; issue 11: the eight paper paths; issue 15: plain torch and the peers, interleaved"
   paths=pinned-memcpy,cpu-gather-memcpy,zerocopy-naive,zerocopy-aligned
@@ -131,12 +131,7 @@ elif [ "$part" = 4 ]; then
     timed device-small-rows-prev "$b/prev/gatherbench" run device-small-rows -o "$res/device-small-rows-prev" --no-report
   fi
   timed paper "$gb" run pytorch-direct -o "$res/paper" --methods host-gather-copy,host-memcpy,$paths,device-resident,uvm --no-report
-  sed -e 's/^name: peers/name: torch-peers/' -e 's/^methods: .*/methods: [torch-pageable, torch-pinned]/' \
-      -e 's/^  width: .*/  width: [512, 1024]/' "$b/scenarios/peers.yaml" > /tmp/torch-peers.yaml
-  for i in 1 2 3; do
-    timed "torch-baseline-$i" python3 "$(dirname "$0")/torch-baseline.py"
-    [ $i -lt 3 ] && timed "torch-peers-$i" "$gb" run /tmp/torch-peers.yaml -o "$res/torch-peers" --no-report
-  done
+  torch_alternation 3
 elif [ "$part" = 3 ]; then
   say "issue 11: uvm placed per point; issue 15: torch peers cold and warm beside plain torch"
   paths=pinned-memcpy,cpu-gather-memcpy,zerocopy-naive,zerocopy-aligned

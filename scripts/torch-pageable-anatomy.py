@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Where torch-pageable's time goes, and which part of it changes from one process to the next.
 
-  python3 scripts/torch-pageable-anatomy.py [--rows-bytes 8GiB] [--width 1024] [--batch 131072] [--samples 20]
+  python3 scripts/torch-pageable-anatomy.py [--table-gib 8] [--width 1024] [--batch 131072] [--samples 20]
 
 feat[idx].to('cuda') is two steps: the index on CPU threads into a freshly allocated pageable tensor, then a
 pageable host-to-device copy (the driver stages it through pinned buffers of its own). This times each step
@@ -17,14 +17,6 @@ import statistics
 import time
 
 import torch
-
-
-def size(s):
-    units = {"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30}
-    for u, m in units.items():
-        if s.endswith(u):
-            return int(float(s[: -len(u)]) * m)
-    return int(s)
 
 
 def read(path):
@@ -44,14 +36,14 @@ def anon_huge_kb():
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--rows-bytes", default="8GiB")
+    ap.add_argument("--table-gib", type=float, default=8)
     ap.add_argument("--width", type=int, default=1024)
     ap.add_argument("--batch", type=int, default=131072)
     ap.add_argument("--samples", type=int, default=20)
     a = ap.parse_args()
     thp = read("/sys/kernel/mm/transparent_hugepage/enabled"), read("/sys/kernel/mm/transparent_hugepage/defrag")
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; THP enabled {thp[0]}, defrag {thp[1]}")
-    rows = size(a.rows_bytes) // (4 * a.width)
+    rows = int(a.table_gib * (1 << 30)) // (4 * a.width)
     feat = torch.empty((rows, a.width), dtype=torch.int32)
     for r in range(0, rows, 1 << 16):  # drawn on the GPU: torch.randint on the CPU takes about 30 s for 8 GiB
         piece = feat[r : r + (1 << 16)]
