@@ -2,7 +2,7 @@
 """A plain PyTorch timing of the two calls gatherbench's torch peers make, with nothing of gatherbench in it:
 the check that the peers' numbers are PyTorch's (they should agree within 10% on the same machine and shapes).
 
-  python3 scripts/torch-baseline.py [--rows-bytes 8GiB] [--widths 512,1024] [--batches 16384,131072]
+  python3 scripts/torch-baseline.py [--rows-bytes 8GiB] [--widths 512,1024] [--batches 16384,131072] [--flush-between]
 
 For each width (fp32 elements) and batch: a random-valued int32 table in pageable CPU memory (one fill, every
 width a view of it), uniform random
@@ -24,10 +24,11 @@ def size(s):
     return int(s)
 
 
-def time_call(fn, idx_sets, ref_of):
+def time_call(fn, idx_sets, ref_of, between):
     e0, e1 = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
     times = []
     for i, idx in enumerate(idx_sets):
+        between()
         e0.record()
         out = fn(idx)
         e1.record()
@@ -45,7 +46,16 @@ def main():
     ap.add_argument("--rows-bytes", default="8GiB")
     ap.add_argument("--widths", default="512,1024")
     ap.add_argument("--batches", default="16384,131072")
+    ap.add_argument("--flush-between", action="store_true",
+                    help="write 256 MiB of GPU memory and synchronize before each call, as gatherbench's peers do")
     a = ap.parse_args()
+    flush = torch.empty(256 << 20, dtype=torch.uint8, device="cuda") if a.flush_between else None
+
+    def between():
+        if flush is not None:
+            flush.zero_()
+            torch.cuda.synchronize()
+
     print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads, {torch.cuda.get_device_name()}")
     # One table of random words in pageable CPU memory; each width is a view of it. Drawn on the GPU in
     # 256 MiB pieces (torch.randint on the CPU took about 30 s for 8 GiB).
@@ -69,8 +79,8 @@ def main():
 
             gb = batch * width * 4 / 1e9
             rate = lambda t: f"{gb / t[0]:.2f} GB/s ({gb / t[2]:.2f}-{gb / t[1]:.2f})"
-            t_page = time_call(pageable, sets, lambda i: feat[i])
-            t_pin = time_call(tuned, sets, lambda i: feat[i])
+            t_page = time_call(pageable, sets, lambda i: feat[i], between)
+            t_pin = time_call(tuned, sets, lambda i: feat[i], between)
             print(f"width {width} ({width * 4} B rows) batch {batch}: torch-pageable {rate(t_page)}, torch-pinned {rate(t_pin)}")
 
 
