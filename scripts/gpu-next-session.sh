@@ -33,13 +33,14 @@
 #           paper's GPU paths; the eight paper methods; characterize
 #   part 11: #15: the plain script with and without a GPU flush between calls (as the peers have), the torch
 #           peers, and both again
+#   part 12: #15: the plain script and the torch peers (now 30 samples at least a point) in turn, three and two
 #   scripts/gpu-next-session.sh <bundle dir> <old bundle dir> <part>
 # Make the bundle and the old builds first: npm run bundle && scripts/bundle-old.sh 120ff0b &&
 # scripts/bundle-old.sh fbe4cc9 "" prev && scripts/pack-carry.sh; carry .gpu, unpack it there with
 # tar -C /tmp/b -xJf .gpu/gb.txz. Runs and logs land in $OUT as two
 # archives; file them here with scripts/unpack-device-runs.sh <the reply's files_at> <prefix>.
 set -uo pipefail
-b=${1:?bundle dir}; old=${2:?old bundle dir}; part=${3:?part 1 to 11}
+b=${1:?bundle dir}; old=${2:?old bundle dir}; part=${3:?part 1 to 12}
 gb="$b/gatherbench"; out=${OUT:-/tmp/gb-out}; res=/tmp/gb-runs-$part; logs=/tmp/gb-logs-$part; mkdir -p "$out" "$logs" "$res"
 say() { echo "== $*"; }
 # Runs and logs so far, archived again after each step: $OUT only ever holds these two files.
@@ -63,7 +64,10 @@ torch_alternation() {
 }
 timed() { local name=$1; shift; /usr/bin/time -f "$name: %e s" "$@" > "$logs/$name.txt" 2>&1; echo "$name: exit $?"; tail -n 2 "$logs/$name.txt"; archive; }
 nvidia-smi --query-gpu=name,uuid,driver_version --format=csv,noheader > "$logs/gpu.txt"; cat "$logs/gpu.txt"; cat "$b/COMMIT"
-if [ "$part" = 11 ]; then
+if [ "$part" = 12 ]; then
+  say "issue 15: the plain script and the torch peers (30 samples a point) in turn"
+  torch_alternation 3
+elif [ "$part" = 11 ]; then
   say "issue 15: the plain script without and with a flush between calls, the peers, both again"
   torch_peers_yaml
   for i in 1 2; do
