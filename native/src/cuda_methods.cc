@@ -45,7 +45,7 @@ void CudaMethod::poison(uint8_t byte) {
 // least (past any page size a pinned table is mapped with): more pages than the GPU's translation caches hold,
 // so none of an earlier sample's translations is left. Each read misses, so the count is the cost. On an H100
 // (GPU L), zero-copy gathers of 1024 rows of 64-400 B took 44 us after 32768 or 131072 pages (1.1 and 4.7 ms
-// a flush), 24-28 us after 8192 and 9-18 us after 2048: those left translations of the earlier samples.
+// a flush), 23-27 us after 8192 and 9-18 us after 2048: those left translations of the earlier samples.
 constexpr int64_t kTranslationPages = 32768;
 static int64_t translation_stride(uint64_t table_bytes) {
   const int64_t min = 64 << 10, even = int64_t(table_bytes) / kTranslationPages;
