@@ -104,19 +104,21 @@ uint64_t expected_checksum(const HostTable& t, const std::vector<int64_t>& idx, 
       return acc * kChecksumMul;
     });
   }
-  auto byte_at = [&](uint64_t o) {
-    const uint64_t at = uint64_t(idx[o / rb]) * rb + o % rb;
-    return uint8_t(table_word(seed, at / 8) >> (8 * (at % 8)));
-  };
-  return parallel_sum(bytes / 8, pool, [&](uint64_t w0, uint64_t w1) {
+  // Rows that are not whole words: the expected bytes of 64 rows at a time (64 rows start on a whole output
+  // word), spliced from the pattern's words as compare_rows does, then summed as the output would be.
+  constexpr uint64_t kRows = 64;
+  const uint64_t n = idx.size();
+  return parallel_sum((n + kRows - 1) / kRows, pool, [&](uint64_t p0, uint64_t p1) {
+    std::vector<uint8_t> buf(kRows * rb + 8);
     uint64_t acc = 0;
-    for (uint64_t w = w0; w < w1; ++w) {
-      uint64_t word = 0;
-      for (uint64_t b = 0; b < 8; ++b) word |= uint64_t(byte_at(w * 8 + b)) << (8 * b);
-      acc += checksum_term(word, w);
+    for (uint64_t p = p0; p < p1; ++p) {
+      const uint64_t r0 = p * kRows, r1 = std::min(n, r0 + kRows), at = r0 * rb, piece = (r1 - r0) * rb;
+      for (uint64_t r = r0; r < r1; ++r) expected_bytes(seed, uint64_t(idx[r]) * rb, rb, buf.data() + (r - r0) * rb);
+      acc += sum_words(buf.data(), piece / 8, at / 8);
+      if (r1 == n) acc += tail_term(bytes, [&](uint64_t o) { return buf[o - at]; });  // the output's last partial word
     }
     return acc;
-  }) + tail_term(bytes, byte_at);
+  });
 }
 
 uint64_t host_checksum(const uint8_t* p, uint64_t bytes, ThreadPool& pool) {
