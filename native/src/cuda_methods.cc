@@ -166,8 +166,9 @@ class PinnedMemcpy : public CudaMethod {
  public:
   using CudaMethod::CudaMethod;
   // One contiguous copy touches few pages: its time did not depend on the translation flush (H100, GPU L:
-  // 1024-16384 rows of 64 B-4 KB within 4% whether the flush read 2048 or 131072 pages), so it runs without one
-  // and, from a pinned table, rotates through few sets like the methods that have it.
+  // 1024-16384 rows of 64 B-4 KB at 0.91-1.02 of the 131072-page times after 2048, 8192 or 32768 pages, where
+  // two 131072-page runs differed by up to 6%), so it runs without one and, from a pinned table, rotates
+  // through few sets like the methods that have it.
   bool cold_after_flush() const override { return t_.pinned(); }
   void reserve_sets(int n) override { starts_.assign(n, 0); }
   void load_set(int slot, std::vector<int64_t>& idx) override {

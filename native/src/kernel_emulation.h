@@ -20,11 +20,11 @@ struct EmulatedLaunch {
   bool gpu_memory = false;  // as a gather from GPU memory launches it (one vector a lane for short rows)
 };
 
-// Gathers idx through the emulated kernel into a poisoned output with guard
-// bytes on both sides, then compares every row with the table.
 // Vectors each lane keeps in flight in the kernel this launch runs (unroll_for in gather_kernel.cuh).
 int emulated_in_flight(const EmulatedLaunch& l, uint64_t row_bytes);
 
+// Gathers idx through the emulated kernel into a poisoned output with guard
+// bytes on both sides, then compares every row with the table.
 Verdict emulate_gather(const HostTable& t, const std::vector<int64_t>& idx, int elem_bytes, const EmulatedLaunch& l,
                        ThreadPool& pool);
 
