@@ -1,11 +1,11 @@
 /** The gate measured on made-up runs: the arithmetic of false failures and detection, with no GPU. */
 import { describe, expect, it } from 'vitest';
 import { combinationsOf, plantSlowdown, studyGate } from '../harness/compare/study.js';
-
-const combinations = (n: number, k: number) => [...combinationsOf(n, k)];
 import { DEFAULT_COMPARE } from '../harness/compare/verdict.js';
 import { fakeRun, point, samples, savedRun } from './fixtures.js';
 import { gateStudyCommand } from '../harness/cli/gate-study.js';
+
+const combinations = (n: number, k: number) => [...combinationsOf(n, k)];
 
 /** n runs of three points; point "wild" moves `wild` between runs (alternating), the others 0.5%. */
 function nights(n: number, wild: number) {
