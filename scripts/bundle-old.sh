@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Adds an older build of gatherbench to a bundle, for measuring it beside the current one on a GPU host
-# (scripts/check-timed-region.sh and gpu-next-session.sh take it as their second argument). The old build
+# (scripts/check-timed-region.sh takes it as its second argument; gpu-next-session.sh part 10 runs the folder
+# prev/). The old build
 # shares the bundle's Node.js and node_modules; its scenarios are its own (old schemas refuse new keys).
 #   scripts/bundle-old.sh <commit> [bundle dir] [folder, default old]   e.g. scripts/bundle-old.sh 120ff0b
 set -euo pipefail
