@@ -7,6 +7,10 @@
 #   part 10: #11: the build before (the bundle's prev/) twice and this one twice, interleaved, on the paper's
 #            GPU paths; the eight paper methods; characterize
 #   part 12: #15: the plain script and the torch peers in turn, three and two
+#   part 13: #11: what uvm's reset costs and whether threads make it cheaper (uvm-reset-cost.cu); #15: whether
+#            the page backing explains the plain script's spread from one process to the next: the script and
+#            the peers with torch's transparent huge pages off and on, before and after every guest page has
+#            been touched once (pretouch-memory.c)
 # The other parts (1-6, 8, 9, 11) measured builds of earlier stops; the closing notes name the commit of this
 # script that ran each (git show <commit>:scripts/gpu-next-session.sh).
 #   scripts/gpu-next-session.sh <bundle dir> <part>
@@ -14,7 +18,7 @@
 # move docs/runs out of the tree, carry .gpu, unpack it there with tar -C /tmp/b -xJf .gpu/gb.txz. Runs and logs
 # land in $OUT as two archives; file them here with scripts/unpack-device-runs.sh <the reply's files_at> <prefix>.
 set -uo pipefail
-b=${1:?bundle dir}; part=${2:?part: 7, 10 or 12}
+b=${1:?bundle dir}; part=${2:?part: 7, 10, 12 or 13}
 gb="$b/gatherbench"; out=${OUT:-/tmp/gb-out}; res=/tmp/gb-runs-$part; logs=/tmp/gb-logs-$part; mkdir -p "$out" "$logs" "$res"
 say() { echo "== $*"; }
 # Runs and logs so far, archived again after each step: $OUT only ever holds these two files.
@@ -38,7 +42,23 @@ torch_alternation() {
 }
 timed() { local name=$1; shift; /usr/bin/time -f "$name: %e s" "$@" > "$logs/$name.txt" 2>&1; echo "$name: exit $?"; tail -n 2 "$logs/$name.txt"; archive; }
 nvidia-smi --query-gpu=name,uuid,driver_version --format=csv,noheader > "$logs/gpu.txt"; cat "$logs/gpu.txt"; cat "$b/COMMIT"
-if [ "$part" = 12 ]; then
+if [ "$part" = 13 ]; then
+  say "issue 11: uvm's reset; issue 15: the script and the peers with 4 KB and huge pages, before and after a pretouch"
+  here=$(dirname "$0")
+  nvcc -O2 -o /tmp/uvm-reset "$here/uvm-reset-cost.cu" && timed uvm-reset /tmp/uvm-reset 8
+  gcc -O2 -pthread -o /tmp/pretouch "$here/pretouch-memory.c"
+  torch_peers_yaml
+  thp="env C10_THP_MEM_ALLOC_ENABLE=1 THP_MEM_ALLOC_ENABLE=1"
+  timed script-4k-1 python3 "$here/torch-baseline.py"
+  timed script-thp-1 $thp python3 "$here/torch-baseline.py"
+  timed pretouch /tmp/pretouch 96
+  timed script-4k-2 python3 "$here/torch-baseline.py"
+  timed script-thp-2 $thp python3 "$here/torch-baseline.py"
+  timed peers-4k "$gb" run /tmp/torch-peers.yaml -o "$res/peers-4k" --no-report
+  timed script-4k-3 python3 "$here/torch-baseline.py"
+  timed peers-thp $thp "$gb" run /tmp/torch-peers.yaml -o "$res/peers-thp" --no-report
+  timed script-thp-3 $thp python3 "$here/torch-baseline.py"
+elif [ "$part" = 12 ]; then
   say "issue 15: the plain script and the torch peers (30 samples a point) in turn"
   torch_alternation 3
 elif [ "$part" = 10 ]; then
@@ -59,6 +79,6 @@ elif [ "$part" = 7 ]; then
   timed torch-peers "$gb" run /tmp/torch-peers.yaml -o "$res/torch-peers" --no-report
   timed anatomy-3 python3 "$(dirname "$0")/torch-pageable-anatomy.py"
 else
-  echo "unknown part $part: 7, 10 or 12" >&2; exit 2
+  echo "unknown part $part: 7, 10, 12 or 13" >&2; exit 2
 fi
 archive

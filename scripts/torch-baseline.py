@@ -82,6 +82,19 @@ def main():
             t_page = time_call(pageable, sets, lambda i: feat[i], between)
             t_pin = time_call(tuned, sets, lambda i: feat[i], between)
             print(f"width {width} ({width * 4} B rows) batch {batch}: torch-pageable {rate(t_page)}, torch-pinned {rate(t_pin)}")
+    print(f"huge pages backing this process: {huge_pages_mb()} MB (AnonHugePages; the table is {size(a.rows_bytes) >> 20} MB)")
+
+
+def huge_pages_mb():
+    """The process's memory in transparent huge pages: whether the table (and torch's outputs) got 2 MB pages."""
+    try:
+        with open("/proc/self/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("AnonHugePages:"):
+                    return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    return "unknown"
 
 
 if __name__ == "__main__":
