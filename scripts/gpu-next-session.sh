@@ -11,6 +11,8 @@
 #            the page backing explains the plain script's spread from one process to the next: the script and
 #            the peers with torch's transparent huge pages off and on, before and after every guest page has
 #            been touched once (pretouch-memory.c)
+#   part 14: #15: with huge pages on both sides, the script and the peers in turn, the script also at the
+#            peers' pace (a pause before each call); whether the guest returns freed pages to the host
 # The other parts (1-6, 8, 9, 11) measured builds of earlier stops; the closing notes name the commit of this
 # script that ran each (git show <commit>:scripts/gpu-next-session.sh).
 #   scripts/gpu-next-session.sh <bundle dir> <part>
@@ -18,7 +20,7 @@
 # move docs/runs out of the tree, carry .gpu, unpack it there with tar -C /tmp/b -xJf .gpu/gb.txz. Runs and logs
 # land in $OUT as two archives; file them here with scripts/unpack-device-runs.sh <the reply's files_at> <prefix>.
 set -uo pipefail
-b=${1:?bundle dir}; part=${2:?part: 7, 10, 12 or 13}
+b=${1:?bundle dir}; part=${2:?part: 7, 10, 12, 13 or 14}
 gb="$b/gatherbench"; out=${OUT:-/tmp/gb-out}; res=/tmp/gb-runs-$part; logs=/tmp/gb-logs-$part; mkdir -p "$out" "$logs" "$res"
 say() { echo "== $*"; }
 # Runs and logs so far, archived again after each step: $OUT only ever holds these two files.
@@ -42,7 +44,21 @@ torch_alternation() {
 }
 timed() { local name=$1; shift; /usr/bin/time -f "$name: %e s" "$@" > "$logs/$name.txt" 2>&1; echo "$name: exit $?"; tail -n 2 "$logs/$name.txt"; archive; }
 nvidia-smi --query-gpu=name,uuid,driver_version --format=csv,noheader > "$logs/gpu.txt"; cat "$logs/gpu.txt"; cat "$b/COMMIT"
-if [ "$part" = 13 ]; then
+if [ "$part" = 14 ]; then
+  say "issue 15: huge pages on both sides; the script at its own pace and at the peers'"
+  here=$(dirname "$0"); torch_peers_yaml
+  { grep -H . /sys/module/page_reporting/parameters/* /sys/kernel/mm/transparent_hugepage/enabled; ls /sys/bus/virtio/drivers; } > "$logs/guest-memory.txt" 2>&1
+  export C10_THP_MEM_ALLOC_ENABLE=1 THP_MEM_ALLOC_ENABLE=1
+  timed script-thp-1 python3 "$here/torch-baseline.py"
+  timed peers-thp-1 "$gb" run /tmp/torch-peers.yaml -o "$res/peers-thp" --no-report
+  timed script-thp-pause-1 python3 "$here/torch-baseline.py" --pause-ms 20
+  timed peers-thp-2 "$gb" run /tmp/torch-peers.yaml -o "$res/peers-thp" --no-report
+  timed script-thp-2 python3 "$here/torch-baseline.py"
+  timed script-thp-pause-2 python3 "$here/torch-baseline.py" --pause-ms 20
+  unset C10_THP_MEM_ALLOC_ENABLE THP_MEM_ALLOC_ENABLE
+  timed script-4k-pause python3 "$here/torch-baseline.py" --pause-ms 20
+  cat "$logs/guest-memory.txt"
+elif [ "$part" = 13 ]; then
   say "issue 11: uvm's reset; issue 15: the script and the peers with 4 KB and huge pages, before and after a pretouch"
   here=$(dirname "$0")
   nvcc -O2 -o /tmp/uvm-reset "$here/uvm-reset-cost.cu" && timed uvm-reset /tmp/uvm-reset 8
@@ -79,6 +95,6 @@ elif [ "$part" = 7 ]; then
   timed torch-peers "$gb" run /tmp/torch-peers.yaml -o "$res/torch-peers" --no-report
   timed anatomy-3 python3 "$(dirname "$0")/torch-pageable-anatomy.py"
 else
-  echo "unknown part $part: 7, 10, 12 or 13" >&2; exit 2
+  echo "unknown part $part: 7, 10, 12, 13 or 14" >&2; exit 2
 fi
 archive

@@ -3,6 +3,7 @@
 the check that the peers' numbers are PyTorch's (they should agree within 10% on the same machine and shapes).
 
   python3 scripts/torch-baseline.py [--rows-bytes 8GiB] [--widths 512,1024] [--batches 16384,131072] [--flush-between]
+                                    [--pause-ms N]
 
 For each width (fp32 elements) and batch: a random-valued int32 table in pageable CPU memory (one fill, every
 width a view of it), uniform random
@@ -12,6 +13,7 @@ checked against the table. Prints one line per shape: GB/s of useful bytes for b
 """
 import argparse
 import statistics
+import time
 
 import torch
 
@@ -48,6 +50,8 @@ def main():
     ap.add_argument("--batches", default="16384,131072")
     ap.add_argument("--flush-between", action="store_true",
                     help="write 256 MiB of GPU memory and synchronize before each call, as gatherbench's peers do")
+    ap.add_argument("--pause-ms", type=float, default=0,
+                    help="sleep this long before each call: the pace of a harness that verifies and flushes between samples")
     a = ap.parse_args()
     flush = torch.empty(256 << 20, dtype=torch.uint8, device="cuda") if a.flush_between else None
 
@@ -55,6 +59,8 @@ def main():
         if flush is not None:
             flush.zero_()
             torch.cuda.synchronize()
+        if a.pause_ms > 0:
+            time.sleep(a.pause_ms / 1e3)
 
     print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads, {torch.cuda.get_device_name()}")
     # One table of random words in pageable CPU memory; each width is a view of it. Drawn on the GPU in
