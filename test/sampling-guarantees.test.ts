@@ -16,7 +16,7 @@ import { PlainProgress } from '../harness/runner/progress.js';
 import { measureCase, windowSeconds, MIN_WINDOW_S } from '../harness/runner/measure.js';
 import { expand } from '../harness/scenario/expand.js';
 import { Telemetry } from '../harness/telemetry/session.js';
-import { TIMING_PARTS, timingLine, closeTiming, emptyTiming } from '../harness/results/timing.js';
+import { TIMING_PARTS, timingLine, closeTiming, costByMethod, costLine, emptyTiming } from '../harness/results/timing.js';
 import { scenario, scenarioFile, tmpDir } from './helpers.js';
 import { UserError } from '../harness/errors.js';
 
@@ -257,5 +257,22 @@ describe('telemetry windows and the accounting line', () => {
     closeTiming(t, 71);
     expect(t.otherSeconds).toBeCloseTo(6, 9);
     expect(timingLine(t)).toBe('timed 58% of 71 s: verify 14%, setup 11%, telemetry 8%, other 8%');
+  });
+
+  it('each method\'s points add up to its cost, costliest first, and the rest of the run is outside points', () => {
+    const point = (method: string, wall: number, timed: number) => {
+      const t = emptyTiming();
+      t.timedSeconds = timed;
+      t.setupSeconds = wall - timed;
+      return { method, timing: closeTiming(t, wall) };
+    };
+    const points = [point('zerocopy-aligned', 0.5, 0.2), point('uvm', 2, 0.001), point('zerocopy-aligned', 0.3, 0.1), point('uvm', 1.5, 0.001), { method: 'skipped' }];
+    const costs = costByMethod(points);
+    expect(costs.map((c) => c.method)).toEqual(['uvm', 'zerocopy-aligned']);
+    expect(costs[0]).toMatchObject({ points: 2, wallSeconds: 3.5, timedSeconds: 0.002 });
+    expect(costs[1].wallSeconds).toBeCloseTo(0.8, 12);
+    const run = emptyTiming();
+    closeTiming(run, 10);
+    expect(costLine(costs, run)).toBe('by method: uvm 3.5 s (0.1% timed), zerocopy-aligned 0.8 s (38% timed); outside points 5.7 s (tables, start-up, idle window, report)');
   });
 });

@@ -55,3 +55,42 @@ export function timingLine(t: Timing): string {
   const wall = t.wallSeconds >= 10 ? t.wallSeconds.toFixed(0) : t.wallSeconds.toFixed(1);
   return `timed ${pct(t.timedSeconds).toFixed(t.timedSeconds / (t.wallSeconds || 1) < 0.1 ? 1 : 0)}% of ${wall} s${rest.length ? `: ${rest.join(', ')}` : ''}`;
 }
+
+/** What one method's points cost a run: their wall time, and how much of it was timed. */
+export interface MethodCost {
+  method: string;
+  points: number;
+  wallSeconds: number;
+  timedSeconds: number;
+}
+
+/**
+ * Each method's points' wall and timed seconds, costliest first: which method a
+ * nightly job pays for (a method whose points are mostly setup and warm-up
+ * shows a small timed share). What no point holds (tables, start-up, idle
+ * window, report) is the run's wall time less the points'.
+ */
+export function costByMethod(points: readonly { method: string; timing?: Timing }[]): MethodCost[] {
+  const by = new Map<string, MethodCost>();
+  for (const p of points) {
+    if (!p.timing) continue;
+    const c = by.get(p.method) ?? { method: p.method, points: 0, wallSeconds: 0, timedSeconds: 0 };
+    c.points += 1;
+    c.wallSeconds += p.timing.wallSeconds;
+    c.timedSeconds += p.timing.timedSeconds;
+    by.set(p.method, c);
+  }
+  return [...by.values()].sort((a, b) => b.wallSeconds - a.wallSeconds);
+}
+
+/** e.g. "by method: uvm 42 s (0.1% timed), cpu-gather-memcpy 15 s (41% timed), ...; outside points 8 s" */
+export function costLine(costs: readonly MethodCost[], run: Timing): string {
+  const s = (x: number) => (x >= 10 ? x.toFixed(0) : x.toFixed(1));
+  const share = (c: MethodCost) => {
+    const v = c.wallSeconds > 0 ? (100 * c.timedSeconds) / c.wallSeconds : 0;
+    return v < 1 ? v.toFixed(1) : v.toFixed(0);
+  };
+  const inPoints = costs.reduce((a, c) => a + c.wallSeconds, 0);
+  const methods = costs.map((c) => `${c.method} ${s(c.wallSeconds)} s (${share(c)}% timed)`).join(', ');
+  return `by method: ${methods}; outside points ${s(Math.max(0, run.wallSeconds - inPoints))} s (tables, start-up, idle window, report)`;
+}
