@@ -12,11 +12,11 @@ out=${2:-gate-check}; n=${3:-8}; s=${4:-2}; first=${5:-1}
 mkdir -p "$out"
 for i in $(seq "$first" $((first + n - 1))); do
   $gb run nightly -o "$out/clean-$i" --no-report > "$out/run-clean-$i.txt" 2>&1 || { echo "clean run $i failed"; exit 2; }
-  echo "clean run $i: $(tail -n 1 "$out/run-clean-$i.txt")"
+  echo "clean run $i: $(grep "^timed " "$out/run-clean-$i.txt" | tail -n 1)"
 done
 for i in $(seq 1 "$s"); do
   GATHERBENCH_TEST_SLOWDOWN_PCT=10 $gb run nightly -o "$out/slow-$i" --no-report > "$out/run-slow-$i.txt" 2>&1 || { echo "slowed run $i failed"; exit 2; }
-  echo "slowed run $i: $(tail -n 1 "$out/run-slow-$i.txt")"
+  echo "slowed run $i: $(grep "^timed " "$out/run-slow-$i.txt" | tail -n 1)"
 done
 shopt -s nullglob
 runs=("$out"/clean-*/*/); slowed=("$out"/slow-*/*/)

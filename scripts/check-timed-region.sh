@@ -11,7 +11,7 @@ set -uo pipefail
 gb="${1:?bundle dir}/gatherbench"
 old="${2:-}"
 out=${OUT:-/tmp/gb-out}; mkdir -p "$out"; res=/tmp/gb-results; mkdir -p "$res"
-run() { local name=$1; shift; "$@" > "$out/$name.txt" 2>&1; echo "$name: exit $?"; tail -n 1 "$out/$name.txt"; }
+run() { local name=$1; shift; "$@" > "$out/$name.txt" 2>&1; echo "$name: exit $?"; { grep "^timed " "$out/$name.txt" || tail -n 1 "$out/$name.txt"; } | tail -n 1; }
 nvidia-smi --query-gpu=name,driver_version,pcie.link.gen.current,pcie.link.width.current --format=csv,noheader > "$out/gpu.txt" 2>&1
 run info "$gb" info
 run selftest "$gb" selftest

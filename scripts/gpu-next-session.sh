@@ -42,7 +42,7 @@ torch_alternation() {
     [ "$i" -lt "$rounds" ] && timed "torch-peers-$i" "$gb" run /tmp/torch-peers.yaml -o "$res/torch-peers" --no-report
   done
 }
-timed() { local name=$1; shift; /usr/bin/time -f "$name: %e s" "$@" > "$logs/$name.txt" 2>&1; echo "$name: exit $?"; tail -n 2 "$logs/$name.txt"; archive; }
+timed() { local name=$1; shift; /usr/bin/time -f "$name: %e s" "$@" > "$logs/$name.txt" 2>&1; echo "$name: exit $?"; grep -E "^(timed |huge pages)" "$logs/$name.txt"; tail -n 1 "$logs/$name.txt"; archive; }
 nvidia-smi --query-gpu=name,uuid,driver_version --format=csv,noheader > "$logs/gpu.txt"; cat "$logs/gpu.txt"; cat "$b/COMMIT"
 if [ "$part" = 14 ]; then
   say "issue 15: huge pages on both sides; the script at its own pace and at the peers'"

@@ -164,7 +164,9 @@ describe('a run', () => {
     const samples = run.points.flatMap((p) => p.samples.total).reduce((a, b) => a + b, 0);
     expect(t.timedSeconds).toBeCloseTo(samples, 6);
     expect(t.telemetrySeconds).toBeGreaterThan(0);
-    expect(lines.at(-1)).toMatch(/^timed \d+(\.\d)?% of [\d.]+ s: /);
+    // the accounting line, then (two methods here) what each method's points cost
+    expect(lines.at(-2)).toMatch(/^timed \d+(\.\d)?% of [\d.]+ s: /);
+    expect(lines.at(-1)).toMatch(/^by method: host-(gather-copy|memcpy) [\d.]+ s \([\d.]+% timed\), host-(gather-copy|memcpy) .*; outside points [\d.]+ s/);
     for (const p of run.points) {
       expect(p.verification!.checkedSamples).toBe(p.samples.total.length);
       const pt = p.timing!;
