@@ -271,7 +271,7 @@ describe('telemetry windows and the accounting line', () => {
     const points = [point('zerocopy-aligned', 0.5, 0.2), point('uvm', 2, 0.001), point('zerocopy-aligned', 0.3, 0.1), point('uvm', 1.5, 0.001), { method: 'skipped' }];
     const costs = costByMethod(points);
     expect(costs.map((c) => c.method)).toEqual(['uvm', 'zerocopy-aligned']);
-    expect(costs[0]).toMatchObject({ points: 2, wallSeconds: 3.5, timedSeconds: 0.002 });
+    expect(costs[0]).toEqual({ method: 'uvm', wallSeconds: 3.5, timedSeconds: 0.002 });
     expect(costs[1].wallSeconds).toBeCloseTo(0.8, 12);
     const run = emptyTiming();
     closeTiming(run, 10);

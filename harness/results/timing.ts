@@ -59,7 +59,6 @@ export function timingLine(t: Timing): string {
 /** What one method's points cost a run: their wall time, and how much of it was timed. */
 export interface MethodCost {
   method: string;
-  points: number;
   wallSeconds: number;
   timedSeconds: number;
 }
@@ -74,8 +73,7 @@ export function costByMethod(points: readonly { method: string; timing?: Timing 
   const by = new Map<string, MethodCost>();
   for (const p of points) {
     if (!p.timing) continue;
-    const c = by.get(p.method) ?? { method: p.method, points: 0, wallSeconds: 0, timedSeconds: 0 };
-    c.points += 1;
+    const c = by.get(p.method) ?? { method: p.method, wallSeconds: 0, timedSeconds: 0 };
     c.wallSeconds += p.timing.wallSeconds;
     c.timedSeconds += p.timing.timedSeconds;
     by.set(p.method, c);
