@@ -61,10 +61,10 @@ void run_grid(const Args& a, const EmulatedLaunch& l) {
 
 template <int V>
 void run_kind(Kind k, const Args& a, const EmulatedLaunch& l) {
+  const bool one = emulated_in_flight(l, uint64_t(a.row_bytes)) == 1;  // the choice kernel_of makes on the GPU
   switch (k) {
-    case NAIVE: return unroll_for(l.gpu_memory, a.row_bytes, V, l.group, false) == 1 ? run_grid<V, NAIVE, 1>(a, l) : run_grid<V, NAIVE>(a, l);
-    case ALIGNED_ROWS:
-      return unroll_for(l.gpu_memory, a.row_bytes, V, l.group, true) == 1 ? run_grid<V, ALIGNED_ROWS, 1>(a, l) : run_grid<V, ALIGNED_ROWS>(a, l);
+    case NAIVE: return one ? run_grid<V, NAIVE, 1>(a, l) : run_grid<V, NAIVE>(a, l);
+    case ALIGNED_ROWS: return one ? run_grid<V, ALIGNED_ROWS, 1>(a, l) : run_grid<V, ALIGNED_ROWS>(a, l);
     case CACHED: return run_grid<V, CACHED>(a, l);
     default: return run_grid<V, SCATTER>(a, l);
   }
