@@ -39,6 +39,10 @@ uint64_t last_level_cache_bytes() {
   return bytes;
 }
 
+// Bytes read after a set's rows before they count as gone from the last-level cache: twice its size (the
+// pool's rotation waits this long for a set to come back; the eviction buffer is this large).
+static uint64_t cpu_evict_bytes() { return 2 * last_level_cache_bytes(); }
+
 int index_set_count(uint64_t out_bytes, bool cold_after_flush) {
   const uint64_t out = std::max<uint64_t>(out_bytes, 1);
   const uint64_t budget = 256ull << 20;  // verifying a set reads its output once
@@ -51,8 +55,7 @@ int index_set_count(uint64_t out_bytes, bool cold_after_flush) {
   // in 5.5 us, as device-resident; fresh sets in 5-45 us), and the flush cannot evict its translations
   // without faulting pages in itself.
   // Sets are drawn and verified when first used, so a point pays only for the ones its samples reach.
-  const uint64_t evict = 2 * last_level_cache_bytes();
-  const uint64_t want = cold_after_flush ? kFewSets : (evict + out - 1) / out;
+  const uint64_t want = cold_after_flush ? kFewSets : (cpu_evict_bytes() + out - 1) / out;
   return int(std::clamp<uint64_t>(want, 2, std::max<uint64_t>(2, std::min<uint64_t>(budget / out, 4096))));
 }
 
@@ -60,7 +63,7 @@ int index_set_count(uint64_t out_bytes, bool cold_after_flush) {
 // rows a host gather's untimed first runs read are evicted. Reads, not writes: dirty lines would be
 // written back during the next timed sample (a host gather's runs then spread by 45% on a 2-core VM).
 static void evict_cpu_cache(ThreadPool& pool) {
-  static const std::vector<uint64_t> buf(2 * last_level_cache_bytes() / sizeof(uint64_t), 1);
+  static const std::vector<uint64_t> buf(cpu_evict_bytes() / sizeof(uint64_t), 1);
   static std::atomic<uint64_t> sink{0};
   pool.parallel_for(int64_t(buf.size()), [&](int64_t b, int64_t e, unsigned) {
     uint64_t sum = 0;
