@@ -424,6 +424,7 @@ class KernelGather : public CudaMethod {
     const std::string& m = c.method;
     if (m == "device-resident") {
       src_ = static_cast<const uint8_t*>(device_copy());
+      in_device_memory_ = true;
       where_ = "device memory";
     } else if (m == "uvm") {
       src_ = static_cast<const uint8_t*>(managed_copy());
@@ -518,6 +519,7 @@ class KernelGather : public CudaMethod {
     }
     check(launch_gather(launch_, stream_.s), "gather kernel launch");
   }
+  bool cold_after_flush() const override { return in_device_memory_ || CudaMethod::cold_after_flush(); }
   std::map<std::string, std::string> details() const override {
     std::map<std::string, std::string> d = {
         {"table", where_},
@@ -664,6 +666,7 @@ class KernelGather : public CudaMethod {
   }
 
   const uint8_t* src_ = nullptr;
+  bool in_device_memory_ = false;  // device-resident: the flush's device write evicts all its reads leave
   std::string where_, occupancy_ = "unknown";
   Lease idx_, host_idx_;
   Lease slot_of_, cache_;
