@@ -3,7 +3,7 @@
  * no network), with a caption under every chart and a table of all points.
  */
 import type { RunResults, PointResult } from '../harness/results/model.js';
-import { costByMethod, costLine, timingLine } from '../harness/results/timing.js';
+import { runCostLine, timingLine } from '../harness/results/timing.js';
 import { ciLabel, hasCi } from '../harness/stats/ci-label.js';
 import { formatBytes, formatSeconds } from '../harness/units.js';
 import { vegaScripts } from './assets.js';
@@ -42,6 +42,7 @@ export function warnings(run: RunResults): string[] {
 
 function environmentPanel(run: RunResults): string {
   const e = run.environment;
+  const byMethod = run.timing && runCostLine(run.points, run.timing);
   const gpus = e.cuda?.devices.map((d) => `${d.name} (cc ${d.computeCapability}, ${d.sms} SMs, ${formatBytes(d.totalMemory)}, ${d.pciBusId})`) ?? [];
   const rows: [string, string][] = [
     ['backend', run.backend],
@@ -53,7 +54,8 @@ function environmentPanel(run: RunResults): string {
     ['Node / addon', `${e.node}; ${'error' in e.addon ? e.addon.error : e.addon.cuda ? `CUDA build (${e.addon.cudaArchitectures})` : 'CPU-only build'}`],
     ...gpuRows(run),
     ['telemetry', telemetryLine(run)],
-    ...(run.timing ? [['where the time went', timingLine(run.timing)] as [string, string], ['time by method', costLine(costByMethod(run.points), run.timing)] as [string, string]] : []),
+    ...(run.timing ? [['where the time went', timingLine(run.timing)] as [string, string]] : []),
+    ...(byMethod ? [['time by method', byMethod] as [string, string]] : []),
     ['commit', e.gitCommit],
     ['run', `${run.startedAt} to ${run.finishedAt ?? '(unfinished)'}`],
   ];

@@ -21,7 +21,7 @@ import { version } from '../version.js';
 import { Telemetry, telemetryWarnings } from '../telemetry/session.js';
 import { appendHistory } from '../compare/history.js';
 import { PeerSession } from '../peers/session.js';
-import { addTiming, closeTiming, costByMethod, costLine, emptyTiming, timingLine } from '../results/timing.js';
+import { addTiming, closeTiming, emptyTiming, runCostLine, timingLine } from '../results/timing.js';
 import { testSwitchWarnings } from '../native/facts.js';
 import { performance } from 'node:perf_hooks';
 
@@ -278,7 +278,8 @@ export async function runCommand(ref: string | undefined, o: RunOptions = {}): P
   log(`results: ${path.join(dir, 'results.csv')}, ${path.join(dir, 'results.json')}`);
   if (report) log(`report:  ${report}`);
   log(timingLine(run.timing));
-  if (new Set(run.points.map((p) => p.method)).size > 1) log(costLine(costByMethod(run.points), run.timing));
+  const byMethod = runCostLine(run.points, run.timing);
+  if (byMethod) log(byMethod);
   if (o.history && run.status === 'complete') log(`history: appended ${appendHistory(o.history, dir, run)} points to ${o.history}`);
   if (signal.aborted) {
     log(resumeHint());

@@ -92,3 +92,9 @@ export function costLine(costs: readonly MethodCost[], run: Timing): string {
   const methods = costs.map((c) => `${c.method} ${s(c.wallSeconds)} s (${share(c)}% timed)`).join(', ');
   return `by method: ${methods}; outside points ${s(Math.max(0, run.wallSeconds - inPoints))} s (tables, start-up, idle window, report)`;
 }
+
+/** The run's cost by method, where it has more than one method (with one, the accounting line says it all). */
+export function runCostLine(points: readonly { method: string; timing?: Timing }[], run: Timing): string | undefined {
+  const costs = costByMethod(points);
+  return costs.length > 1 ? costLine(costs, run) : undefined;
+}
