@@ -38,7 +38,7 @@ static double back_to_host(unsigned char* m, size_t n, int K) {
   auto t = clk::now();
   std::vector<std::thread> th;
   for (int i = 0; i < K; ++i) th.emplace_back([=] {
-    size_t lo = (n / K) & ~size_t(0x1FFFFF); lo *= i; size_t hi = i == K - 1 ? n : lo + ((n / K) & ~size_t(0x1FFFFF));
+    const size_t share = (n / K) & ~size_t(0x1FFFFF), lo = share * i, hi = i == K - 1 ? n : lo + share;  // 2 MiB blocks
     cudaStream_t s; ok(cudaStreamCreate(&s), "stream");
     ok(cudaMemPrefetchAsync(m + lo, hi - lo, cudaMemLocation{cudaMemLocationTypeHost, 0}, 0, s), "prefetch");
     ok(cudaStreamSynchronize(s), "prefetch sync"); cudaStreamDestroy(s); });
