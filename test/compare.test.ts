@@ -103,6 +103,10 @@ describe('verdicts', () => {
     expect(stolen.verdict).toBe('uncertain');
     expect(stolen.note).toMatch(/gave 12\.5% of this machine's CPU time to other guests \(steal\) while it sampled/);
     expect(comparePoint(bases, point('m a', slow, { host: { throttledMs: 250 } }), DEFAULT_COMPARE).note).toMatch(/CPU quota held it back for 250 ms/);
+    // a move beyond what interference has been seen to cause (up to 3x) is judged on its own, saying so
+    const sixFold = comparePoint(bases, point('m a', samples(40, 6e-3, 0.01, 9), { host: { stealPct: 12.5 } }), DEFAULT_COMPARE);
+    expect(sixFold.verdict).toBe('slower');
+    expect(sixFold.note).toMatch(/\(steal\) while it sampled, but a 6\.0x time is more than that explains \(up to 4x\)/);
     // below the bar of doubt, the verdict stands
     expect(comparePoint(bases, point('m a', slow, { host: { stealPct: 0.5, throttledMs: 0 } }), DEFAULT_COMPARE).verdict).toBe('slower');
     // a gather from GPU memory, queued behind the launch gate, is out of the other guests' reach

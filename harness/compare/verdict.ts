@@ -19,8 +19,8 @@
  * within that noise bar is `uncertain` (too noisy across runs to call at this
  * threshold), and so is any clear change where the noise cannot be known (one
  * baseline run): never a failure. So is a move that unchanged code has already
- * made (in a baseline or a recent history run), and a slowdown measured while
- * the machine took its CPU time (steal, quota throttling), unless the method
+ * made (in a baseline or a recent history run), and a slowdown of up to 4x measured
+ * while the machine took its CPU time (steal, quota throttling), unless the method
  * gathers from GPU memory on the GPU alone. `same` is a claim too: only where the ratio's CI lies
  * within the threshold; samples too spread to rule out a threshold-sized
  * change make the point `uncertain`.
@@ -29,7 +29,7 @@ import type { PointResult, RunResults } from '../results/model.js';
 import { median as medianOf, quantileSorted } from '../stats/quantile.js';
 import { bootstrapRatioCi, mannWhitney } from './stats.js';
 import { methodSpec } from '../methods.js';
-import { interfered } from '../telemetry/host-interference.js';
+import { interfered, INTERFERENCE_EXPLAINS_UP_TO } from '../telemetry/host-interference.js';
 import { predictionSigmas } from '../stats/prediction-bar.js';
 
 export type Verdict = 'slower' | 'faster' | 'same' | 'uncertain' | 'missing' | 'new';
@@ -170,8 +170,12 @@ export function comparePoint(bases: PointResult | PointResult[], cand: PointResu
   if (up && ratio > 1 + needed) {
     if (recent.some((m) => m >= candMedian)) return seen((m) => m >= candMedian, 'slow');
     const taken = usesHost(base.method) ? interfered(cand.host) : undefined;
-    if (taken) return { ...out, ...stats, verdict: 'uncertain', note: `moved ${pct(ratio - 1)}, but ${taken} while it sampled: not evidence of a change in the code` };
-    return { ...out, ...stats, verdict: 'slower', ...(gated ? {} : { note: 'a copy ceiling: reported, not gated (--gate-ceilings gates it)' }) };
+    if (taken && ratio <= INTERFERENCE_EXPLAINS_UP_TO) return { ...out, ...stats, verdict: 'uncertain', note: `moved ${pct(ratio - 1)}, but ${taken} while it sampled: not evidence of a change in the code` };
+    const notes = [
+      taken ? `${taken} while it sampled, but a ${ratio.toFixed(1)}x time is more than that explains (up to ${INTERFERENCE_EXPLAINS_UP_TO}x)` : '',
+      gated ? '' : 'a copy ceiling: reported, not gated (--gate-ceilings gates it)',
+    ].filter(Boolean);
+    return { ...out, ...stats, verdict: 'slower', ...(notes.length ? { note: notes.join('; ') } : {}) };
   }
   if (down && ratio < 1 / (1 + needed)) {
     if (recent.some((m) => m <= candMedian)) return seen((m) => m <= candMedian, 'fast');

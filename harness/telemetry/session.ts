@@ -14,7 +14,7 @@ import { tickCost } from './overhead.js';
 import { gpuWindow, implausiblePcie, sumGpuWindows, systemLoad, ticksIn } from './window.js';
 import type { PointTelemetry } from './types.js';
 import { withdrawIdleFigures } from './busy-share.js';
-import { interfered, type HostInterference } from './host-interference.js';
+import { interfered, INTERFERENCE_EXPLAINS_UP_TO, type HostInterference } from './host-interference.js';
 
 export interface TelemetryConfig {
   intervalMs: number;
@@ -283,7 +283,7 @@ export function telemetryWarnings(info: RunTelemetry | undefined, points: { id: 
     }
   }
   const taken = points.filter((p) => interfered(p.host));
-  if (taken.length) out.push(`the machine took CPU time from ${taken.length} point(s) while they sampled, e.g. ${taken[0].id}: ${interfered(taken[0].host)}; compare calls their slowdowns uncertain`);
+  if (taken.length) out.push(`the machine took CPU time from ${taken.length} point(s) while they sampled, e.g. ${taken[0].id}: ${interfered(taken[0].host)}; compare calls their slowdowns of up to ${INTERFERENCE_EXPLAINS_UP_TO}x uncertain`);
   if (info.overheadPct !== undefined && info.overheadPct > 5) out.push(`telemetry sampler costs ${info.overheadPct.toFixed(1)}% of a core at a ${info.intervalMs} ms interval, inside telemetry windows only (never during timed samples)`);
   return out;
 }
