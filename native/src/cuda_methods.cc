@@ -129,11 +129,7 @@ double CudaMethod::finish(const LaunchGate& gate) {
   if (gate.timed_out())
     throw Error("CUDA", "the launch gate timed out: queueing a sample took longer than " +
                             std::to_string(LaunchGate::kTimeoutNs / 1000000000) + " s");
-  const double s = elapsed(e0_.e, e1_.e);
-  // The work's own time, the planted delay taken out: a relative slowdown must not compound.
-  last_work_seconds_ = std::max(0.0, s - planted_ns_ * 1e-9);
-  planted_ns_ = 0;
-  return s;
+  return elapsed(e0_.e, e1_.e);
 }
 
 Sample CudaMethod::run(int slot, const std::vector<int64_t>&) {
@@ -142,15 +138,15 @@ Sample CudaMethod::run(int slot, const std::vector<int64_t>&) {
     GateRelease rel{gate_};
     queue(gate_, slot);
   }
-  const double s = finish(gate_);
-  return Sample{s, NAN, NAN};
+  return Sample{planted_stretch(finish(gate_)), NAN, NAN};
 }
 
-// GATHERBENCH_TEST_SLOWDOWN_PCT stretches a sample by p% of the previous sample's own work (the GPU cannot
-// know this sample's before it ends); GATHERBENCH_TEST_SLOWDOWN_US adds a fixed spin.
+// GATHERBENCH_TEST_SLOWDOWN_US adds a fixed spin on the stream. GATHERBENCH_TEST_SLOWDOWN_PCT is not a
+// kernel: an extra kernel costs microseconds of its own, more than p% of a short sample (the likely reason a
+// 10% plant read 1.25-1.55x at 128 B rows), so the sample's measured time is stretched (planted_stretch).
 void CudaMethod::planted_delay() {
-  planted_ns_ = test_slowdown_us() * 1e3 + last_work_seconds_ * 1e9 * test_slowdown_pct() / 100;
-  if (planted_ns_ > 0) check(launch_delay(uint64_t(planted_ns_), stream_.s), "delay kernel");
+  const double ns = test_slowdown_us() * 1e3;
+  if (ns > 0) check(launch_delay(uint64_t(ns), stream_.s), "delay kernel");
 }
 
 double CudaMethod::elapsed(cudaEvent_t a, cudaEvent_t b) {
@@ -227,7 +223,7 @@ class CpuGatherMemcpy : public CudaMethod {
     }
     planted_delay();
     check(cudaEventRecord(e1_.e, stream_.s), "cudaEventRecord");
-    Sample s{finish(gate_), gather, NAN};
+    Sample s{planted_stretch(finish(gate_)), gather, NAN};
     if (chunks == 1) s.copy = elapsed(e_mid_.e, e1_.e);
     return s;
   }
@@ -281,7 +277,7 @@ class CopyEngineRows : public CudaMethod {
             "cudaMemcpyAsync (one row)");
     planted_delay();
     check(cudaEventRecord(e1_.e, stream_.s), "cudaEventRecord");
-    return Sample{finish(gate_), NAN, NAN};
+    return Sample{planted_stretch(finish(gate_)), NAN, NAN};
   }
   std::pair<double, double> launch_latency_us() override { return {NAN, NAN}; }  // timed end to end
   std::map<std::string, std::string> details() const override {
@@ -352,7 +348,7 @@ class CopyEngineBatch : public CudaMethod {
 #endif
     planted_delay();
     check(cudaEventRecord(e1_.e, stream_.s), "cudaEventRecord");
-    return Sample{finish(gate_), NAN, NAN};
+    return Sample{planted_stretch(finish(gate_)), NAN, NAN};
 #else
     (void)slot;
     throw Error("UNSUPPORTED", "cudaMemcpyBatchAsync is not in this build");

@@ -56,8 +56,6 @@ class CudaMethod : public Method {
   Lease out_, sum_, host_out_, flush_;
   uint64_t flush_bytes_ = 0;
   int gpu_index_ = -1;
-  double last_work_seconds_ = 0;  // the last sample's time without its planted delay
-  double planted_ns_ = 0;         // the delay planted in the sample being queued
 };
 
 std::unique_ptr<CudaMethod> make_cuda_method_of(const MethodConfig& c, const HostTable& t, ThreadPool& pool);

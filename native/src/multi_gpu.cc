@@ -74,6 +74,7 @@ class MultiGpu : public Method {
         methods_[i]->bind_thread();
         out.total = std::max(out.total, methods_[i]->finish(*gate_));
       }
+      out.total = planted_stretch(out.total);
       return out;
     }
     std::vector<Sample> s(n);
@@ -84,7 +85,7 @@ class MultiGpu : public Method {
         s[i] = methods_[i]->run(slot, shifted_[slot][i]);
       }
     });
-    Sample out{std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 0, NAN};
+    Sample out{planted_stretch(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()), 0, NAN};
     for (auto& x : s) out.gather = std::max(out.gather, std::isnan(x.gather) ? 0.0 : x.gather);
     if (out.gather == 0) out.gather = NAN;
     return out;

@@ -1,7 +1,8 @@
 // Test switches, read from the environment once. The harness flags every run
 // made with one; never set them for real measurements.
 //   GATHERBENCH_TEST_SLOWDOWN_US=<us>   adds a spin inside every timed region
-//   GATHERBENCH_TEST_SLOWDOWN_PCT=<p>   stretches every timed region by p% of itself
+//   GATHERBENCH_TEST_SLOWDOWN_PCT=<p>   stretches every timed region by p% of itself: host-timed regions
+//                                       busy-wait it, GPU-timed samples have their event time scaled
 //   GATHERBENCH_TEST_CORRUPT=first|<n>  flips a byte of the output (row batch/2) after
 //                                       each set's first, verified run, or after timed sample n
 //   GATHERBENCH_TEST_CUDA_ERROR=<gpu>   that GPU of a multi-GPU point fails with a CUDA error
@@ -67,5 +68,8 @@ inline void busy_wait_us(double us) {
 inline void planted_host_delay(double seconds) {
   busy_wait_us(test_slowdown_us() + seconds * 1e6 * test_slowdown_pct() / 100);
 }
+
+// A GPU-timed sample's measured seconds with GATHERBENCH_TEST_SLOWDOWN_PCT applied: exactly p% more.
+inline double planted_stretch(double seconds) { return seconds * (1 + test_slowdown_pct() / 100); }
 
 }  // namespace gb
