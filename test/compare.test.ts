@@ -2,13 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { mannWhitney, bootstrapRatioCi, normalCdf, rng } from '../harness/compare/stats.js';
-import { quantileSorted } from '../harness/stats/quantile.js';
-import { DEFAULT_COMPARE, SEEN_WINDOW, comparePoint, compareRunPoints, failsJob, runToRunSigma } from '../harness/compare/verdict.js';
-import { predictionSigmas } from '../harness/stats/prediction-bar.js';
+import { rng } from '../harness/stats/rng.js';
+import { DEFAULT_COMPARE, comparePoint, compareRunPoints, failsJob } from '../harness/compare/verdict.js';
+import type { PointResult } from '../harness/results/model.js';
 import { compareCommand, parseThreshold } from '../harness/cli/compare.js';
 import { listBaselines, resolveBaseline, saveBaseline } from '../harness/compare/baselines.js';
-import { appendHistory, findSteps, readHistory } from '../harness/compare/history.js';
+import { appendHistory, findSteps, readHistory, runToRunSigma } from '../harness/compare/history.js';
 import { renderHistory } from '../reports/history.js';
 import { UserError } from '../harness/errors.js';
 import { packageRoot } from '../harness/paths.js';
@@ -28,49 +27,20 @@ function runScenario(file: string, env: Record<string, string> = {}): { dir: str
 
 const quiet = () => undefined;
 
-describe('statistics of the gate', () => {
-  it('Mann-Whitney matches hand-computed values', () => {
-    // a = [1,2,3], b = [4,5,6]: U = 0, the most extreme arrangement
-    const r = mannWhitney([1, 2, 3], [4, 5, 6]);
-    expect(r.u).toBe(0);
-    expect(r.p).toBeLessThan(0.1);
-    expect(mannWhitney([1, 2, 3, 4], [1, 2, 3, 4]).p).toBeCloseTo(1, 6);
-    expect(normalCdf(0)).toBeCloseTo(0.5, 7);
-    expect(normalCdf(1.959964)).toBeCloseTo(0.975, 5);
-  });
-
-  it('the bootstrap CI of the ratio of medians brackets the true ratio', () => {
-    const [lo, hi] = bootstrapRatioCi(samples(50, 1e-3, 0.02, 1), samples(50, 1.2e-3, 0.02, 2), { seed: 3 });
-    expect(lo).toBeLessThan(1.2);
-    expect(hi).toBeGreaterThan(1.2);
-    expect(hi - lo).toBeLessThan(0.05);
-  });
-
-  it('draws the same bootstrap distribution as resampling and sorting, odd and even sample counts', () => {
-    // the reference: draw n values with replacement, sort, take the median; many resamples on both sides
-    const brute = (base: number[], cand: number[], resamples: number): [number, number] => {
-      const next = rng(7), med = (xs: number[]) => {
-        const r = Float64Array.from({ length: xs.length }, () => xs[Math.floor(next() * xs.length)]).sort();
-        return quantileSorted(r, 0.5);
-      };
-      const ratios = Float64Array.from({ length: resamples }, () => med(cand) / med(base)).sort();
-      return [quantileSorted(ratios, 0.025), quantileSorted(ratios, 0.975)];
-    };
-    // skewed, with ties, as timing samples are
-    const skewed = (n: number, scale: number, seed: number) => samples(n, scale, 0.05, seed).map((x, i) => (i % 7 ? x : x * 1.3));
-    // two values: a resample's median is 1, 1.5 or 2 with chances 1/4, 1/2, 1/4
-    expect(bootstrapRatioCi([1, 1, 1], [1, 2], { resamples: 20_000, level: 0.4 })).toEqual([1.5, 1.5]);
-    expect(bootstrapRatioCi([1, 1, 1], [1, 2], { resamples: 20_000, level: 0.6 })).toEqual([1, 2]);
-    for (const [nb, nc] of [[21, 9], [40, 30], [3, 4]]) {
-      const b = skewed(nb, 1e-3, nb), c = skewed(nc, 1.05e-3, nc + 1);
-      const want = brute(b, c, 40_000), got = bootstrapRatioCi(b, c, { resamples: 40_000, seed: 5 });
-      for (const i of [0, 1]) expect(Math.abs(got[i] - want[i]) / want[i]).toBeLessThan(0.004);
-    }
-  });
-});
-
 /** n baseline runs of one point whose medians differ by `spread` (relative), each tight. */
 const runsOf = (n: number, spread: number, seed = 1) => Array.from({ length: n }, (_, i) => point('m a', samples(40, 1e-3 * (1 + spread * (i % 2 ? 1 : -1) * (i > 0 ? 1 : 0)), 0.01, seed + i)));
+
+/** A family's runs from the model: per run a shift (sigma `shift`), per point a level and residual noise (sigma `residual`). */
+function familyRuns(n: number, ids: string[], method: string, shift: number, residual: number, seed: number, plant: (id: string) => number = () => 1) {
+  const next = rng(seed);
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
+  return Array.from({ length: n }, () => {
+    const s = shift * gauss();
+    return ids.map((id, p) => point(id, samples(20, 1e-3 * (1 + p / 4) * Math.exp(s + residual * gauss()) * plant(id), 0.002, Math.floor(next() * 1e9)), { method }));
+  });
+}
+
+const ids = (method: string, n: number) => Array.from({ length: n }, (_, i) => `${method} w=${i}`);
 
 describe('verdicts', () => {
   it('calls a planted 10% slowdown slower, given baseline runs that measure the noise', () => {
@@ -78,21 +48,58 @@ describe('verdicts', () => {
     expect(v.verdict).toBe('slower');
     expect(v.timeRatio).toBeCloseTo(1.1, 1);
     expect(v.ratioCi![0]).toBeGreaterThan(1);
+    // one statistic: the estimate lies inside its own interval
+    expect(v.ratioCi![0]).toBeLessThan(v.timeRatio!);
+    expect(v.ratioCi![1]).toBeGreaterThan(v.timeRatio!);
   });
 
-  it('a move unchanged code has made before is uncertain, not slower or faster', () => {
-    // five baseline runs, one of them (a busy host) 2x slow: the robust spread ignores it, the gate remembers it
-    const bases = [1, 2, 3, 4, 5].map((i) => point('m a', samples(40, 1e-3 * (i === 3 ? 2 : 1 + 0.002 * i), 0.01, i)));
-    const v = comparePoint(bases, point('m a', samples(40, 1.8e-3, 0.01, 9)), DEFAULT_COMPARE);
-    expect(v.verdict).toBe('uncertain');
-    expect(v.note).toMatch(/unchanged code has been this slow before \(1 of the 5 most recent earlier runs\)/);
-    expect(comparePoint(bases, point('m a', samples(40, 2.4e-3, 0.01, 9)), DEFAULT_COMPARE).verdict).toBe('slower');
-    // an episode in the history is remembered for the newest SEEN_WINDOW runs, then no longer excuses a move
-    const quiet = [1, 2, 4, 5].map((i) => bases[i - 1]);
-    const slowPoint = point('m a', samples(40, 1.8e-3, 0.01, 9));
-    const history = (after: number) => [2e-3, ...Array.from({ length: after }, (_, i) => 1e-3 * (1 + 0.002 * (i % 3)))];
-    expect(comparePoint(quiet, slowPoint, DEFAULT_COMPARE, history(SEEN_WINDOW - 1)).verdict).toBe('uncertain');
-    expect(comparePoint(quiet, slowPoint, DEFAULT_COMPARE, history(SEEN_WINDOW)).verdict).toBe('slower');
+  it('pools the noise of a family: one point that moved against the rest is found with three baseline runs', () => {
+    const fam = ids('zerocopy-aligned', 6);
+    const o = { ...DEFAULT_COMPARE, threshold: 0.03 };
+    let pooled = 0, alone = 0, falseAlarms = 0;
+    for (let seed = 0; seed < 60; seed++) {
+      const [b1, b2, b3, c] = familyRuns(4, fam, 'zerocopy-aligned', 0.003, 0.003, 100 + seed);
+      const slowOne = c.map((p, i) => (i === 2 ? point(p.id, p.samples.total.map((x) => x * 1.04), { method: p.method }) : p));
+      const v = compareRunPoints([b1, b2, b3].map((x) => fakeRun(x)), fakeRun(slowOne), o);
+      if (v[2].verdict === 'slower') pooled++;
+      falseAlarms += v.filter((p, i) => i !== 2 && p.verdict === 'slower').length;
+      // the same point judged on its own three runs: two degrees of freedom where the family's six points give ten
+      if (comparePoint([b1[2], b2[2], b3[2]], slowOne[2], o).verdict === 'slower') alone++;
+      if (seed === 0) expect(v[2].note).toMatch(/against the rest of its family \(gpu-reads-pcie/);
+    }
+    expect(pooled).toBeGreaterThanOrEqual(54);
+    expect(alone).toBeLessThan(pooled);
+    expect(falseAlarms).toBeLessThanOrEqual(3); // 300 unplanted point-nights at a 1% share of the night's rate
+  });
+
+  it('a whole family slowed is slower where its run shifts are small, uncertain where they are not', () => {
+    const quiet = familyRuns(4, ids('device-resident', 6), 'device-resident', 0.003, 0.003, 11);
+    const loud = familyRuns(4, ids('cpu-gather-memcpy', 6), 'cpu-gather-memcpy', 0.15, 0.01, 12);
+    const slow = (ps: PointResult[]) => ps.map((p) => point(p.id, p.samples.total.map((x) => x * 1.1), { method: p.method }));
+    const bases = [0, 1, 2].map((r) => fakeRun([...quiet[r], ...loud[r]]));
+    const v = compareRunPoints(bases, fakeRun([...slow(quiet[3]), ...slow(loud[3])]), DEFAULT_COMPARE);
+    const of = (m: string) => v.filter((p) => p.method === m).map((p) => p.verdict);
+    expect(of('device-resident').every((x) => x === 'slower')).toBe(true);
+    expect(v.find((p) => p.method === 'device-resident')!.note).toMatch(/its whole family \(gpu-memory\) moved \d/);
+    expect(of('cpu-gather-memcpy').every((x) => x === 'uncertain')).toBe(true);
+  });
+
+  it('fails at most the stated share of nights of unchanged code (simulated, 3 and 5 baselines)', () => {
+    for (const k of [3, 5]) {
+      let failed = 0;
+      const nights = 300;
+      for (let night = 0; night < nights; night++) {
+        const fams = [
+          familyRuns(k + 1, ids('device-resident', 6), 'device-resident', 0.003, 0.003, 1000 * k + 3 * night),
+          familyRuns(k + 1, ids('zerocopy-aligned', 6), 'zerocopy-aligned', 0.005, 0.004, 1000 * k + 3 * night + 1),
+          familyRuns(k + 1, ids('cpu-gather-memcpy', 6), 'cpu-gather-memcpy', 0.15, 0.03, 1000 * k + 3 * night + 2),
+        ];
+        const runs = Array.from({ length: k + 1 }, (_, r) => fakeRun(fams.flatMap((f) => f[r])));
+        if (failsJob(compareRunPoints(runs.slice(0, k), runs[k], DEFAULT_COMPARE))) failed++;
+      }
+      // nominal 2%: 6 of 300; binomial noise allows a few more, not the 50% of the old sample-pooled test
+      expect(failed).toBeLessThanOrEqual(12);
+    }
   });
 
   it('a slower point whose machine took its CPU time away (steal, quota) is uncertain, saying so', () => {
@@ -117,43 +124,32 @@ describe('verdicts', () => {
     expect(comparePoint(zeroCopyBases, { ...resident('zerocopy-aligned a', slow, { stealPct: 12.5 }), method: 'zerocopy-aligned' }, DEFAULT_COMPARE).verdict).toBe('uncertain');
   });
 
-  it('calls a point the same only where its samples rule out a threshold-sized change', () => {
-    const bases = runsOf(6, 0.005);
-    // 5 samples spread ±15%: nothing clear, but a 10% slowdown would look the same
-    const loose = comparePoint(bases, point('m a', samples(5, 1.0e-3, 0.15, 9)), DEFAULT_COMPARE);
-    expect(loose.verdict).toBe('uncertain');
-    expect(loose.note).toMatch(/the samples cannot rule out a 5\.0% change: time ratio \d\.\d{3}, 95% CI/);
-    const tight = comparePoint(bases, point('m a', samples(40, 1.0e-3, 0.01, 9)), DEFAULT_COMPARE);
+  it('an odd slow baseline run widens the noise: a move like it is uncertain, not slower', () => {
+    const bases = [1, 2, 3, 4, 5].map((i) => point('m a', samples(40, 1e-3 * (i === 3 ? 2 : 1 + 0.002 * i), 0.01, i)));
+    const v = comparePoint(bases, point('m a', samples(40, 1.8e-3, 0.01, 9)), DEFAULT_COMPARE);
+    expect(v.verdict).toBe('uncertain');
+    expect(v.note).toMatch(/cannot resolve a 5\.0% change here/);
+  });
+
+  it('calls a point the same only where the interval of its change lies inside the threshold', () => {
+    const tight = comparePoint(runsOf(6, 0.005), point('m a', samples(40, 1.0e-3, 0.01, 9)), DEFAULT_COMPARE);
     expect(tight.verdict).toBe('same');
     expect(tight.ratioCi![1]).toBeLessThan(1.05);
+    const small = comparePoint(runsOf(6, 0.005), point('m a', samples(40, 1.02e-3, 0.01, 9)), DEFAULT_COMPARE);
+    expect(small.verdict).toBe('same'); // real, but below the 5% threshold
+    const wide = comparePoint(runsOf(4, 0.04), point('m a', samples(40, 1.08e-3, 0.01, 9)), DEFAULT_COMPARE);
+    expect(wide.verdict).toBe('uncertain');
+    expect(wide.note).toMatch(/cannot resolve a 5\.0% change here: time ratio 1\.0\d{2}, interval/);
   });
 
-  it('does not flag two sample sets from one distribution in at least 95% of 200 seeds', () => {
-    let flagged = 0;
-    for (let s = 0; s < 200; s++) {
-      const v = comparePoint(point('m a', samples(30, 1e-3, 0.03, 2 * s + 1)), point('m a', samples(30, 1e-3, 0.03, 2 * s + 2)), { ...DEFAULT_COMPARE, resamples: 500 });
-      if (v.verdict !== 'same') flagged++;
-    }
-    expect(flagged).toBeLessThanOrEqual(10);
-  });
-
-  it('calls a clear speed-up faster, and a small significant change the same', () => {
+  it('calls a clear speed-up faster', () => {
     expect(comparePoint(runsOf(6, 0.005), point('m a', samples(40, 0.8e-3, 0.01, 9)), DEFAULT_COMPARE).verdict).toBe('faster');
-    const small = comparePoint(point('m a', samples(200, 1e-3, 0.005, 1)), point('m a', samples(200, 1.02e-3, 0.005, 2)), DEFAULT_COMPARE);
-    expect(small.p).toBeLessThan(0.01); // real, but below the 5% threshold
-    expect(small.verdict).toBe('same');
   });
 
-  it('with one baseline run, a clear change beyond the threshold is uncertain, never a failure', () => {
+  it('with one baseline run, every move is uncertain, never a failure', () => {
     const v = comparePoint(point('m a', samples(40, 1e-3, 0.01, 1)), point('m a', samples(40, 1.3e-3, 0.01, 2)), DEFAULT_COMPARE);
     expect(v.verdict).toBe('uncertain');
     expect(v.note).toMatch(/one baseline run cannot tell/);
-  });
-
-  it('a change beyond the threshold but within the run-to-run noise is uncertain, with the reason', () => {
-    const v = comparePoint(runsOf(4, 0.04), point('m a', samples(40, 1.08e-3, 0.01, 9)), DEFAULT_COMPARE);
-    expect(v.verdict).toBe('uncertain');
-    expect(v.note).toMatch(/within the run-to-run bar of ±\d+\.\d%/);
   });
 
   it('copy ceilings inform but do not fail the job unless asked', () => {
@@ -165,7 +161,7 @@ describe('verdicts', () => {
     expect(failsJob([comparePoint(base, slow, { ...DEFAULT_COMPARE, gateCeilings: true })])).toBe(true);
   });
 
-  it('the run-to-run sigma is robust to one odd run', () => {
+  it('the run-to-run sigma of the history is robust to one odd run', () => {
     expect(runToRunSigma([1])).toBeUndefined();
     expect(runToRunSigma([1, 1.1])).toBeCloseTo(0.05 / 1.05, 9);
     expect(runToRunSigma([1, 1.01, 0.99, 1.0, 1.5])!).toBeLessThan(0.02); // one odd run
@@ -177,7 +173,7 @@ describe('verdicts', () => {
     const base = fakeRun([point('a x', s), point('b x', s), point('c x', s)]);
     const cand = fakeRun([point('a x', s), point('c x', s, { status: 'failed', reason: 'verification failed: output row 3 differs' }), point('d x', s)]);
     const v = Object.fromEntries(compareRunPoints(base, cand, DEFAULT_COMPARE).map((p) => [p.id, p]));
-    expect(v['a x'].verdict).toBe('same');
+    expect(v['a x'].verdict).toBe('uncertain'); // one baseline run
     expect(v['b x'].verdict).toBe('missing');
     expect(v['c x']).toMatchObject({ verdict: 'slower', note: expect.stringContaining('output row 3 differs') });
     expect(v['d x'].verdict).toBe('new');
@@ -213,7 +209,7 @@ describe('compare command', () => {
       const code = compareCommand([...bases, bad], { markdown: path.join(out, 'c.md'), junit: path.join(out, 'c.xml'), json: path.join(out, 'c.json') }, (l) => lines.push(l));
       expect(code).toBe(1);
       expect(lines.join('\n')).toMatch(/SLOWER +b x +\+30\.\d% time/);
-      expect(lines.join('\n')).toMatch(/note: 4 runs measure the run-to-run noise of some points, so their bar is 10\.3 sigmas wide/);
+      expect(lines.join('\n')).toMatch(/note: 4 runs measure how whole families of points shift from run to run/);
     } finally {
       delete process.env.GITHUB_STEP_SUMMARY;
     }
@@ -263,12 +259,13 @@ describe('compare command', () => {
     const file = scenarioFile('name: gate\nmethods: [host-gather-copy]\naxes: { width: [16], batch: [256, 1024], table: ["2000 rows"] }\nsampling: { minSamples: 10, budget: 300ms }\ntelemetry: { window: 0, idle: 0 }\n');
     const run = (env: Record<string, string> = {}) => runScenario(file, env);
     const [base, base2, base3, base4] = [run(), run(), run(), run()];
-    const slowed = run({ GATHERBENCH_TEST_SLOWDOWN_US: '3000' });
-    expect(slowed.stdout).toMatch(/deliberately slowed by 3000 µs/);
+    const slowed = run({ GATHERBENCH_TEST_SLOWDOWN_US: '30000' }); // far past a busy CI machine's run shifts (up to ±70%)
+    expect(slowed.stdout).toMatch(/deliberately slowed by 30000 µs/);
     const cmp = (...runs: string[]) => spawnSync(process.execPath, [bin, 'compare', ...runs], { encoding: 'utf8' });
     const [bd, bd2, sd] = [base.dir, base2.dir, slowed.dir];
     expect(cmp(bd, bd2, bd).status).toBe(0);
-    const flagged = cmp(bd, bd2, base3.dir, base4.dir, sd); // four baselines: a bar of 10 sigmas (two: 289)
+    const flagged = cmp(bd, bd2, base3.dir, base4.dir, sd); // four baselines
+    expect(flagged.stdout).toMatch(/2 slower/);
     expect(flagged.status).toBe(1);
     expect(flagged.stdout).toMatch(/2 slower/);
     const one = cmp(bd, sd); // one baseline run: uncertain, not a failure
@@ -281,7 +278,7 @@ describe('compare command', () => {
 });
 
 describe('several baseline runs', () => {
-  it('raise the bar to the prediction bound of the runs they have, so run-to-run noise is never slower', () => {
+  it('widen the bar to what the runs they have can say, so run-to-run noise is never slower', () => {
     // two baseline runs 8% apart, each tight; the candidate sits 8% above the faster one
     const a = fakeRun([point('p x', samples(30, 1.0e-3, 0.005, 1))], { gpu: 'H100' });
     const b = fakeRun([point('p x', samples(30, 1.08e-3, 0.005, 2))], { gpu: 'H100' });
@@ -289,19 +286,14 @@ describe('several baseline runs', () => {
     expect(compareRunPoints([a], c, DEFAULT_COMPARE)[0].verdict).toBe('uncertain'); // one baseline run: noise looks like a change
     const v = compareRunPoints([a, b], c, DEFAULT_COMPARE)[0];
     expect(v.verdict).toBe('uncertain'); // 3.8% above the baselines' centre, but runs 8% apart cannot vouch for 5%
-    expect(v.note).toMatch(/cannot resolve a 5\.0% change here: the run-to-run bar is ±[\d.]+% \(2 runs spread ±3\.\d%/);
-    expect(v.runSpread).toBeCloseTo(0.04 / 1.04, 2);
-    expect(v.needed! / v.runSpread!).toBeCloseTo(predictionSigmas(2), 6);
-    // two runs say next to nothing about the spread: even a 35% slowdown is uncertain, with the reason
+    expect(v.note).toMatch(/cannot resolve a 5\.0% change here: time ratio 1\.0\d{2}, interval [\d.]+-[\d.]+ \(2 runs; cpu-threads run shifts ±5\.\d%/);
+    // two runs say next to nothing about the spread: even a 35% slowdown is uncertain
     const slow = fakeRun([point('p x', samples(30, 1.35e-3, 0.005, 4))], { gpu: 'H100' });
-    const two = compareRunPoints([a, b], slow, DEFAULT_COMPARE)[0];
-    expect(two.verdict).toBe('uncertain');
-    expect(two.note).toMatch(/the bar is 288\.8 sigmas for 2 runs/);
-    // eight runs spread 1%: the bar is 4.8 sigmas (4.8%), and the 35% slowdown clears it
+    expect(compareRunPoints([a, b], slow, DEFAULT_COMPARE)[0].verdict).toBe('uncertain');
+    // eight runs spread 1%: the 35% slowdown clears their bar
     const eight = [1, 1.01, 0.99, 1.0, 1.02, 0.98, 1.005, 0.995].map((m, i) => fakeRun([point('p x', samples(30, m * 1e-3, 0.005, 10 + i))], { gpu: 'H100' }));
     const called = compareRunPoints(eight, slow, DEFAULT_COMPARE)[0];
     expect(called.verdict).toBe('slower');
-    expect(called.needed).toBeCloseTo(Math.max(0.05, predictionSigmas(8) * called.runSpread!), 9);
     expect(called.runs).toBe(8);
   });
 
@@ -367,7 +359,7 @@ describe('noise from the history', () => {
     for (const [i, m] of [[4, 1.1e-3], [5, 0.9e-3], [6, 1.1e-3]] as const) appendHistory(file, `/runs/night-${i}`, state(m, i));
     const lines: string[] = [];
     expect(compareCommand([a, b, cand], { history: file }, (l) => lines.push(l))).toBe(0);
-    expect(lines.join('\n')).toMatch(/UNCERTAIN .*within the run-to-run bar/);
+    expect(lines.join('\n')).toMatch(/UNCERTAIN .*cannot resolve a 5\.0% change here/);
   });
 });
 

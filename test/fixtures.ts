@@ -2,7 +2,7 @@
 import { HOST_ONLY_LABEL, RESULTS_SCHEMA, type PointResult, type RunResults } from '../harness/results/model.js';
 import { summarize } from '../harness/stats/summary.js';
 import { saveRun } from '../harness/results/store.js';
-import { rng } from '../harness/compare/stats.js';
+import { rng } from '../harness/stats/rng.js';
 import { tmpDir } from './helpers.js';
 
 /** n timing samples around `median` seconds with relative noise `noise` (log-normal-ish, skewed like real timings). */

@@ -20,7 +20,7 @@ function nights(n: number, wild: number) {
     ),
   );
 }
-const o = { ...DEFAULT_COMPARE, resamples: 300 };
+const o = { ...DEFAULT_COMPARE };
 
 describe('gate study', () => {
   it('counts every choice of baselines and candidate as a night', () => {
@@ -65,10 +65,29 @@ describe('gate study', () => {
     expect(kept.points.find((p) => p.id === 'cpu-gather-memcpy wild')!.uncertain).toBeGreaterThan(0);
   });
 
-  it('detects a planted relative slowdown on the points it can judge', () => {
-    const s = studyGate(nights(5, 0.005), { ...o, baselines: 3, plantPct: 10 });
-    expect(s.detection!.judged).toBeGreaterThan(0);
-    expect(s.detection!.rate).toBeGreaterThanOrEqual(0.9);
+  it('detects a planted slowdown in every point, one method and one point, counting uncertain points as missed', () => {
+    const s = studyGate(nights(6, 0.005), { ...o, baselines: 3, plantPct: 10, history: true });
+    const shape = (x: string) => s.detection.find((d) => d.shape === x)!;
+    expect(s.detection.map((d) => d.shape)).toEqual(['every point', 'one method', 'one point']);
+    expect(shape('every point').rate).toBeGreaterThanOrEqual(0.9);
+    // every gated planted point is in the denominator: 3 points x 60 nights
+    expect(shape('every point').planted).toBe(180);
+    expect(shape('every point').detected + shape('every point').uncertain).toBeLessThanOrEqual(180);
+    expect(shape('one point').planted).toBe(180);
+    expect(shape('every point').byMethod['zerocopy-aligned'].planted).toBe(120);
+    // a point that flips 10% between runs cannot show a planted 10%: uncertain there is a miss, not a pass
+    const loud = studyGate(nights(6, 0.1), { ...o, baselines: 3, plantPct: 10, history: true });
+    const m = loud.detection.find((d) => d.shape === 'every point')!.byMethod['cpu-gather-memcpy'];
+    expect(m.detected).toBeLessThan(m.planted);
+  });
+
+  it('counts candidates, not nights, as the independent trials, and bounds the false-night rate by them', () => {
+    const s = studyGate(nights(6, 0.005), { ...o, baselines: 3 });
+    expect(s.nights).toBe(60);
+    expect(s.candidates).toBe(6);
+    expect(s.failingCandidates).toBe(0);
+    // 0 of 6 independent candidates supports at most 39% false nights (95%), not "1 in more than 60"
+    expect(s.falseRateUpper95).toBeCloseTo(1 - 0.05 ** (1 / 6), 9);
   });
 
   it('plants a slowdown relative to each sample', () => {
@@ -104,8 +123,10 @@ describe('gate study', () => {
     expect(studyGate(hostGlitch(8, [4, 5], 2.5), { ...o, baselines: 3, history: true, confirm: true }).falseFailures).toBeGreaterThan(0);
     const told = studyGate(hostGlitch(8, [4, 5], 2.5, 30), { ...o, baselines: 3, history: true, confirm: true, plantPct: 10 });
     expect(told.falseFailures).toBe(0);
-    // the planted slowdown is still caught where the host left the point alone
-    expect(told.detection!.rate).toBeGreaterThanOrEqual(0.9);
+    // the planted slowdown is still caught where the host left the point alone; the nights it sampled under steal are missed
+    const every = told.detection.find((d) => d.shape === 'every point')!;
+    expect(every.byMethod['zerocopy-aligned'].detected).toBe(every.byMethod['zerocopy-aligned'].planted);
+    expect(every.byMethod['host-gather-copy'].detected).toBeLessThan(every.byMethod['host-gather-copy'].planted);
   });
 
   it('says when the runs come from several GPUs of the model', () => {

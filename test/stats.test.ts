@@ -104,7 +104,7 @@ describe('the run-to-run prediction bar', () => {
     expect(tAtThreeSigma(31)).toBeGreaterThan(3.25);
     expect(tAtThreeSigma(1e6)).toBeCloseTo(3, 4);
     expect(predictionSigmas(1)).toBe(Infinity);
-    expect(predictionSigmas(3)).toBeCloseTo(19.2067 * Math.sqrt(4 / 3), 4);
+    expect(predictionSigmas(3)).toBeCloseTo(19.2067 * Math.sqrt(4 / 3), 3);
     expect(predictionSigmas(8)).toBeCloseTo(4.8, 1);
     for (let n = 2; n < 200; n++) expect(predictionSigmas(n + 1)).toBeLessThan(predictionSigmas(n));
   });

@@ -6,7 +6,6 @@ import { loadRun } from '../results/store.js';
 import type { RunResults } from '../results/model.js';
 import { describeMachine, gpuUuid, machineOf } from '../compare/machine.js';
 import { WARM_COLD_WHY, otherSampleState, sampleState } from '../compare/sample-state.js';
-import { predictionSigmas } from '../stats/prediction-bar.js';
 import { resolveBaseline } from '../compare/baselines.js';
 import { DEFAULT_COMPARE, compareRunPoints, countVerdicts, failsJob, type RunComparison } from '../compare/verdict.js';
 import { toTable } from '../compare/print-table.js';
@@ -16,6 +15,7 @@ import { timingLine } from '../results/timing.js';
 import { historyMedians, readHistory } from '../compare/history.js';
 import { remeasure } from '../compare/confirm.js';
 import type { CompareOptions, PointComparison } from '../compare/verdict.js';
+import type { RunMedians } from '../compare/run-model.js';
 import { applyConfirmation, pointsToConfirm, rejudge } from '../compare/verdict.js';
 
 export interface CompareCliOptions {
@@ -52,12 +52,12 @@ function label(dir: string, run: RunResults): string {
 }
 
 /** Points called slower (gated, measured in both) are measured again in a fresh process; a point not slower again is uncertain. */
-function confirmSlower(points: PointComparison[], bases: RunResults[], cand: RunResults, o: CompareOptions, history: ReadonlyMap<string, number[]> | undefined, log: (l: string) => void): PointComparison[] {
+function confirmSlower(points: PointComparison[], bases: RunResults[], cand: RunResults, o: CompareOptions, history: RunMedians[] | undefined, log: (l: string) => void): PointComparison[] {
   const ids = pointsToConfirm(points, cand);
   if (!ids.length) return points;
   const again = remeasure(cand, ids);
   const fresh = new Map(again.run.points.map((p) => [p.id, p]));
-  const r = applyConfirmation(points, ids, (id) => rejudge(bases, fresh.get(id), o, history));
+  const r = applyConfirmation(points, ids, (id) => rejudge(bases, cand, fresh.get(id), o, history));
   log(`confirmation: ${ids.length} point(s) re-measured in a fresh process in ${again.seconds.toFixed(1)} s (${again.dir}); ${r.confirmed} slower again`);
   return r.points;
 }
@@ -86,7 +86,7 @@ export function compareCommand(refs: string[], o: CompareCliOptions, log: (l: st
     throw new UserError(`refusing to compare ${sampleState(warmCold.run)} samples (${warmCold.dir}) with ${sampleState(cand.run)} ones (the candidate): ${WARM_COLD_WHY}; re-save the baseline with this build (--force to compare anyway)`);
   const bm = machineOf(bases[0].run);
   const alpha = o.alpha === undefined ? DEFAULT_COMPARE.alpha : Number(o.alpha);
-  if (!(alpha > 0 && alpha < 1)) throw new UserError(`--alpha: expected a number between 0 and 1, got '${o.alpha}'`);
+  if (!(alpha > 0 && alpha < 1)) throw new UserError(`--alpha: expected the night's false rate, between 0 and 1, got '${o.alpha}'`);
   const options = { ...DEFAULT_COMPARE, threshold: parseThreshold(o.threshold), alpha, gateCeilings: !!o.gateCeilings };
   const history = o.history ? historyMedians(readHistory(o.history), cm.model, path.basename(cand.dir)) : undefined;
   let points = compareRunPoints(bases.map((b) => b.run), cand.run, options, history);
@@ -109,10 +109,9 @@ export function compareCommand(refs: string[], o: CompareCliOptions, log: (l: st
     log(`note: ${other.length} of ${bases.length} baseline run(s) measured another ${cm.model} than the candidate (GPU ${gpu}): CPU paths differ from host to host (two H100 hosts mixed: 9% of nights failed on them); keep a baseline per runner`);
   if (bases.length === 1) log('note: one baseline run cannot measure how points move between runs: changes beyond the threshold are called uncertain, not slower; compare against several baseline runs (or save several under one name)');
   else {
-    // The fewest runs any point's noise came from (baselines and history): few runs, a wide bar.
+    // The fewest runs any family's noise came from (baselines and history): few runs, wide run-shift bars.
     const runs = Math.min(...points.filter((p) => p.runs !== undefined).map((p) => p.runs!));
-    if (runs < 5)
-      log(`note: ${runs} runs measure the run-to-run noise of some points, so their bar is ${predictionSigmas(runs).toFixed(1)} sigmas wide and many will be uncertain; five baseline runs or a --history make it ${predictionSigmas(5).toFixed(1)} and less`);
+    if (runs < 5) log(`note: ${runs} runs measure how whole families of points shift from run to run, so a slowdown of a whole family must be large to be told from that; more baseline runs or a --history narrow it, and gatherbench ab (two builds interleaved on one machine) removes it`);
   }
   log(toTable(c, o.all));
   // What each side's run spent its wall time on (issue: the harness's own cost is a product metric).

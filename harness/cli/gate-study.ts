@@ -42,15 +42,14 @@ export function gateStudyCommand(refs: string[], o: GateStudyOptions, log: (l: s
   log(`gate study: ${s.runs} runs of unchanged code, ${s.baselines} baseline run(s) per night, ${s.nights < s.possibleNights ? `${s.nights} of the ${s.possibleNights} nights (a seeded sample of the baseline choices, --nights)` : `${s.nights} nights (every choice of baselines and candidate)`}, noise from ${o.history !== false ? 'the baselines and the other runs (a kept history)' : 'the baselines only'}, ${o.confirm !== false ? 'slower points confirmed on the run made next (compare --confirm)' : 'no confirmation'}`);
   const gpus = new Set(runs.map(gpuUuid).filter(Boolean));
   if (gpus.size > 1) log(`note: the runs come from ${gpus.size} GPUs of the model (UUIDs differ): nights mix machines, whose CPU paths differ from host to host; study each runner's runs on their own to see its gate`);
-  log(`false failures: ${s.falseFailures} of ${s.nights} nights (${pct(s.falseFailureRate)}; 1 night in ${s.falseFailures ? (s.nights / s.falseFailures).toFixed(1) : `more than ${s.nights}`})`);
+  log(`false failures: ${s.falseFailures} of ${s.nights} nights (${pct(s.falseFailureRate)}); the nights reuse ${s.candidates} candidate runs, ${s.failingCandidates} of which failed any night: the false-night rate is at most ${pct(s.falseRateUpper95)} (95% upper bound from ${s.candidates} independent candidates)`);
   const noisy = s.points.filter((p) => p.falseSlower || p.uncertain);
   for (const p of noisy.slice(0, 15)) log(`  ${p.id}: slower on ${p.falseSlower}, uncertain on ${p.uncertain} of ${p.nights} nights`);
   if (noisy.length > 15) log(`  ... and ${noisy.length - 15} more points that were ever slower or uncertain`);
-  if (s.detection) {
-    const d = s.detection;
-    const what = d.plantedPct !== undefined ? `a planted +${d.plantedPct.toFixed(0)}% slowdown of every sample` : `${d.slowedRuns} slowed run(s)`;
-    const rate = d.judged ? `${d.detected} of ${d.judged} judged points called slower (${pct(d.rate)})` : 'no point could be judged (every one uncertain: runs move more than the threshold)';
-    log(`detection of ${what}: ${rate}; ${d.uncertain} uncertain, over ${d.comparisons} comparisons`);
+  for (const d of s.detection) {
+    const what = d.shape === 'slowed runs' ? `${slowed.length} run(s) made with a planted slowdown` : `+${s.plantedPct!.toFixed(0)}% planted in ${d.shape === 'every point' ? 'every point at once' : d.shape === 'one method' ? "one method's points at a time" : 'one point at a time'}`;
+    const methods = Object.entries(d.byMethod).map(([m, x]) => `${m} ${x.detected}/${x.planted}`).join(', ');
+    log(`detection of ${what}: ${d.detected} of ${d.planted} gated planted points called slower (${pct(d.rate)}; ${d.uncertain} uncertain, counted as missed) over ${d.comparisons} comparisons; by method: ${methods}`);
   }
   if (o.json) writeFileSync(o.json, JSON.stringify(s, null, 1));
   return 0;

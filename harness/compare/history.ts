@@ -11,8 +11,8 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { RunResults } from '../results/model.js';
 import { machineOf } from './machine.js';
-import { runToRunSigma } from './verdict.js';
-import { median } from '../stats/quantile.js';
+import { median, quantileSorted } from '../stats/quantile.js';
+import type { RunMedians } from './run-model.js';
 import { predictionSigmas } from '../stats/prediction-bar.js';
 
 export interface HistoryRecord {
@@ -60,14 +60,34 @@ export function appendHistory(file: string, dir: string, run: RunResults): numbe
   return recs.length;
 }
 
-/** Per point id, its median time in the history's runs of this machine model (the candidate's own run left out). */
-export function historyMedians(records: HistoryRecord[], model: string, excludeRun?: string): Map<string, number[]> {
-  const out = new Map<string, number[]>();
+/** The history's runs of this machine model (the candidate's own run left out), each as its points' median times. */
+export function historyMedians(records: HistoryRecord[], model: string, excludeRun?: string): RunMedians[] {
+  const runs = new Map<string, Map<string, number>>();
   for (const r of records) {
     if (r.model !== model || r.run === excludeRun || r.status !== 'ok' || r.medianS === undefined) continue;
-    out.set(r.id, [...(out.get(r.id) ?? []), r.medianS]);
+    const key = `${r.run}|${r.date}`;
+    if (!runs.has(key)) runs.set(key, new Map());
+    runs.get(key)!.set(r.id, r.medianS);
   }
-  return out;
+  return [...runs.values()];
+}
+
+/**
+ * Relative spread of run medians, as one standard deviation: the larger of
+ * two robust estimates, 1.4826 x the median absolute deviation and IQR / 1.349.
+ * Either shrugs off one odd run; the IQR also sees a point that flips between
+ * two states from run to run (the MAD, with most runs in one state, would not).
+ * Two runs: their half-difference. One run: undefined, since one run says
+ * nothing about how runs differ.
+ */
+export function runToRunSigma(medians: number[]): number | undefined {
+  if (medians.length < 2) return undefined;
+  const c = median(medians);
+  if (medians.length === 2) return Math.abs(medians[0] - medians[1]) / 2 / c;
+  const rel = medians.map((m) => m / c).sort((a, b) => a - b);
+  const mad = 1.4826 * median(rel.map((r) => Math.abs(r - 1)));
+  const iqr = (quantileSorted(rel, 0.75) - quantileSorted(rel, 0.25)) / 1.349;
+  return Math.max(mad, iqr);
 }
 
 export function readHistory(file: string): HistoryRecord[] {

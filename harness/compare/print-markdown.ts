@@ -12,7 +12,7 @@ export function toMarkdown(c: RunComparison): string {
     '',
     summaryLine(c),
     '',
-    '| | point | time change | 95% CI of time ratio | GB/s (baseline → candidate) | p | note |',
+    '| | point | time change | interval of time ratio | GB/s (baseline → candidate) | p | note |',
     '| --- | --- | ---: | --- | --- | ---: | --- |',
   ];
   for (const p of sortForReading(c.points)) {

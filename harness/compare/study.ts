@@ -12,8 +12,11 @@
  * history: the fresh re-measure that compare makes right after a nightly run.
  */
 import type { PointResult, RunResults } from '../results/model.js';
-import { rng } from './stats.js';
-import { applyConfirmation, compareRunPoints, failsJob, pointsToConfirm, rejudge, type CompareOptions, type PointComparison, type Verdict } from './verdict.js';
+import { rng } from '../stats/rng.js';
+import { rateUpperBound } from '../stats/binomial-bound.js';
+import { runMedians } from './verdict.js';
+import type { RunMedians } from './run-model.js';
+import { applyConfirmation, compareRunPoints, failsJob, pointsToConfirm, rejudge, type CompareOptions, type PointComparison } from './verdict.js';
 
 export interface PointTally {
   id: string;
@@ -22,9 +25,24 @@ export interface PointTally {
   /** gated slower on unchanged code: false alarms */
   falseSlower: number;
   uncertain: number;
-  /** against the planted slowdown: called slower / judged (not uncertain, not ungated) */
+  /** against the slowdown planted in every point: nights it was planted (gated), and called slower */
+  planted?: number;
   detected?: number;
-  judged?: number;
+}
+
+/** The plants a study measures: every point at once, one method's points, one point alone. */
+export type PlantShape = 'every point' | 'one method' | 'one point' | 'slowed runs';
+
+/** Detection counted honestly: every gated planted point is in the denominator; uncertain ones are missed. */
+export interface DetectionTally {
+  shape: PlantShape;
+  /** gated point-judgements that had the slowdown planted */
+  planted: number;
+  detected: number;
+  uncertain: number;
+  rate: number;
+  comparisons: number;
+  byMethod: Record<string, { planted: number; detected: number }>;
 }
 
 export interface GateStudy {
@@ -34,11 +52,16 @@ export interface GateStudy {
   /** every choice of baselines and candidate; above maxNights, `nights` is a seeded sample of them */
   possibleNights: number;
   falseFailures: number;
-  /** false-failure rate per night */
+  /** false-failure rate per night (nights reuse runs: not independent) */
   falseFailureRate: number;
+  /** the candidates are the independent trials: how many, and how many failed on any night */
+  candidates: number;
+  failingCandidates: number;
+  /** the 95% upper confidence bound of the false-night rate those candidates support */
+  falseRateUpper95: number;
   points: PointTally[];
-  /** points judged (not uncertain) against the slowdown, and of those called slower */
-  detection?: { plantedPct?: number; slowedRuns?: number; judged: number; detected: number; rate: number; uncertain: number; comparisons: number };
+  plantedPct?: number;
+  detection: DetectionTally[];
 }
 
 /** Every k-subset of [0, n), in lexicographic order, one at a time (a year of nightlies has millions). */
@@ -60,13 +83,13 @@ const choose = (n: number, k: number) => {
   return Math.round(r);
 };
 
-/** A run whose every timed sample took p (e.g. 0.1) longer: a planted relative slowdown. */
-export function plantSlowdown(run: RunResults, p: number): RunResults {
+/** A run whose every timed sample took p (e.g. 0.1) longer: a planted relative slowdown (of the points `where` picks). */
+export function plantSlowdown(run: RunResults, p: number, where: (q: PointResult) => boolean = () => true): RunResults {
   const slow = (x: number) => x * (1 + p);
   return {
     ...run,
     points: run.points.map((q): PointResult => {
-      if (q.status !== 'ok' || !q.stats || !q.bandwidth) return q;
+      if (q.status !== 'ok' || !q.stats || !q.bandwidth || !where(q)) return q;
       return {
         ...q,
         samples: { ...q.samples, total: q.samples.total.map(slow) },
@@ -77,12 +100,8 @@ export function plantSlowdown(run: RunResults, p: number): RunResults {
   };
 }
 
-/** Per point, its median time in each of these runs. */
-export function mediansOf(runs: RunResults[]): Map<string, number[]> {
-  const out = new Map<string, number[]>();
-  for (const r of runs) for (const p of r.points) if (p.status === 'ok' && p.stats) out.set(p.id, [...(out.get(p.id) ?? []), p.stats.median]);
-  return out;
-}
+/** Each run as its points' median times: a kept history. */
+export const mediansOf = (runs: RunResults[]): RunMedians[] => runs.map(runMedians);
 
 /** Runs in the order they were made (startedAt), ties and unknown times in the order given. */
 const byTime = (runs: RunResults[]) => runs.map((r, i) => ({ r, i })).sort((a, b) => (a.r.startedAt ?? '').localeCompare(b.r.startedAt ?? '') || a.i - b.i).map((x) => x.r);
@@ -96,11 +115,14 @@ function confirmerOf(c: number, n: number, excluded: number[]): number | undefin
 }
 
 /** A night's points after confirmation: each slower point judged again on the re-measuring run. */
-function confirmed(points: PointComparison[], bases: RunResults[], cand: RunResults, again: RunResults | undefined, o: CompareOptions, history?: ReadonlyMap<string, number[]>): PointComparison[] {
+function confirmed(points: PointComparison[], bases: RunResults[], cand: RunResults, again: RunResults | undefined, o: CompareOptions, history?: RunMedians[]): PointComparison[] {
   const ids = pointsToConfirm(points, cand);
   if (!ids.length || !again) return points;
-  return applyConfirmation(points, ids, (id) => rejudge(bases, again.points.find((p) => p.id === id && p.status === 'ok'), o, history)).points;
+  return applyConfirmation(points, ids, (id) => rejudge(bases, cand, again.points.find((p) => p.id === id && p.status === 'ok'), o, history)).points;
 }
+
+/** Nights on which the one-method and one-point plants are also measured (a seeded sample past it). */
+export const SHAPE_NIGHTS = 200;
 
 /**
  * history: the documented workflow keeps a history of nightly runs, so each
@@ -119,30 +141,35 @@ export function studyGate(
     if (!tallies.has(id)) tallies.set(id, { id, method, nights: 0, falseSlower: 0, uncertain: 0 });
     return tallies.get(id)!;
   };
-  let nights = 0, falseFailures = 0;
-  let judged = 0, detected = 0, uncertain = 0, comparisons = 0;
-  const countDetection = (points: { id: string; method: string; verdict: Verdict; gated?: boolean }[]) => {
-    comparisons++;
+  const shapes = new Map<PlantShape, DetectionTally>();
+  /** Counts a judged night against the points that had the slowdown planted (`planted` picks them). */
+  const countDetection = (shape: PlantShape, points: PointComparison[], planted: (id: string) => boolean) => {
+    if (!shapes.has(shape)) shapes.set(shape, { shape, planted: 0, detected: 0, uncertain: 0, rate: 0, comparisons: 0, byMethod: {} });
+    const d = shapes.get(shape)!;
+    d.comparisons++;
     for (const p of points) {
-      if (p.verdict === 'missing' || p.verdict === 'new' || p.gated === false) continue;
-      const t = tally(p.id, p.method);
-      if (p.verdict === 'uncertain') {
-        uncertain++;
-        continue;
-      }
-      judged++;
-      t.judged = (t.judged ?? 0) + 1;
-      if (p.verdict === 'slower') {
-        detected++;
-        t.detected = (t.detected ?? 0) + 1;
+      if (p.verdict === 'missing' || p.verdict === 'new' || p.gated === false || !planted(p.id)) continue;
+      const m = (d.byMethod[p.method] ??= { planted: 0, detected: 0 });
+      const hit = p.verdict === 'slower';
+      d.planted++, m.planted++;
+      if (hit) d.detected++, m.detected++;
+      if (p.verdict === 'uncertain') d.uncertain++;
+      if (shape === 'every point') {
+        const t = tally(p.id, p.method);
+        t.planted = (t.planted ?? 0) + 1;
+        if (hit) t.detected = (t.detected ?? 0) + 1;
       }
     }
   };
-  const planted = o.plantPct === undefined ? [] : unchanged.map((r) => plantSlowdown(r, o.plantPct! / 100));
+  let nights = 0, falseFailures = 0;
+  const failing = new Set<number>();
+  const p = o.plantPct === undefined ? undefined : o.plantPct / 100;
+  const plantedAll = p === undefined ? [] : unchanged.map((r) => plantSlowdown(r, p));
   // Past maxNights, a seeded sample of the baseline choices, each with every candidate (12 runs: 1,980 nights)
   const possibleNights = choose(n, k) * (n - k);
   const keep = Math.min(1, (o.maxNights ?? Infinity) / possibleNights);
-  const next = rng(20261123);
+  const shapeKeep = Math.min(1, SHAPE_NIGHTS / Math.min(possibleNights, o.maxNights ?? Infinity));
+  const next = rng(20261123), nextShape = rng(20261204);
   for (const baseIdx of combinationsOf(n, k)) {
     if (keep < 1 && next() >= keep) continue;
     const bases = baseIdx.map((i) => unchanged[i]);
@@ -153,24 +180,34 @@ export function studyGate(
       const judge = (cand: RunResults, again: RunResults | undefined) => confirmed(compareRunPoints(bases, cand, o, history), bases, cand, again, o, history);
       const points = judge(unchanged[c], r === undefined ? undefined : unchanged[r]);
       nights++;
-      if (failsJob(points)) falseFailures++;
-      for (const p of points) {
-        if (p.verdict === 'missing' || p.verdict === 'new') continue;
-        const t = tally(p.id, p.method);
+      if (failsJob(points)) falseFailures++, failing.add(c);
+      for (const q of points) {
+        if (q.verdict === 'missing' || q.verdict === 'new') continue;
+        const t = tally(q.id, q.method);
         t.nights++;
-        if (p.verdict === 'slower' && p.gated !== false) t.falseSlower++;
-        if (p.verdict === 'uncertain') t.uncertain++;
+        if (q.verdict === 'slower' && q.gated !== false) t.falseSlower++;
+        if (q.verdict === 'uncertain') t.uncertain++;
       }
-      if (o.plantPct !== undefined) countDetection(judge(planted[c], r === undefined ? undefined : planted[r]));
+      if (p === undefined) continue;
+      countDetection('every point', judge(plantedAll[c], r === undefined ? undefined : plantedAll[r]), () => true);
+      if (shapeKeep < 1 && nextShape() >= shapeKeep) continue;
+      const plantWhere = (where: (q: PointResult) => boolean) => judge(plantSlowdown(unchanged[c], p, where), r === undefined ? undefined : plantSlowdown(unchanged[r], p, where));
+      for (const method of new Set(unchanged[c].points.map((q) => q.method))) {
+        const ids = new Set(unchanged[c].points.filter((q) => q.method === method).map((q) => q.id));
+        countDetection('one method', plantWhere((q) => ids.has(q.id)), (id) => ids.has(id));
+      }
+      for (const q of unchanged[c].points) countDetection('one point', plantWhere((x) => x.id === q.id), (id) => id === q.id);
     }
     const all = o.history ? mediansOf(unchanged.filter((_, i) => !baseIdx.includes(i))) : undefined;
     // a slowed run is confirmed by the next slowed run (there being one)
     slowed.forEach((s, j) => {
       const again = o.confirm && slowed.length > 1 ? slowed[(j + 1) % slowed.length] : undefined;
-      countDetection(confirmed(compareRunPoints(bases, s, o, all), bases, s, again, o, all));
+      countDetection('slowed runs', confirmed(compareRunPoints(bases, s, o, all), bases, s, again, o, all), () => true);
     });
   }
-  const detecting = o.plantPct !== undefined || slowed.length > 0;
+  for (const d of shapes.values()) d.rate = d.planted ? d.detected / d.planted : 0;
+  // Nights that share a candidate are one trial: its luck is in all of them.
+  const candidates = n;
   return {
     runs: n,
     baselines: k,
@@ -178,7 +215,11 @@ export function studyGate(
     possibleNights,
     falseFailures,
     falseFailureRate: nights ? falseFailures / nights : 0,
+    candidates,
+    failingCandidates: failing.size,
+    falseRateUpper95: rateUpperBound(failing.size, candidates),
     points: [...tallies.values()].sort((a, b) => b.falseSlower - a.falseSlower || b.uncertain - a.uncertain || a.id.localeCompare(b.id)),
-    ...(detecting ? { detection: { plantedPct: o.plantPct, slowedRuns: slowed.length || undefined, judged, detected, rate: judged ? detected / judged : 0, uncertain, comparisons } } : {}),
+    ...(o.plantPct === undefined ? {} : { plantedPct: o.plantPct }),
+    detection: [...shapes.values()],
   };
 }

@@ -3,48 +3,48 @@
  * run: `same`, `slower`, `faster` or `uncertain`, each with its reason. Only
  * `slower` on a gated point fails a job.
  *
- * A change counts when it is statistically clear (Mann-Whitney p < alpha and
- * a bootstrap CI of the time ratio that excludes 1, on the baseline runs'
- * samples pooled) and larger than the bar: the threshold, or the run-to-run
- * prediction bound, whichever is larger. That bound is a robust standard
- * deviation of the earlier runs' medians (baselines and history) times the
- * three-sigma prediction factor for that many runs (prediction-bar.ts): 3
- * sigmas with a long history, 22 with three runs, whose spread says little.
- * Where that bar is wider than the threshold, a point without a change beyond
- * the bar is `uncertain` too: the gate cannot vouch that a threshold-sized
- * change did not happen there.
- * Each run allocates and pins its own memory, so runs differ by more than the
- * samples of one run do; the run-to-run spread, not the within-run spread, is
- * the noise a nightly gate must clear. A clear change beyond the threshold but
- * within that noise bar is `uncertain` (too noisy across runs to call at this
- * threshold), and so is any clear change where the noise cannot be known (one
- * baseline run): never a failure. So is a move that unchanged code has already
- * made (in a baseline or a recent history run), and a slowdown of up to 4x measured
- * while the machine took its CPU time (steal, quota throttling), unless the method
- * gathers from GPU memory on the GPU alone. `same` is a claim too: only where the ratio's CI lies
- * within the threshold; samples too spread to rule out a threshold-sized
- * change make the point `uncertain`.
+ * Runs are the unit of replication (run-model.ts): each point's change is the
+ * log of its candidate median over the geometric mean of its earlier run
+ * medians (baselines, then history), split into the shift its whole noise
+ * family took in the candidate run and its own part. Two ways to be slower:
+ * its own part beyond the family's pooled residual noise (a point regressed),
+ * or the family's shift beyond the shifts earlier runs showed (a whole family
+ * regressed, the point with it). The night's false rate (alpha, 1 in 50) is
+ * shared Bonferroni-wise: half over the gated points' own tests, half over the
+ * families' shift tests (a handful, each with only R - 1 degrees of freedom:
+ * an even split per test would leave three baselines blind to a whole family's
+ * 10%); each test uses Student's t at its share, so few runs widen the bar.
+ * The estimate and its interval are one statistic: the interval is centred on
+ * the change it reports.
+ *
+ *   slower     the change's interval (the route that found it) lies above 1 and reaches past the threshold
+ *   faster     the mirror image
+ *   same       the interval of the whole change (shift and own part) lies inside the threshold band
+ *   uncertain  anything else, and any move measured against one baseline run (one run cannot show how runs
+ *              differ); a gate that counts detection counts it as missed
+ *
+ * A slowdown of up to 4x measured while the machine took its CPU time (steal, quota throttling) is uncertain
+ * too, unless the method gathers from GPU memory on the GPU alone.
  */
 import type { PointResult, RunResults } from '../results/model.js';
-import { median as medianOf, quantileSorted } from '../stats/quantile.js';
-import { bootstrapRatioCi, mannWhitney } from './stats.js';
 import { methodSpec } from '../methods.js';
 import { interfered, INTERFERENCE_EXPLAINS_UP_TO } from '../telemetry/host-interference.js';
-import { predictionSigmas } from '../stats/prediction-bar.js';
+import { tQuantile } from '../stats/student-t.js';
+import { noiseFamily } from './family.js';
+import { effects, fitFamily, halfWidths, type FamilyModel, type PointEffect, type RunMedians } from './run-model.js';
 
 export type Verdict = 'slower' | 'faster' | 'same' | 'uncertain' | 'missing' | 'new';
 
 export interface CompareOptions {
   /** minimum relative change in median time that counts, e.g. 0.05 */
   threshold: number;
-  /** significance level of the Mann-Whitney test */
+  /** the night's false rate: the chance that unchanged code has any gated point called slower */
   alpha: number;
-  resamples: number;
   /** gate the copy ceilings (pinned-memcpy, host-memcpy) too; by default they inform but never fail */
   gateCeilings?: boolean;
 }
 
-export const DEFAULT_COMPARE: CompareOptions = { threshold: 0.05, alpha: 0.01, resamples: 2000 };
+export const DEFAULT_COMPARE: CompareOptions = { threshold: 0.05, alpha: 0.02 };
 
 export interface PointComparison {
   id: string;
@@ -52,58 +52,21 @@ export interface PointComparison {
   verdict: Verdict;
   /** whether a `slower` verdict here fails the job (the ceilings are not gated unless asked) */
   gated?: boolean;
-  /** the change this point needed to count: max(threshold, the prediction factor for `runs` runs x run-to-run sigma) */
+  /** the half-width of the whole change's interval, as a ratio - 1: what noise alone can do to this point */
   needed?: number;
-  /** how many runs' medians the run-to-run sigma comes from (baselines and history) */
+  /** how many runs (compare: earlier runs of the point's family; ab: paired rounds) the noise comes from */
   runs?: number;
-  /** robust relative standard deviation of the baseline runs' medians (two or more baseline runs) */
+  /** one sigma of the noise that judged it (relative): the family's residual, or its run shift */
   runSpread?: number;
   /** median time candidate / baseline: above 1 is slower */
   timeRatio?: number;
   ratioCi?: [number, number];
+  /** one-sided p of the test that decided (ab: of the paired ratios) */
   p?: number;
   baselineGBps?: number;
   candidateGBps?: number;
   note?: string;
 }
-
-function seedOf(id: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 16777619);
-  return h >>> 0;
-}
-
-/**
- * Relative spread of run medians, as one standard deviation: the larger of
- * two robust estimates, 1.4826 x the median absolute deviation and IQR / 1.349.
- * Either shrugs off one odd run; the IQR also sees a point that flips between
- * two states from run to run (the MAD, with most runs in one state, would not).
- * Two runs: their half-difference. One run: undefined, since one run says
- * nothing about how runs differ.
- */
-export function runToRunSigma(medians: number[]): number | undefined {
-  if (medians.length < 2) return undefined;
-  const c = medianOf(medians);
-  if (medians.length === 2) return Math.abs(medians[0] - medians[1]) / 2 / c;
-  const rel = medians.map((m) => m / c).sort((a, b) => a - b);
-  const mad = 1.4826 * medianOf(rel.map((r) => Math.abs(r - 1)));
-  const iqr = (quantileSorted(rel, 0.75) - quantileSorted(rel, 0.25)) / 1.349;
-  return Math.max(mad, iqr);
-}
-
-const pools = new WeakMap<PointResult, { bases: PointResult[]; pooled: number[] }>();
-
-/** The baseline runs' samples pooled: the same array for the same baseline points, so its bootstrap resamples are drawn once. */
-function pooledSamples(bases: PointResult[]): number[] {
-  const hit = pools.get(bases[0]);
-  if (hit && hit.bases.length === bases.length && hit.bases.every((p, i) => p === bases[i])) return hit.pooled;
-  const pooled = bases.flatMap((p) => p.samples.total);
-  pools.set(bases[0], { bases, pooled });
-  return pooled;
-}
-
-/** How many of the newest history runs a move may have been seen in (three weeks of nightlies). */
-export const SEEN_WINDOW = 20;
 
 const isCeiling = (method: string) => methodSpec(method)?.role === 'ceiling';
 
@@ -114,81 +77,127 @@ const isCeiling = (method: string) => methodSpec(method)?.role === 'ceiling';
  */
 const usesHost = (method: string) => methodSpec(method)?.source !== 'gpu-memory';
 
-/**
- * Compares one point of several baseline runs (the same point in each) with
- * the candidate's. `history`: the point's median time in earlier runs (the
- * nightly history), which only widens what is known of its run-to-run noise.
- */
-export function comparePoint(bases: PointResult | PointResult[], cand: PointResult, o: CompareOptions, history: number[] = []): PointComparison {
-  const all = Array.isArray(bases) ? bases : [bases];
-  const base = all[0];
-  const okBases = all.filter((p) => p.status === 'ok');
-  const gated = !isCeiling(base.method) || !!o.gateCeilings;
-  const out: PointComparison = { id: base.id, method: base.method, verdict: 'same', gated, baselineGBps: okBases.length ? medianOf(okBases.map((p) => p.bandwidth!.median)) : undefined, candidateGBps: cand.bandwidth?.median };
-  if (cand.status !== 'ok' && okBases.length) return { ...out, verdict: 'slower', gated: true, note: `${cand.status} in the candidate: ${cand.reason ?? ''}`.trim() };
-  if (!okBases.length && cand.status === 'ok') return { ...out, verdict: 'faster', note: `${base.status} in the baseline, ok now` };
-  if (!okBases.length) return { ...out, note: `${cand.status} in both` };
-  const b = pooledSamples(okBases), c = cand.samples.total;
-  if (b.length < 3 || c.length < 3) return { ...out, verdict: 'uncertain', note: 'too few samples to judge' };
-  const runMedians = okBases.map((p) => medianOf(p.samples.total));
-  const center = medianOf(runMedians);
-  const earlier = [...runMedians, ...history];
-  const runSpread = runToRunSigma(earlier);
-  const needed = Math.max(o.threshold, runSpread === undefined ? 0 : predictionSigmas(earlier.length) * runSpread);
-  const candMedian = medianOf(c);
-  const ratio = candMedian / center;
-  const mw = mannWhitney(b, c);
-  const clear = mw.p < o.alpha;
-  const beyond = clear && (ratio > 1 + o.threshold || ratio < 1 / (1 + o.threshold));
-  const ci = bootstrapRatioCi(b, c, { resamples: o.resamples, seed: seedOf(base.id) });
-  const up = beyond && ratio > 1 && ci[0] > 1;
-  const down = beyond && ratio < 1 && ci[1] < 1;
-  const stats = { timeRatio: ratio, ratioCi: ci, p: mw.p, needed, runSpread, runs: earlier.length };
-  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-  const bar = () => `(${earlier.length} runs spread ±${pct(runSpread!)}, 1 sigma; the bar is ${predictionSigmas(earlier.length).toFixed(1)} sigmas for ${earlier.length} runs)`;
-  if (!up && !down) {
-    // No change beyond the threshold seen, but where runs move more than the threshold the gate cannot
-    // vouch that none happened: "same" would claim a resolution it does not have.
-    if (runSpread !== undefined && needed > o.threshold + 1e-12)
-      return { ...out, ...stats, verdict: 'uncertain', note: `cannot resolve a ${pct(o.threshold)} change here: the run-to-run bar is ±${pct(needed)} ${bar()}` };
-    // Nor where the samples are too spread to rule one out: no clear change is not evidence of none.
-    if (ci[1] > 1 + o.threshold || ci[0] < 1 / (1 + o.threshold))
-      return { ...out, ...stats, verdict: 'uncertain', note: `the samples cannot rule out a ${pct(o.threshold)} change: time ratio ${ratio.toFixed(3)}, 95% CI ${ci[0].toFixed(3)}-${ci[1].toFixed(3)}` };
-    return { ...out, ...stats };
+const medianTime = (p: PointResult) => (p.status === 'ok' && p.stats && p.stats.median > 0 ? p.stats.median : undefined);
+const medianOf = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b), m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/** One run's medians, for the model. */
+export function runMedians(run: RunResults): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const p of run.points) {
+    const t = medianTime(p);
+    if (t !== undefined) out.set(p.id, t);
   }
-  if (runSpread === undefined)
-    return { ...out, ...stats, verdict: 'uncertain', note: `moved ${pct(Math.abs(ratio - 1))}, but one baseline run cannot tell a change from run-to-run noise` };
-  // A robust spread ignores the odd run, but where unchanged code has already been as slow (or fast) as the
-  // candidate, the move is no evidence of a change: a shared host's memory paths slow down 2-3x for minutes.
-  // Remembered: the baselines and the newest SEEN_WINDOW runs of the history, so an old episode (or a
-  // regression since fixed) does not excuse a move for ever.
-  const recent = [...runMedians, ...history.slice(-SEEN_WINDOW)];
-  const seen = (asFar: (m: number) => boolean, what: string) => {
-    const n = recent.filter(asFar).length;
-    return { ...out, ...stats, verdict: 'uncertain' as const, note: `moved ${pct(Math.abs(ratio - 1))}, but unchanged code has been this ${what} before (${n} of the ${recent.length} most recent earlier runs)` };
-  };
-  if (up && ratio > 1 + needed) {
-    if (recent.some((m) => m >= candMedian)) return seen((m) => m >= candMedian, 'slow');
-    const taken = usesHost(base.method) ? interfered(cand.host) : undefined;
-    if (taken && ratio <= INTERFERENCE_EXPLAINS_UP_TO) return { ...out, ...stats, verdict: 'uncertain', note: `moved ${pct(ratio - 1)}, but ${taken} while it sampled: not evidence of a change in the code` };
-    const notes = [
-      taken ? `${taken} while it sampled, but a ${ratio.toFixed(1)}x time is more than that explains (up to ${INTERFERENCE_EXPLAINS_UP_TO}x)` : '',
-      gated ? '' : 'a copy ceiling: reported, not gated (--gate-ceilings gates it)',
-    ].filter(Boolean);
-    return { ...out, ...stats, verdict: 'slower', ...(notes.length ? { note: notes.join('; ') } : {}) };
-  }
-  if (down && ratio < 1 / (1 + needed)) {
-    if (recent.some((m) => m <= candMedian)) return seen((m) => m <= candMedian, 'fast');
-    return { ...out, ...stats, verdict: 'faster' };
-  }
-  return { ...out, ...stats, verdict: 'uncertain', note: `moved ${pct(Math.abs(ratio - 1))}: beyond the threshold, within the run-to-run bar of ±${pct(needed)} ${bar()}` };
+  return out;
 }
 
-/** A re-measured point judged as the first time: against the same baseline runs and history. */
-export function rejudge(bases: RunResults[], again: PointResult | undefined, o: CompareOptions, history?: ReadonlyMap<string, number[]>): PointComparison | undefined {
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+const tOneSided = (level: number, dof: number) => tQuantile(1 - level, dof);
+
+/** The verdict of a point the model covers. */
+function judge(out: PointComparison, m: FamilyModel, e: PointEffect, h: ReturnType<typeof halfWidths>, o: CompareOptions, cand: PointResult): PointComparison {
+  const thr = Math.log1p(o.threshold);
+  const interval = (c: number, w: number): [number, number] => [Math.exp(c - w), Math.exp(c + w)];
+  const spread = m.residual && h.own !== undefined ? m.residual.sigma : m.shift?.sigma;
+  const stats = { timeRatio: Math.exp(e.change), runs: m.runs, ...(spread === undefined ? {} : { runSpread: Math.expm1(spread) }), ...(h.change === undefined ? {} : { needed: Math.expm1(h.change) }) };
+  if (h.change === undefined) {
+    const note = Math.abs(e.change) > thr ? `moved ${pct(Math.abs(Math.expm1(e.change)))}, but one baseline run cannot tell a change from run-to-run noise` : 'one baseline run cannot measure how runs differ';
+    return { ...out, ...stats, verdict: 'uncertain', note };
+  }
+  const own = h.own, shift = h.shift!, whole = h.change;
+  const why = (dir: number) => {
+    if (own !== undefined && dir * e.own - own > 0 && dir * e.change + own > thr)
+      return { ci: interval(e.change, own), note: `moved ${pct(Math.abs(Math.expm1(e.own)))} against the rest of its family (${m.family}, whose other points moved ${pct(Math.expm1(e.familyShift))})` };
+    if (dir * e.shift - shift > 0 && dir * e.change - (own ?? 0) > 0 && dir * e.change + whole > thr)
+      return { ci: interval(e.change, whole), note: `its whole family (${m.family}) moved ${pct(Math.expm1(e.shift))}, beyond the ±${pct(Math.expm1(shift))} earlier runs' shifts allow` };
+    return undefined;
+  };
+  const ci = interval(e.change, whole);
+  const up = e.change > 0 ? why(1) : undefined, down = e.change < 0 ? why(-1) : undefined;
+  if (up) {
+    const ratio = Math.exp(e.change);
+    const taken = usesHost(out.method) ? interfered(cand.host) : undefined;
+    if (taken && ratio <= INTERFERENCE_EXPLAINS_UP_TO) return { ...out, ...stats, ratioCi: up.ci, verdict: 'uncertain', note: `moved ${pct(ratio - 1)}, but ${taken} while it sampled: not evidence of a change in the code` };
+    const notes = [
+      up.note,
+      taken ? `${taken} while it sampled, but a ${ratio.toFixed(1)}x time is more than that explains (up to ${INTERFERENCE_EXPLAINS_UP_TO}x)` : '',
+      out.gated ? '' : 'a copy ceiling: reported, not gated (--gate-ceilings gates it)',
+    ].filter(Boolean);
+    return { ...out, ...stats, ratioCi: up.ci, verdict: 'slower', note: notes.join('; ') };
+  }
+  if (down) return { ...out, ...stats, ratioCi: down.ci, verdict: 'faster', note: down.note };
+  if (Math.abs(e.change) + whole <= thr) return { ...out, ...stats, ratioCi: ci };
+  return { ...out, ...stats, ratioCi: ci, verdict: 'uncertain', note: `cannot resolve a ${pct(o.threshold)} change here: time ratio ${Math.exp(e.change).toFixed(3)}, interval ${ci[0].toFixed(3)}-${ci[1].toFixed(3)} (${m.runs} runs; ${m.family} ${own !== undefined ? `residual ±${pct(Math.expm1(m.residual!.sigma))}, ` : ''}run shifts ±${pct(Math.expm1(m.shift!.sigma))}, 1 sigma)` };
+}
+
+/** What a point is before the model: a verdict already (failures, missing), or a point to model. */
+function prejudge(ps: PointResult[], cand: PointResult | undefined, gated: boolean): PointComparison | undefined {
+  const base = ps[0];
+  const ok = ps.filter((p) => p.status === 'ok');
+  const out: PointComparison = { id: base.id, method: base.method, verdict: 'same', gated, baselineGBps: ok.length ? medianOf(ok.map((p) => p.bandwidth!.median)) : undefined, candidateGBps: cand?.bandwidth?.median };
+  if (!cand) return { id: base.id, method: base.method, verdict: 'missing', baselineGBps: base.bandwidth?.median, note: 'not in the candidate run' };
+  if (cand.status !== 'ok' && ok.length) return { ...out, verdict: 'slower', gated: true, note: `${cand.status} in the candidate: ${cand.reason ?? ''}`.trim() };
+  if (!ok.length && cand.status === 'ok') return { ...out, verdict: 'faster', note: `${base.status} in the baseline, ok now` };
+  if (!ok.length) return { ...out, note: `${cand.status} in both` };
+  return undefined;
+}
+
+/**
+ * `history`: earlier runs of the same machine (their medians per point), which widen what is known of each
+ * family's noise. A point measured in only some baseline runs is a family of its own, over those runs.
+ */
+export function compareRunPoints(bases: RunResults | RunResults[], cand: RunResults, o: CompareOptions, history: readonly RunMedians[] = []): PointComparison[] {
+  const runs = Array.isArray(bases) ? bases : [bases];
+  const candBy = new Map(cand.points.map((p) => [p.id, p]));
+  const byId = new Map<string, PointResult[]>();
+  for (const r of runs) for (const p of r.points) byId.set(p.id, [...(byId.get(p.id) ?? []), p]);
+  const rows = [...runs.map(runMedians), ...history];
+  const candMedians = runMedians(cand);
+  const gatedOf = (method: string) => !isCeiling(method) || !!o.gateCeilings;
+  const decided = new Map<string, PointComparison>();
+  const families = new Map<string, string[]>();
+  for (const [id, ps] of byId) {
+    const pre = prejudge(ps, candBy.get(id), gatedOf(ps[0].method));
+    if (pre) decided.set(id, pre);
+    else {
+      const everyRun = ps.length === runs.length && ps.every((p) => p.status === 'ok');
+      const key = everyRun ? noiseFamily(ps[0].method) : `${noiseFamily(ps[0].method)}: ${id} alone (not ok in every baseline run)`;
+      families.set(key, [...(families.get(key) ?? []), id]);
+    }
+  }
+  const gatedModelled = [...families.values()].flat().filter((id) => gatedOf(byId.get(id)![0].method)).length;
+  const levels = { own: o.alpha / 2 / Math.max(1, gatedModelled), shift: o.alpha / 2 / Math.max(1, families.size) };
+  for (const [family, ids] of families) {
+    const m = fitFamily(family, ids, rows.filter((r) => ids.some((id) => r.has(id))));
+    const fx = effects(m, candMedians);
+    const h = halfWidths(m, fx.size, tOneSided, levels);
+    for (const id of ids) {
+      const ps = byId.get(id)!, q = candBy.get(id)!;
+      const ok = ps.filter((p) => p.status === 'ok');
+      const out: PointComparison = { id, method: ps[0].method, verdict: 'same', gated: gatedOf(ps[0].method), baselineGBps: medianOf(ok.map((p) => p.bandwidth!.median)), candidateGBps: q.bandwidth?.median };
+      const e = fx.get(id);
+      decided.set(id, e ? judge(out, m, e, h, o, q) : { ...out, verdict: 'uncertain', note: 'not measured in enough earlier runs to model' });
+    }
+  }
+  const out = [...byId.keys()].map((id) => decided.get(id)!);
+  for (const q of cand.points) if (!byId.has(q.id)) out.push({ id: q.id, method: q.method, verdict: 'new', candidateGBps: q.bandwidth?.median, note: 'not in the baseline run' });
+  return out;
+}
+
+/** One point against its baseline runs (and history medians of it): a family of one. */
+export function comparePoint(bases: PointResult | PointResult[], cand: PointResult, o: CompareOptions, history: number[] = []): PointComparison {
+  const all = Array.isArray(bases) ? bases : [bases];
+  const asRun = (p: PointResult) => ({ points: [p] }) as unknown as RunResults;
+  return compareRunPoints(all.map(asRun), asRun(cand), o, history.map((t) => new Map([[cand.id, t]])))[0];
+}
+
+/** A re-measured point judged as the first time: the candidate run with that point replaced, against the same baseline runs and history. */
+export function rejudge(bases: RunResults[], cand: RunResults, again: PointResult | undefined, o: CompareOptions, history?: readonly RunMedians[]): PointComparison | undefined {
   if (!again) return undefined;
-  const ps = bases.flatMap((b) => b.points.filter((x) => x.id === again.id));
-  return ps.length ? comparePoint(ps, again, o, history?.get(again.id)) : undefined;
+  const fresh = { ...cand, points: cand.points.map((p) => (p.id === again.id ? again : p)) };
+  return compareRunPoints(bases, fresh, o, history).find((p) => p.id === again.id);
 }
 
 /** The points a confirmation re-measures: gated, called slower, measured in the candidate. */
@@ -227,22 +236,8 @@ export interface RunComparison {
   options: CompareOptions;
   points: PointComparison[];
   counts: Record<Verdict, number>;
-}
-
-/** `history`: per point id, its median time (seconds) in earlier runs of the same machine. */
-export function compareRunPoints(bases: RunResults | RunResults[], cand: RunResults, o: CompareOptions, history?: ReadonlyMap<string, number[]>): PointComparison[] {
-  const runs = Array.isArray(bases) ? bases : [bases];
-  const candBy = new Map(cand.points.map((p) => [p.id, p]));
-  const byId = new Map<string, PointResult[]>();
-  for (const r of runs) for (const p of r.points) byId.set(p.id, [...(byId.get(p.id) ?? []), p]);
-  const baseIds = new Set(byId.keys());
-  const out: PointComparison[] = [];
-  for (const [id, ps] of byId) {
-    const q = candBy.get(id);
-    out.push(q ? comparePoint(ps, q, o, history?.get(id)) : { id, method: ps[0].method, verdict: 'missing', baselineGBps: ps[0].bandwidth?.median, note: 'not in the candidate run' });
-  }
-  for (const q of cand.points) if (!baseIds.has(q.id)) out.push({ id: q.id, method: q.method, verdict: 'new', candidateGBps: q.bandwidth?.median, note: 'not in the baseline run' });
-  return out;
+  /** what the verdicts rest on, for the summary line (default: compare's baseline runs and bar) */
+  basis?: string;
 }
 
 export function countVerdicts(points: PointComparison[]): Record<Verdict, number> {
