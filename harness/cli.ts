@@ -15,6 +15,7 @@ import { baselineListCommand, baselineSaveCommand } from './cli/baseline.js';
 import { historyAppendCommand, historyReportCommand } from './cli/history.js';
 import { defaultStore } from './compare/baselines.js';
 import { gateStudyCommand } from './cli/gate-study.js';
+import { abCommand } from './cli/ab.js';
 import { version } from './version.js';
 
 const EXIT_HELP = `
@@ -118,7 +119,7 @@ export async function main(argv: string[], log: (l: string) => void = (l) => pro
     .description('regression gate: compare a candidate run with a baseline (a run directory, results.json, or @name of a saved baseline)')
     .argument('<runs...>', 'one or more baselines (run directories, or @name for the runs saved under that name), then the candidate')
     .option('--threshold <pct>', 'smallest change in median time that counts', '5%')
-    .option('--alpha <p>', 'significance level of the Mann-Whitney test', '0.01')
+    .option('--alpha <p>', 'the night\'s false rate: chance that unchanged code has a gated point slower', '0.02')
     .option('--markdown <file>', 'write a markdown summary (also appended to $GITHUB_STEP_SUMMARY when set)')
     .option('--junit <file>', 'write JUnit XML, one test case per point')
     .option('--json <file>', 'write the comparison as JSON')
@@ -129,9 +130,32 @@ export async function main(argv: string[], log: (l: string) => void = (l) => pro
     .option('--history <file>', 'a JSONL history (gatherbench history append): its earlier runs of this GPU widen each point\'s run-to-run noise estimate')
     .option('--confirm', 're-measure the points called slower in a fresh process (the candidate\'s scenario, on this machine); only those slower again fail')
     .option('--store <dir>', 'baseline store for @name', defaultStore())
-    .addHelpText('after', '\nEach point ends same, slower, faster or uncertain. A change counts when the Mann-Whitney test rejects\n"same distribution" at alpha, the 95% bootstrap CI of the time ratio excludes 1, and the median moved by\nmore than the threshold and by more than 3 sigma of the spread its baseline runs show among themselves;\na clear change within that spread, or measured against one baseline run, is uncertain. Only a gated\npoint (not a copy ceiling, unless --gate-ceilings) that is slower fails the job.\n' + EXIT_HELP)
+    .addHelpText('after', '\nEach point ends same, slower, faster or uncertain. Runs are the unit: a point\'s change is its candidate\nmedian over the geometric mean of its earlier run medians, split into the shift its noise family (GPU memory,\nGPU reads over PCIe, CPU threads) took in the candidate run and its own part. Slower: its own part beyond the\nfamily\'s pooled residual noise, or the family\'s shift beyond earlier runs\' shifts, and a threshold-sized\nslowdown not ruled out; alpha is shared over the gated points and families (Student t). Same: the whole\nchange\'s interval inside the threshold. One baseline run cannot show run-to-run noise: moves are uncertain.\nOnly a gated point (not a copy ceiling, unless --gate-ceilings) that is slower fails the job.\n' + EXIT_HELP)
     .action((runs: string[], opts) => {
       code = compareCommand(runs, opts, log);
+    });
+
+  program
+    .command('ab')
+    .description('regression gate of two builds on this machine: both run the scenario in interleaved rounds; verdicts from the paired rounds')
+    .argument('<sides...>', '<baseline> [candidate] [scenario]: gatherbench executables (a bundle\'s gatherbench, bin/gatherbench.js, a wrapper script; the candidate defaults to this gatherbench), then a scenario name or file (default: default)')
+    .option('--threshold <pct>', 'smallest change in median time that counts', '5%')
+    .option('--alpha <p>', 'the job\'s false rate: chance that unchanged code fails it', '0.02')
+    .option('--rounds <n>', 'at most this many rounds (each runs both sides once)', '10')
+    .option('--min-rounds <n>', 'rounds before the first look at the verdicts (default 4, or --rounds if fewer)')
+    .option('--order <abba|random>', 'who runs first in each round', 'abba')
+    .option('--seed <n>', 'seed of the random order', '1')
+    .option('--grain <run|method|point>', 'inside a round, the sides take turns by whole run, by method or by point (round 1 runs whole)', 'run')
+    .option('--budget <duration>', "both sides' time budget per point (run --budget)")
+    .option('--gate-ceilings', 'let the copy ceilings fail the job too')
+    .option('--all', 'list unchanged points too')
+    .option('--markdown <file>', 'write a markdown summary (also appended to $GITHUB_STEP_SUMMARY when set)')
+    .option('--junit <file>', 'write JUnit XML, one test case per point')
+    .option('--json <file>', 'write the job (verdicts, rounds, noise) as JSON')
+    .option('-o, --out <dir>', 'the job\'s folder: every run, ab.json, report.html, summary.md (default results/ab-<UTC time>)')
+    .addHelpText('after', '\nRounds alternate the order (ABBA, or randomized); both sides read one scenario file, so seeds and index sets\nare the same. Per point, the paired ratios of the rounds (candidate over baseline) give a geometric mean and\na Student t interval at the level the job\'s false rate leaves each gated point and look. Slower: the interval\nlies above 1 and reaches past the threshold. Same: it lies inside the threshold band. Otherwise uncertain.\nThe job stops after every second round from --min-rounds on once every gated point is resolved.\n' + EXIT_HELP)
+    .action((sides: string[], opts) => {
+      code = abCommand(sides, opts, log);
     });
 
   program

@@ -1,0 +1,117 @@
+/**
+ * `gatherbench ab <baseline> [candidate] [scenario]`: two builds measured interleaved on this machine, judged
+ * by their paired rounds (harness/ab). Exit codes as compare's: 1 when a gated point is slower, 2 on bad input.
+ */
+import { appendFileSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ExitCode, UserError } from '../errors.js';
+import { loadScenario } from '../scenario/load.js';
+import { utcStamp } from '../results/store.js';
+import { describeMachine, machineOf } from '../compare/machine.js';
+import { countVerdicts, failsJob, type RunComparison } from '../compare/verdict.js';
+import { toTable } from '../compare/print-table.js';
+import { toMarkdown } from '../compare/print-markdown.js';
+import { toJunit } from '../compare/print-junit.js';
+import { looksLikeSide, sideAt, thisGatherbench, type Side } from '../ab/side.js';
+import { runAbJob } from '../ab/job.js';
+import { pairPoints } from '../ab/paired.js';
+import { noiseByMethod, noiseLines } from '../ab/noise.js';
+import type { Grain, Order } from '../ab/schedule.js';
+import { renderAbReport } from '../../reports/ab.js';
+import { parseThreshold } from './compare.js';
+
+export interface AbCliOptions {
+  threshold?: string;
+  alpha?: string;
+  rounds?: string;
+  minRounds?: string;
+  order?: string;
+  seed?: string;
+  budget?: string;
+  grain?: string;
+  gateCeilings?: boolean;
+  all?: boolean;
+  json?: string;
+  markdown?: string;
+  junit?: string;
+  out?: string;
+}
+
+/** The job's false rate: 1 night in 50 (what docs/nightly-ci.md promises). */
+export const AB_ALPHA = 0.02;
+/** The alternation grain by default: chosen by measurement (docs/nightly-ci.md, "Choosing the grain"). */
+export const AB_GRAIN: Grain = 'run';
+
+function whole(name: string, s: string | undefined, dflt: number, min: number): number {
+  if (s === undefined) return dflt;
+  const v = Number(s);
+  if (!Number.isInteger(v) || v < min) throw new UserError(`--${name}: expected a whole number, at least ${min}, got '${s}'`);
+  return v;
+}
+
+/** baseline, then optionally a candidate (a path) and a scenario (a name or a path to .yaml/.yml). */
+function parseRefs(refs: string[]): { a: Side; b: Side; scenario: string } {
+  if (refs.length < 1 || refs.length > 3) throw new UserError('ab needs a baseline executable, then optionally a candidate executable and a scenario');
+  const a = sideAt(refs[0], 'baseline');
+  const rest = refs.slice(1);
+  const isScenario = (r: string) => !looksLikeSide(r) || /\.ya?ml$/i.test(r);
+  if (rest.length === 2) return { a, b: sideAt(rest[0], 'candidate'), scenario: rest[1] };
+  if (rest.length === 1) return isScenario(rest[0]) ? { a, b: thisGatherbench(), scenario: rest[0] } : { a, b: sideAt(rest[0], 'candidate'), scenario: 'default' };
+  return { a, b: thisGatherbench(), scenario: 'default' };
+}
+
+/** The job's folder, made (and so checked) before any round runs. */
+function jobFolder(out: string | undefined): string {
+  const dir = out ?? path.join('results', `ab-${utcStamp()}`);
+  try {
+    mkdirSync(dir, { recursive: true });
+    if (!statSync(dir).isDirectory()) throw new Error('not a directory');
+  } catch (e) {
+    throw new UserError(`-o ${dir}: cannot make the job's folder there (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  return dir;
+}
+
+export function abCommand(refs: string[], o: AbCliOptions, log: (l: string) => void): number {
+  const { a, b, scenario } = parseRefs(refs);
+  const loaded = loadScenario(scenario); // a bad scenario ends here, before any side runs
+  const threshold = parseThreshold(o.threshold);
+  const alpha = o.alpha === undefined ? AB_ALPHA : Number(o.alpha);
+  if (!(alpha > 0 && alpha < 1)) throw new UserError(`--alpha: expected the job's false rate, between 0 and 1, got '${o.alpha}'`);
+  const maxRounds = whole('rounds', o.rounds, 10, 2);
+  const minRounds = whole('min-rounds', o.minRounds, Math.min(4, maxRounds), 2);
+  if (minRounds > maxRounds) throw new UserError(`--min-rounds ${minRounds} exceeds --rounds ${maxRounds}`);
+  const order = (o.order ?? 'abba') as Order;
+  if (order !== 'abba' && order !== 'random') throw new UserError(`--order: expected abba or random, got '${o.order}'`);
+  const seed = whole('seed', o.seed, 1, 0);
+  const grain = (o.grain ?? AB_GRAIN) as Grain;
+  if (!['run', 'method', 'point'].includes(grain)) throw new UserError(`--grain: expected run, method or point, got '${o.grain}'`);
+  const out = jobFolder(o.out);
+  log(`ab: '${loaded.scenario.name}' (${loaded.file}), baseline ${a.label}, candidate ${b.label}; ${minRounds}-${maxRounds} rounds, ${order.toUpperCase()} order, alternating by ${grain}; runs in ${out}`);
+  const job = runAbJob({ a, b }, { scenarioFile: path.resolve(loaded.file), out, minRounds, maxRounds, order, seed, grain, budget: o.budget, verdict: { threshold, alpha, gateCeilings: !!o.gateCeilings }, log });
+  const first = job.runs[0];
+  const noise = noiseByMethod(job.runs);
+  const stop = `${job.stop.reason} after ${job.stop.after} round(s)`;
+  const c: RunComparison = {
+    baseline: { label: a.label, machine: describeMachine(machineOf(first.a)), runs: job.rounds.length },
+    candidate: { label: b.label, machine: describeMachine(machineOf(first.b)) },
+    options: { threshold, alpha, gateCeilings: !!o.gateCeilings },
+    points: job.points,
+    counts: countVerdicts(job.points),
+    basis: `${job.rounds.length} paired rounds, ${stop}; threshold ${(threshold * 100).toFixed(0)}%, false rate ${alpha} a job over the gated points and ${job.stop.looks} looks`,
+  };
+  log(toTable(c, o.all));
+  log('noise by method (SD of ln time ratio):');
+  for (const l of noiseLines(noise)) log(l);
+  const md = toMarkdown(c);
+  writeFileSync(path.join(out, 'summary.md'), md);
+  if (o.markdown) writeFileSync(o.markdown, md);
+  if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, md);
+  if (o.junit) writeFileSync(o.junit, toJunit(c));
+  const record = { ...c, scenario: loaded.scenario.name, rounds: job.rounds, stop: job.stop, noise };
+  writeFileSync(path.join(out, 'ab.json'), JSON.stringify(record, null, 1));
+  if (o.json) writeFileSync(o.json, JSON.stringify(record, null, 1));
+  writeFileSync(path.join(out, 'report.html'), renderAbReport({ baseline: a.label, candidate: b.label, scenario: loaded.scenario.name, threshold, alpha, stop, rounds: job.rounds, points: job.points, paired: pairPoints(job.runs), noise }));
+  log(`ab: ${path.join(out, 'ab.json')}, ${path.join(out, 'report.html')}`);
+  return failsJob(c.points) ? ExitCode.failures : ExitCode.ok;
+}

@@ -1,0 +1,61 @@
+/** report.html of an A/B job: each point's paired ratio with its interval, every round's ratio beside it. */
+import type { PointComparison } from '../harness/compare/verdict.js';
+import type { RoundRecord } from '../harness/ab/job.js';
+import type { PairedPoint } from '../harness/ab/paired.js';
+import type { MethodNoise } from '../harness/ab/noise.js';
+import { chartSection, escapeHtml, htmlPage } from './html.js';
+import type { Chart } from './charts/types.js';
+
+export interface AbReport {
+  baseline: string;
+  candidate: string;
+  scenario: string;
+  threshold: number;
+  alpha: number;
+  stop: string;
+  rounds: RoundRecord[];
+  points: PointComparison[];
+  paired: PairedPoint[];
+  noise: MethodNoise[];
+}
+
+export function abChart(r: AbReport): Chart {
+  const judged = r.points.filter((p) => p.timeRatio !== undefined);
+  const est = judged.map((p) => ({ id: p.id, verdict: p.verdict, ratio: p.timeRatio, lo: p.ratioCi?.[0], hi: p.ratioCi?.[1] }));
+  const rounds = r.paired.flatMap((p) => p.ratios.map((ratio, k) => ({ id: p.id, round: k + 1, ratio })));
+  const y = { field: 'id', type: 'nominal', title: null, sort: judged.map((p) => p.id), axis: { labelLimit: 600 } };
+  return {
+    id: 'ab-ratios',
+    title: 'Candidate time over baseline time, paired by round',
+    caption: `Each row a point: grey dots are the rounds' paired ratios (candidate median over baseline median, measured one after the other), the coloured mark their geometric mean and the bar its interval at the level the job's false rate (${(r.alpha * 100).toFixed(0)}% a job, shared over the gated points and looks) leaves each point. Dashed lines: the ±${(r.threshold * 100).toFixed(0)}% threshold. Right of 1 is slower.`,
+    spec: {
+      width: 560,
+      height: { step: 16 },
+      layer: [
+        { data: { values: rounds }, mark: { type: 'point', color: '#999', size: 18 }, encoding: { x: { field: 'ratio', type: 'quantitative', title: 'time ratio (candidate / baseline)', scale: { zero: false } }, y, tooltip: [{ field: 'id' }, { field: 'round' }, { field: 'ratio', format: '.4f' }] } },
+        { data: { values: est }, mark: { type: 'rule', strokeWidth: 2 }, encoding: { x: { field: 'lo', type: 'quantitative' }, x2: { field: 'hi' }, y, color: { field: 'verdict', type: 'nominal', scale: { domain: ['slower', 'uncertain', 'same', 'faster'], range: ['#d62728', '#e6b800', '#7f7f7f', '#2ca02c'] } } } },
+        { data: { values: est }, mark: { type: 'point', filled: true, size: 60 }, encoding: { x: { field: 'ratio', type: 'quantitative' }, y, color: { field: 'verdict', type: 'nominal' }, tooltip: [{ field: 'id' }, { field: 'verdict' }, { field: 'ratio', format: '.4f' }, { field: 'lo', format: '.4f' }, { field: 'hi', format: '.4f' }] } },
+        { data: { values: [{ x: 1 }] }, mark: { type: 'rule', color: 'black' }, encoding: { x: { field: 'x', type: 'quantitative' } } },
+        { data: { values: [{ x: 1 + r.threshold }, { x: 1 / (1 + r.threshold) }] }, mark: { type: 'rule', strokeDash: [4, 4], color: '#555' }, encoding: { x: { field: 'x', type: 'quantitative' } } },
+      ],
+    },
+  };
+}
+
+export function renderAbReport(r: AbReport): string {
+  const section = chartSection([abChart(r)]);
+  const c = (v: string) => r.points.filter((p) => p.verdict === v && p.gated !== false).length;
+  const gated = r.points.filter((p) => p.gated !== false).length;
+  const noiseRows = r.noise.map((n) => `<tr><td>${escapeHtml(n.method)}</td><td>${(n.betweenRounds * 100).toFixed(2)}%</td><td>${Number.isFinite(n.withinRun) ? `${(n.withinRun * 100).toFixed(2)}%` : 'n/a'}</td><td>${n.points}</td></tr>`).join('');
+  const roundRows = r.rounds.map((x) => `<tr><td>${x.round}</td><td>${x.order.join(' then ').toUpperCase()}</td><td>${x.a.seconds.toFixed(1)} s</td><td>${x.b.seconds.toFixed(1)} s</td></tr>`).join('');
+  const body = `<h1>gatherbench ab: ${escapeHtml(r.scenario)}</h1>
+<p><b>${c('slower')} of ${gated} gated points slower</b>, ${c('uncertain')} uncertain, ${c('same')} same, ${c('faster')} faster after ${r.rounds.length} rounds (${escapeHtml(r.stop)}).</p>
+<p>Baseline (A): <code>${escapeHtml(r.baseline)}</code><br>Candidate (B): <code>${escapeHtml(r.candidate)}</code></p>
+${section.html}
+<h2>Where the noise lives</h2>
+<p>Per method, the spread of the paired ratios between rounds against the spread the runs' own samples imply. Far above 1x, the noise is each process's own luck: only more rounds average it out.</p>
+<table class="points"><thead><tr><th>method</th><th>rounds spread (SD of ln ratio)</th><th>runs' own samples</th><th>points</th></tr></thead><tbody>${noiseRows}</tbody></table>
+<h2>Rounds</h2>
+<table class="points"><thead><tr><th>round</th><th>order</th><th>baseline</th><th>candidate</th></tr></thead><tbody>${roundRows}</tbody></table>`;
+  return htmlPage(`gatherbench ab: ${r.scenario}`, body, section.embed);
+}
