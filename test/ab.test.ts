@@ -4,7 +4,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { chunksOf, chunkOrder, lookRounds, roundOrder } from '../harness/ab/schedule.js';
-import { judgePaired, pairedVerdicts, perTestLevel, type Round } from '../harness/ab/paired.js';
+import { canStop, judgePaired, pairedVerdicts, perTestLevel, type Round } from '../harness/ab/paired.js';
 import { noiseByMethod } from '../harness/ab/noise.js';
 import { failsJob } from '../harness/compare/verdict.js';
 import { rng } from '../harness/stats/rng.js';
@@ -155,4 +155,18 @@ describe('gatherbench ab', () => {
     expect(readFileSync(path.join(out, 'ab', 'report.html'), 'utf8')).toMatch(/Candidate time over baseline time, paired by round/);
     expect(readFileSync(path.join(out, 'ab.md'), 'utf8')).toMatch(/1 point\(s\) slower/);
   }, 60000);
+});
+
+describe('stopping early', () => {
+  it('stops once the points left uncertain could not be resolved by the round cap, and never before a resolvable one is', () => {
+    const o = { threshold: 0.05, alpha: 0.02, looks: 4 };
+    const quiet = { id: 'device-resident x', method: 'device-resident', ratios: [1.05, 1.052, 1.049, 1.051] };
+    const loud = { id: 'cpu-gather-memcpy x', method: 'cpu-gather-memcpy', ratios: [1.2, 0.85, 1.1, 0.95] };
+    const mid = { id: 'zerocopy-aligned x', method: 'zerocopy-aligned', ratios: [1.07, 1.03, 1.06, 1.04] };
+    const level = perTestLevel(o, 3);
+    const v = [quiet, loud, mid].map((p) => judgePaired(p, o, level));
+    expect(v.map((p) => p.verdict)).toEqual(['slower', 'uncertain', 'uncertain']);
+    expect(canStop(v, 10, o, 3)).toEqual({ stop: false, hopeless: ['cpu-gather-memcpy x'] }); // mid may still resolve
+    expect(canStop(v.slice(0, 2), 10, o, 3)).toEqual({ stop: true, hopeless: ['cpu-gather-memcpy x'] });
+  });
 });

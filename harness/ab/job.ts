@@ -13,7 +13,7 @@ import type { RunResults } from '../results/model.js';
 import type { PointComparison } from '../compare/verdict.js';
 import type { Side } from './side.js';
 import { chunkOrder, chunksOf, lookRounds, roundOrder, type Grain, type Order, type SideName } from './schedule.js';
-import { pairedVerdicts, resolved, type PairedOptions, type Round } from './paired.js';
+import { canStop, isGated, pairedVerdicts, type PairedOptions, type Round } from './paired.js';
 
 export interface AbJobOptions {
   scenarioFile: string;
@@ -41,7 +41,7 @@ export interface AbJob {
   rounds: RoundRecord[];
   runs: Round[];
   points: PointComparison[];
-  stop: { after: number; reason: 'every gated point resolved' | 'round cap'; looks: number };
+  stop: { after: number; reason: 'every gated point resolved' | 'the rest cannot be resolved by the round cap' | 'round cap'; looks: number; hopeless: string[] };
 }
 
 interface SideRun {
@@ -109,6 +109,11 @@ function runRound(sides: { a: Side; b: Side }, o: AbJobOptions, k: number, ids: 
   return { a: merged(got.a), b: merged(got.b), order };
 }
 
+/** The uncertain points the job gave up on, saying why. */
+function markHopeless(points: PointComparison[], ids: string[], cap: number): PointComparison[] {
+  return points.map((p) => (ids.includes(p.id) ? { ...p, note: `${p.note}; at this spread ${cap} rounds could not resolve it either` } : p));
+}
+
 export function runAbJob(sides: { a: Side; b: Side }, o: AbJobOptions): AbJob {
   const looks = lookRounds(o.minRounds, o.maxRounds);
   const verdict: PairedOptions = { ...o.verdict, looks: looks.length };
@@ -126,10 +131,15 @@ export function runAbJob(sides: { a: Side; b: Side }, o: AbJobOptions): AbJob {
     runs.push({ a: a.run, b: b.run });
     const look = looks.includes(k);
     if (look) points = pairedVerdicts(runs, verdict);
-    const gated = points.filter((p) => p.gated !== false);
+    const gated = points.filter((p) => isGated(p.method, o.verdict.gateCeilings) && p.verdict !== 'missing' && p.verdict !== 'new');
     const open = gated.filter((p) => p.verdict === 'uncertain').length;
     o.log(`round ${k}/${o.maxRounds} (${order.join(' then ').toUpperCase()}): baseline ${a.seconds.toFixed(1)} s, candidate ${b.seconds.toFixed(1)} s${look ? `; ${gated.length - open} of ${gated.length} gated points resolved` : ''}`);
-    if (look && resolved(points)) return { rounds, runs, points, stop: { after: k, reason: 'every gated point resolved', looks: looks.length } };
+    if (!look) continue;
+    const end = canStop(points, o.maxRounds, verdict, gated.length);
+    if (k === o.maxRounds || end.stop) {
+      const reason = !end.hopeless.length && !open ? 'every gated point resolved' : end.stop && k < o.maxRounds ? 'the rest cannot be resolved by the round cap' : 'round cap';
+      return { rounds, runs, points: markHopeless(points, end.hopeless, o.maxRounds), stop: { after: k, reason, looks: looks.length, hopeless: end.hopeless } };
+    }
   }
-  return { rounds, runs, points, stop: { after: o.maxRounds, reason: 'round cap', looks: looks.length } };
+  throw new Error('unreachable: the last round is a look');
 }

@@ -124,5 +124,22 @@ export function pairedVerdicts(rounds: Round[], o: PairedOptions): PointComparis
   ];
 }
 
-/** Whether every gated point has an answer (none uncertain): the job can stop. */
-export const resolved = (points: PointComparison[]) => points.every((p) => p.gated === false || p.verdict !== 'uncertain');
+/**
+ * Whether an uncertain point could still be resolved by `cap` rounds, were its paired ratios to keep their mean
+ * and spread: a CPU path whose rounds spread 20% cannot show a 5% change in ten rounds, and waiting for it
+ * only lengthens the job. (A stopping rule only: the false rate is already shared over every look.)
+ */
+export function resolvableBy(p: PointComparison, cap: number, o: PairedOptions, level: number): boolean {
+  if (p.verdict !== 'uncertain' || p.runs === undefined || p.runSpread === undefined || p.timeRatio === undefined) return p.verdict === 'uncertain';
+  const mean = Math.log(p.timeRatio), w = (tQuantile(1 - level, cap - 1) * Math.log1p(p.runSpread)) / Math.sqrt(cap);
+  const thr = Math.log1p(o.threshold);
+  return (mean - w > 0 && mean + w > thr) || (mean + w < 0 && mean - w < -thr) || Math.abs(mean) + w <= thr;
+}
+
+/** Whether the job can stop: every gated point has an answer, or none left uncertain could get one by `cap` rounds. */
+export function canStop(points: PointComparison[], cap: number, o: PairedOptions, gatedPoints: number): { stop: boolean; hopeless: string[] } {
+  const level = perTestLevel(o, gatedPoints);
+  const open = points.filter((p) => p.gated !== false && p.verdict === 'uncertain');
+  const hopeless = open.filter((p) => !resolvableBy(p, cap, o, level)).map((p) => p.id);
+  return { stop: hopeless.length === open.length, hopeless };
+}
