@@ -53,7 +53,7 @@ describe('verdicts', () => {
     expect(v.ratioCi![1]).toBeGreaterThan(v.timeRatio!);
   });
 
-  it('pools the noise of a family: one point that moved against the rest is found with three baseline runs', () => {
+  it('pools the noise of a method: one point that moved against the rest is found with three baseline runs', () => {
     const fam = ids('zerocopy-aligned', 6);
     const o = { ...DEFAULT_COMPARE, threshold: 0.03 };
     let pooled = 0, alone = 0, falseAlarms = 0;
@@ -65,14 +65,14 @@ describe('verdicts', () => {
       falseAlarms += v.filter((p, i) => i !== 2 && p.verdict === 'slower').length;
       // the same point judged on its own three runs: two degrees of freedom where the family's six points give ten
       if (comparePoint([b1[2], b2[2], b3[2]], slowOne[2], o).verdict === 'slower') alone++;
-      if (seed === 0) expect(v[2].note).toMatch(/against the rest of its family \(gpu-reads-pcie/);
+      if (seed === 0) expect(v[2].note).toMatch(/against the other points of zerocopy-aligned \(they moved -?[\d.]+%; residual noise pooled over gpu-threads-over-pcie\)/);
     }
     expect(pooled).toBeGreaterThanOrEqual(54);
     expect(alone).toBeLessThan(pooled);
     expect(falseAlarms).toBeLessThanOrEqual(3); // 300 unplanted point-nights at a 1% share of the night's rate
   });
 
-  it('a whole family slowed is slower where its run shifts are small, uncertain where they are not', () => {
+  it('a whole method slowed is slower where its run shifts are small, uncertain where they are not', () => {
     const quiet = familyRuns(4, ids('device-resident', 6), 'device-resident', 0.003, 0.003, 11);
     const loud = familyRuns(4, ids('cpu-gather-memcpy', 6), 'cpu-gather-memcpy', 0.15, 0.01, 12);
     const slow = (ps: PointResult[]) => ps.map((p) => point(p.id, p.samples.total.map((x) => x * 1.1), { method: p.method }));
@@ -80,7 +80,7 @@ describe('verdicts', () => {
     const v = compareRunPoints(bases, fakeRun([...slow(quiet[3]), ...slow(loud[3])]), DEFAULT_COMPARE);
     const of = (m: string) => v.filter((p) => p.method === m).map((p) => p.verdict);
     expect(of('device-resident').every((x) => x === 'slower')).toBe(true);
-    expect(v.find((p) => p.method === 'device-resident')!.note).toMatch(/its whole family \(gpu-memory\) moved \d/);
+    expect(v.find((p) => p.method === 'device-resident')!.note).toMatch(/every point of device-resident moved, [\d.]+% on average: beyond the ±[\d.]+% earlier runs' shifts allow \(pooled over gpu-memory\)/);
     expect(of('cpu-gather-memcpy').every((x) => x === 'uncertain')).toBe(true);
   });
 
@@ -286,7 +286,7 @@ describe('several baseline runs', () => {
     expect(compareRunPoints([a], c, DEFAULT_COMPARE)[0].verdict).toBe('uncertain'); // one baseline run: noise looks like a change
     const v = compareRunPoints([a, b], c, DEFAULT_COMPARE)[0];
     expect(v.verdict).toBe('uncertain'); // 3.8% above the baselines' centre, but runs 8% apart cannot vouch for 5%
-    expect(v.note).toMatch(/cannot resolve a 5\.0% change here: time ratio 1\.0\d{2}, interval [\d.]+-[\d.]+ \(2 runs; cpu-threads run shifts ±5\.\d%/);
+    expect(v.note).toMatch(/cannot resolve a 5\.0% change here: time ratio 1\.0\d{2}, interval [\d.]+-[\d.]+ \(2 runs; p: run shifts ±5\.\d%/);
     // two runs say next to nothing about the spread: even a 35% slowdown is uncertain
     const slow = fakeRun([point('p x', samples(30, 1.35e-3, 0.005, 4))], { gpu: 'H100' });
     expect(compareRunPoints([a, b], slow, DEFAULT_COMPARE)[0].verdict).toBe('uncertain');

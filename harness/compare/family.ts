@@ -1,17 +1,16 @@
 /**
- * Which points share their run-to-run noise, so compare may pool it (run-model.ts). Measured on H100 and
- * H200 nightlies: the gathers from GPU memory move under 0.5% between runs, the GPU's reads over PCIe
- * (zero-copy, copy engines, the pinned copy) about as little, and every path whose work CPU threads do
- * 10-50%, tenfold more; pooling across that line would drown the quiet families in the loud one.
+ * Which methods share their run-to-run noise, so compare may pool its variance (run-model.ts). Measured on
+ * H100 and H200 nightlies: the gathers from GPU memory (device-resident, uvm) move 0.2-0.9% between runs, the
+ * GPU threads' reads over PCIe (zero-copy naive and aligned) 0.2-0.5% at most points; those pool. The copy
+ * engines do not pool with them (pinned-memcpy's 128 B and 400 B points moved up to 2x between H100 runs), and
+ * every path whose work CPU threads do moves 8-45%, each method on its own (the CPU gather took 50% longer in
+ * two runs in a row where the host-only copies did not move): each of those is a family of one method.
  */
 import { methodSpec } from '../methods.js';
 
-export type NoiseFamily = 'gpu-memory' | 'gpu-reads-pcie' | 'cpu-threads' | 'peer';
-
-export function noiseFamily(method: string): NoiseFamily {
+export function noiseFamily(method: string): string {
   const m = methodSpec(method);
-  if (!m) return 'cpu-threads';
-  if (m.backend === 'peer') return 'peer';
-  if (m.backend === 'host' || m.axes.includes('threads')) return 'cpu-threads';
-  return m.source === 'gpu-memory' ? 'gpu-memory' : 'gpu-reads-pcie';
+  if (!m || m.backend !== 'cuda' || m.axes.includes('threads')) return method;
+  if (m.source === 'gpu-memory') return 'gpu-memory';
+  return m.axes.includes('mapping') ? 'gpu-threads-over-pcie' : method;
 }

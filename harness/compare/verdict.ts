@@ -5,15 +5,15 @@
  *
  * Runs are the unit of replication (run-model.ts): each point's change is the
  * log of its candidate median over the geometric mean of its earlier run
- * medians (baselines, then history), split into the shift its whole noise
- * family took in the candidate run and its own part. Two ways to be slower:
- * its own part beyond the family's pooled residual noise (a point regressed),
- * or the family's shift beyond the shifts earlier runs showed (a whole family
- * regressed, the point with it). The night's false rate (alpha, 1 in 50) is
- * shared Bonferroni-wise: half over the gated points' own tests, half over the
- * families' shift tests (a handful, each with only R - 1 degrees of freedom:
- * an even split per test would leave three baselines blind to a whole family's
- * 10%); each test uses Student's t at its share, so few runs widen the bar.
+ * medians (baselines, then history), split into the shift its method took in
+ * the candidate run and its own part, with variances pooled over the method's
+ * noise family. Two ways to be slower: its own part beyond the pooled residual
+ * noise (a point regressed), or its method's shift beyond the shifts earlier
+ * runs showed (a whole method regressed, the point with it). The night's false
+ * rate (alpha, 1 in 50) is shared Bonferroni-wise: half over the gated points'
+ * own tests, half over the methods' shift tests (a handful, each with few
+ * degrees of freedom: an even split per test would leave three baselines blind
+ * to a whole method's 10%); each test uses Student's t at its share.
  * The estimate and its interval are one statistic: the interval is centred on
  * the change it reports.
  *
@@ -23,8 +23,10 @@
  *   uncertain  anything else, and any move measured against one baseline run (one run cannot show how runs
  *              differ); a gate that counts detection counts it as missed
  *
- * A slowdown of up to 4x measured while the machine took its CPU time (steal, quota throttling) is uncertain
- * too, unless the method gathers from GPU memory on the GPU alone.
+ * Two moves stay uncertain however clear: one unchanged code has already made (a baseline or one of the
+ * newest SEEN_WINDOW history runs was as slow: the CPU paths have slow episodes of two runs in a row on
+ * shared hosts), and a slowdown of up to 4x measured while the machine took its CPU time (steal, quota
+ * throttling), unless the method gathers from GPU memory on the GPU alone.
  */
 import type { PointResult, RunResults } from '../results/model.js';
 import { methodSpec } from '../methods.js';
@@ -70,6 +72,9 @@ export interface PointComparison {
 
 const isCeiling = (method: string) => methodSpec(method)?.role === 'ceiling';
 
+/** How many of the newest history runs a move may have been seen in (three weeks of nightlies). */
+export const SEEN_WINDOW = 20;
+
 /**
  * Whether a busy host can slow a method's samples: every method whose bytes come from host memory (other
  * guests share its bandwidth and the PCIe root; the host-timed paths all read it). A gather from GPU
@@ -97,7 +102,7 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const tOneSided = (level: number, dof: number) => tQuantile(1 - level, dof);
 
 /** The verdict of a point the model covers. */
-function judge(out: PointComparison, m: FamilyModel, e: PointEffect, h: ReturnType<typeof halfWidths>, o: CompareOptions, cand: PointResult): PointComparison {
+function judge(out: PointComparison, m: FamilyModel, e: PointEffect, h: ReturnType<typeof halfWidths>, o: CompareOptions, cand: PointResult, recent: number[]): PointComparison {
   const thr = Math.log1p(o.threshold);
   const interval = (c: number, w: number): [number, number] => [Math.exp(c - w), Math.exp(c + w)];
   const spread = m.residual && h.own !== undefined ? m.residual.sigma : m.shift?.sigma;
@@ -109,14 +114,21 @@ function judge(out: PointComparison, m: FamilyModel, e: PointEffect, h: ReturnTy
   const own = h.own, shift = h.shift!, whole = h.change;
   const why = (dir: number) => {
     if (own !== undefined && dir * e.own - own > 0 && dir * e.change + own > thr)
-      return { ci: interval(e.change, own), note: `moved ${pct(Math.abs(Math.expm1(e.own)))} against the rest of its family (${m.family}, whose other points moved ${pct(Math.expm1(e.familyShift))})` };
+      return { ci: interval(e.change, own), note: `moved ${pct(Math.abs(Math.expm1(e.own)))} against the other points of ${out.method} (they moved ${pct(Math.expm1(e.familyShift))}; residual noise pooled over ${m.family})` };
     if (dir * e.shift - shift > 0 && dir * e.change - (own ?? 0) > 0 && dir * e.change + whole > thr)
-      return { ci: interval(e.change, whole), note: `its whole family (${m.family}) moved ${pct(Math.expm1(e.shift))}, beyond the ±${pct(Math.expm1(shift))} earlier runs' shifts allow` };
+      return { ci: interval(e.change, whole), note: `every point of ${out.method} moved, ${pct(Math.expm1(e.shift))} on average: beyond the ±${pct(Math.expm1(shift))} earlier runs' shifts allow (pooled over ${m.family})` };
     return undefined;
   };
   const ci = interval(e.change, whole);
   const up = e.change > 0 ? why(1) : undefined, down = e.change < 0 ? why(-1) : undefined;
+  const seen = (asFar: (t: number) => boolean, what: string, ci: [number, number]) => {
+    const n = recent.filter(asFar).length;
+    return n ? { ...out, ...stats, ratioCi: ci, verdict: 'uncertain' as const, note: `moved ${pct(Math.abs(Math.expm1(e.change)))}, but unchanged code has been this ${what} before (${n} of the ${recent.length} most recent earlier runs)` } : undefined;
+  };
+  const t = cand.stats!.median;
   if (up) {
+    const before = seen((x) => x >= t, 'slow', up.ci);
+    if (before) return before;
     const ratio = Math.exp(e.change);
     const taken = usesHost(out.method) ? interfered(cand.host) : undefined;
     if (taken && ratio <= INTERFERENCE_EXPLAINS_UP_TO) return { ...out, ...stats, ratioCi: up.ci, verdict: 'uncertain', note: `moved ${pct(ratio - 1)}, but ${taken} while it sampled: not evidence of a change in the code` };
@@ -127,9 +139,9 @@ function judge(out: PointComparison, m: FamilyModel, e: PointEffect, h: ReturnTy
     ].filter(Boolean);
     return { ...out, ...stats, ratioCi: up.ci, verdict: 'slower', note: notes.join('; ') };
   }
-  if (down) return { ...out, ...stats, ratioCi: down.ci, verdict: 'faster', note: down.note };
+  if (down) return seen((x) => x <= t, 'fast', down.ci) ?? { ...out, ...stats, ratioCi: down.ci, verdict: 'faster', note: down.note };
   if (Math.abs(e.change) + whole <= thr) return { ...out, ...stats, ratioCi: ci };
-  return { ...out, ...stats, ratioCi: ci, verdict: 'uncertain', note: `cannot resolve a ${pct(o.threshold)} change here: time ratio ${Math.exp(e.change).toFixed(3)}, interval ${ci[0].toFixed(3)}-${ci[1].toFixed(3)} (${m.runs} runs; ${m.family} ${own !== undefined ? `residual ±${pct(Math.expm1(m.residual!.sigma))}, ` : ''}run shifts ±${pct(Math.expm1(m.shift!.sigma))}, 1 sigma)` };
+  return { ...out, ...stats, ratioCi: ci, verdict: 'uncertain', note: `cannot resolve a ${pct(o.threshold)} change here: time ratio ${Math.exp(e.change).toFixed(3)}, interval ${ci[0].toFixed(3)}-${ci[1].toFixed(3)} (${m.runs} runs; ${m.family}: ${own !== undefined ? `residual ±${pct(Math.expm1(m.residual!.sigma))}, ` : ''}run shifts ±${pct(Math.expm1(m.shift!.sigma))}, 1 sigma)` };
 }
 
 /** What a point is before the model: a verdict already (failures, missing), or a point to model. */
@@ -154,6 +166,7 @@ export function compareRunPoints(bases: RunResults | RunResults[], cand: RunResu
   const byId = new Map<string, PointResult[]>();
   for (const r of runs) for (const p of r.points) byId.set(p.id, [...(byId.get(p.id) ?? []), p]);
   const rows = [...runs.map(runMedians), ...history];
+  const recentRows = [...rows.slice(0, runs.length), ...history.slice(-SEEN_WINDOW)];
   const candMedians = runMedians(cand);
   const gatedOf = (method: string) => !isCeiling(method) || !!o.gateCeilings;
   const decided = new Map<string, PointComparison>();
@@ -167,18 +180,21 @@ export function compareRunPoints(bases: RunResults | RunResults[], cand: RunResu
       families.set(key, [...(families.get(key) ?? []), id]);
     }
   }
-  const gatedModelled = [...families.values()].flat().filter((id) => gatedOf(byId.get(id)![0].method)).length;
-  const levels = { own: o.alpha / 2 / Math.max(1, gatedModelled), shift: o.alpha / 2 / Math.max(1, families.size) };
+  const modelled = [...families.values()].flat();
+  const methodOf = new Map(modelled.map((id) => [id, byId.get(id)![0].method]));
+  const gatedModelled = modelled.filter((id) => gatedOf(methodOf.get(id)!)).length;
+  const shiftTests = [...families.values()].reduce((n, ids) => n + new Set(ids.map((id) => methodOf.get(id))).size, 0);
+  const levels = { own: o.alpha / 2 / Math.max(1, gatedModelled), shift: o.alpha / 2 / Math.max(1, shiftTests) };
   for (const [family, ids] of families) {
-    const m = fitFamily(family, ids, rows.filter((r) => ids.some((id) => r.has(id))));
+    const m = fitFamily(family, ids, methodOf, rows.filter((r) => ids.some((id) => r.has(id))));
     const fx = effects(m, candMedians);
-    const h = halfWidths(m, fx.size, tOneSided, levels);
     for (const id of ids) {
       const ps = byId.get(id)!, q = candBy.get(id)!;
       const ok = ps.filter((p) => p.status === 'ok');
       const out: PointComparison = { id, method: ps[0].method, verdict: 'same', gated: gatedOf(ps[0].method), baselineGBps: medianOf(ok.map((p) => p.bandwidth!.median)), candidateGBps: q.bandwidth?.median };
       const e = fx.get(id);
-      decided.set(id, e ? judge(out, m, e, h, o, q) : { ...out, verdict: 'uncertain', note: 'not measured in enough earlier runs to model' });
+      const recent = recentRows.map((r) => r.get(id)).filter((x): x is number => x !== undefined);
+      decided.set(id, e ? judge(out, m, e, halfWidths(m, e, tOneSided, levels), o, q, recent) : { ...out, verdict: 'uncertain', note: 'not measured in enough earlier runs to model' });
     }
   }
   const out = [...byId.keys()].map((id) => decided.get(id)!);
