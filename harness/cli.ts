@@ -207,6 +207,13 @@ export async function main(argv: string[], log: (l: string) => void = (l) => pro
       code = historyReportCommand(opts, log);
     });
 
+  // An unknown command is bad input, --help or not (commander would print the main help and exit 0).
+  const first = argv.slice(2).find((a) => !a.startsWith('-'));
+  const known = new Set(program.commands.flatMap((c) => [c.name(), ...c.aliases()]).concat('help'));
+  if (first !== undefined && argv.slice(2).indexOf(first) === 0 && !known.has(first)) {
+    process.stderr.write(`gatherbench: unknown command '${first}' (gatherbench --help lists them)\n`);
+    return ExitCode.badInput;
+  }
   try {
     await program.parseAsync(argv);
     return code;

@@ -7,7 +7,7 @@
  */
 import type { PointResult, RunResults } from '../harness/results/model.js';
 import { ok, variantOf, workloadKey } from './charts/data.js';
-import type { Finding } from './findings.js';
+import type { Finding } from './finding.js';
 import { methodSpec } from '../harness/methods.js';
 import { formatBytes } from '../harness/units.js';
 import { f2 } from './format.js';
@@ -24,7 +24,8 @@ function byWorkload(run: RunResults, method: string): Map<string, PointResult> {
 export function copyEngineFinding(run: RunResults): Finding | undefined {
   const rows = byWorkload(run, 'copy-engine-rows'), batch = byWorkload(run, 'copy-engine-batch'), zc = byWorkload(run, 'zerocopy-aligned');
   if (!rows.size && !batch.size) return undefined;
-  const parts: string[] = [];
+  const rowsOut: string[][] = [];
+  let first: { b: string; rowBytes: number; ratio: number } | undefined;
   // Per batch size: the smallest row at which the better copy-engine path beats zero-copy.
   const groups = new Map<string, { key: string; p: PointResult }[]>();
   for (const [key, z] of zc) {
@@ -39,24 +40,22 @@ export function copyEngineFinding(run: RunResults): Finding | undefined {
     const [b, dtype] = g.split('|');
     if (over) {
       const ce = best(over.key);
-      parts.push(`batch ${b} (${dtype}): the copy engines overtake zero-copy at ${size(over.p.derived.rowBytes)} rows, ${ce.method} ${f2(bw(ce))} vs ${f2(bw(over.p))} GB/s (${f2(bw(ce) / bw(over.p))}x)`);
+      if (!first || over.p.derived.rowBytes < first.rowBytes) first = { b, rowBytes: over.p.derived.rowBytes, ratio: bw(ce) / bw(over.p) };
+      rowsOut.push([`${b} (${dtype})`, `from ${size(over.p.derived.rowBytes)} rows`, `${ce.method} ${f2(bw(ce))} vs ${f2(bw(over.p))} GB/s (${f2(bw(ce) / bw(over.p))}x)`]);
     } else {
       const last = ps[ps.length - 1];
-      parts.push(`batch ${b} (${dtype}): zero-copy stays ahead up to ${size(last.p.derived.rowBytes)} rows (${f2(bw(last.p))} vs ${f2(bw(best(last.key)))} GB/s)`);
+      rowsOut.push([`${b} (${dtype})`, `never, up to ${size(last.p.derived.rowBytes)} rows`, `zero-copy ${f2(bw(last.p))} vs ${f2(bw(best(last.key)))} GB/s`]);
     }
   }
   // One batch call against a call per row, at the same point.
   const ratios = [...batch].filter(([k]) => rows.has(k)).map(([k, p]) => ({ p, r: bw(p) / bw(rows.get(k)!) }));
-  if (ratios.length) {
-    const wins = ratios.filter((x) => x.r > 1.05);
-    const top = ratios.sort((a, b) => b.r - a.r)[0];
-    parts.push(
-      wins.length
-        ? `one cudaMemcpyBatchAsync beats a cudaMemcpyAsync per row at ${wins.length} of ${ratios.length} points, by up to ${f2(top.r)}x (${size(top.p.derived.rowBytes)} rows, batch ${top.p.axes.batch})`
-        : `one cudaMemcpyBatchAsync never beats a call per row by more than 5% here (best ${f2(top.r)}x)`,
-    );
-  }
-  return { title: 'Copy engines against GPU-thread zero-copy', text: `${parts.join('; ')}.`, chart: 'bandwidth-by-width' };
+  const wins = ratios.filter((x) => x.r > 1.05);
+  const top = ratios.sort((a, b) => b.r - a.r)[0];
+  const batchCall = !ratios.length ? '' : wins.length
+    ? ` One cudaMemcpyBatchAsync beats a cudaMemcpyAsync per row at ${wins.length} of ${ratios.length} points, by up to ${f2(top.r)}x (${size(top.p.derived.rowBytes)} rows, batch ${top.p.axes.batch}).`
+    : ` One cudaMemcpyBatchAsync never beats a call per row by more than 5% here (best ${f2(top.r)}x).`;
+  const lead = first ? `The copy engines overtake zero-copy from ${size(first.rowBytes)} rows (batch ${first.b}, ${f2(first.ratio)}x).` : 'Zero-copy stays ahead of the copy engines at every row size measured.';
+  return { title: 'Copy engines against GPU-thread zero-copy', headline: lead + batchCall, detail: { columns: ['batch', 'copy engines ahead', 'at that point'], rows: rowsOut }, chart: 'bandwidth-by-width' };
 }
 
 /** Cached share of a point: from the cache axis, or the measured cache rows over the table's. */
@@ -71,8 +70,9 @@ export function cacheFinding(run: RunResults): Finding | undefined {
   const zc = byWorkload(run, 'zerocopy-aligned');
   const groups = new Map<string, PointResult[]>();
   for (const p of cached) groups.set(workloadKey(p), [...(groups.get(workloadKey(p)) ?? []), p]);
-  const parts: string[] = [];
+  const rowsOut: string[][] = [];
   const sanity: number[] = [];
+  let top: { where: string; gain: number; share: string; hit: string } | undefined;
   for (const [key, ps] of groups) {
     ps.sort((a, b) => cachedShare(a) - cachedShare(b));
     const base = zc.get(key) ?? ps.find((p) => cachedShare(p) === 0);
@@ -84,14 +84,19 @@ export function cacheFinding(run: RunResults): Finding | undefined {
     const flat = ps.find((p, i) => i > 0 && cachedShare(p) > 0 && bw(p) < 1.05 * bw(ps[i - 1]));
     const gib = (p: PointResult) => `${+((cachedShare(p) * p.derived.tableBytes) / 2 ** 30).toFixed(2)} GiB`;
     const pct = (p: PointResult) => `${+(cachedShare(p) * 100).toFixed(1)}%`;
+    const hit = (p: PointResult) => `${(Number(p.details['cache hit rate']) * 100).toFixed(0)}%`;
     const before = flat ? ps[ps.indexOf(flat) - 1] : undefined;
-    parts.push(
-      `${where}: ${doubled ? `twice plain zero-copy's ${f2(bw(base))} GB/s with ${pct(doubled)} cached (${gib(doubled)}, hit rate ${(Number(doubled.details['cache hit rate']) * 100).toFixed(0)}%)` : `never twice plain zero-copy (best ${f2(Math.max(...ps.map(bw)) / bw(base))}x)`}` +
-        (flat && before ? (cachedShare(before) === 0 ? `; the smallest cache (${pct(flat)}) adds under 5%` : `; stops paying past ${pct(before)} (${pct(flat)} adds under 5%)`) : ''),
-    );
+    const bestP = ps.reduce((a, p) => (bw(p) > bw(a) ? p : a));
+    if (!top || bw(bestP) / bw(base) > top.gain) top = { where, gain: bw(bestP) / bw(base), share: pct(bestP), hit: hit(bestP) };
+    rowsOut.push([
+      where,
+      doubled ? `twice plain zero-copy's ${f2(bw(base))} GB/s with ${pct(doubled)} cached (${gib(doubled)}, hit rate ${hit(doubled)})` : `never twice plain zero-copy (best ${f2(bw(bestP) / bw(base))}x)`,
+      flat && before ? (cachedShare(before) === 0 ? `the smallest cache (${pct(flat)}) adds under 5%` : `stops paying past ${pct(before)} (${pct(flat)} adds under 5%)`) : '',
+    ]);
   }
-  const check = sanity.length ? ` Uniform indices, where the hit rate must equal the cached share: largest difference ${(Math.max(...sanity) * 100).toFixed(2)} percentage points.` : '';
-  return { title: 'What a GPU hot-row cache buys', text: `${parts.slice(0, 12).join('; ')}${parts.length > 12 ? `; and ${parts.length - 12} more` : ''}.${check}`, chart: 'cache-share' };
+  const check = sanity.length ? ` Uniform indices hit the cached share within ${(Math.max(...sanity) * 100).toFixed(2)} percentage points.` : '';
+  const lead = top ? `Caching ${top.share} of the table gives ${f2(top.gain)}x plain zero-copy at ${top.where} (hit rate ${top.hit}), the largest gain measured.` : 'No cached point shares a workload with plain zero-copy.';
+  return { title: 'What a GPU hot-row cache buys', headline: lead + check, detail: { columns: ['indices, rows', 'gain', 'where it stops paying'], rows: rowsOut }, chart: 'cache-share' };
 }
 
 /** Per row size: zero-copy (aligned) against the best peer (what users run today) at the same point. */
@@ -105,13 +110,17 @@ export function peerFinding(run: RunResults): Finding | undefined {
     if (!best.has(k) || bw(p) > bw(best.get(k)!)) best.set(k, p);
   }
   const rows = [...best].filter(([k]) => zc.has(k)).map(([k, peer]) => ({ z: zc.get(k)!, peer }));
-  if (!rows.length) return { title: 'Against what users run today', text: `Peers measured (${[...new Set(peers.map((p) => p.method))].join(', ')}), but no zero-copy point shares their workload.`, chart: 'bandwidth-by-width' };
+  if (!rows.length) return { title: 'Against what users run today', headline: `Peers measured (${[...new Set(peers.map((p) => p.method))].join(', ')}), but no zero-copy point shares their workload.`, chart: 'bandwidth-by-width' };
   rows.sort((a, b) => a.z.derived.rowBytes - b.z.derived.rowBytes || Number(a.z.axes.batch) - Number(b.z.axes.batch));
-  const text = rows
-    .slice(0, 16)
-    .map(({ z, peer }) => `${size(z.derived.rowBytes)} rows, batch ${z.axes.batch}: zero-copy ${f2(bw(z))} GB/s vs ${peer.method} ${f2(bw(peer))} (${f2(bw(z) / bw(peer))}x)`)
-    .join('; ');
-  return { title: 'Against what users run today', text: `Zero-copy (aligned) against the best peer measured at the same point: ${text}${rows.length > 16 ? `; and ${rows.length - 16} more` : ''}.`, chart: 'bandwidth-by-width' };
+  const r = (x: (typeof rows)[number]) => bw(x.z) / bw(x.peer);
+  const hi = rows.reduce((a, x) => (r(x) > r(a) ? x : a)), lo = rows.reduce((a, x) => (r(x) < r(a) ? x : a));
+  const at = (x: (typeof rows)[number]) => `${size(x.z.derived.rowBytes)} rows, batch ${x.z.axes.batch}, against ${x.peer.method}`;
+  return {
+    title: 'Against what users run today',
+    headline: hi === lo ? `Zero-copy (aligned) reads ${f2(r(hi))}x the bandwidth of the best peer at the same point (${at(hi)}).` : `Zero-copy (aligned) reads ${f2(r(lo))}-${f2(r(hi))}x the bandwidth of the best peer at the same point: ${f2(r(hi))}x at ${at(hi)}, ${f2(r(lo))}x at ${at(lo)}.`,
+    detail: { columns: ['rows', 'batch', 'zero-copy GB/s', 'best peer', 'GB/s', 'zero-copy over it'], rows: rows.map(({ z, peer }) => [size(z.derived.rowBytes), String(z.axes.batch), f2(bw(z)), peer.method, f2(bw(peer)), `${f2(bw(z) / bw(peer))}x`]) },
+    chart: 'bandwidth-by-width',
+  };
 }
 
 /** Per row size: the batch sorted first (zerocopy-sorted, as DGL and GraphBolt do) against the aligned gather in batch order. */
@@ -120,15 +129,14 @@ export function sortedFinding(run: RunResults): Finding | undefined {
   const rows = [...sorted].filter(([k]) => zc.has(k)).map(([k, s]) => ({ s, z: zc.get(k)! }));
   if (!rows.length) return undefined;
   rows.sort((a, b) => a.s.derived.tableBytes - b.s.derived.tableBytes || a.s.derived.rowBytes - b.s.derived.rowBytes || Number(a.s.axes.batch) - Number(b.s.axes.batch));
-  const loads = (p: PointResult) => p.details.loads?.replace(/^aligned /, '');
-  const both = (s: PointResult, z: PointResult) => (loads(s) && loads(z) ? `; loads ${loads(s)} vs ${loads(z)}` : '');
-  const text = rows
-    .slice(0, 16)
-    .map(({ s, z }) => `${size(s.derived.rowBytes)} rows, batch ${s.axes.batch}${s.axes.table ? `, ${s.axes.table}` : ''}: ${f2(bw(s))} vs ${f2(bw(z))} GB/s (${f2(bw(s) / bw(z))}x${both(s, z)})`)
-    .join('; ');
+  const loads = (p: PointResult) => p.details.loads?.replace(/^aligned /, '') ?? '';
+  const r = (x: (typeof rows)[number]) => bw(x.s) / bw(x.z);
+  const hi = rows.reduce((a, x) => (r(x) > r(a) ? x : a)), lo = rows.reduce((a, x) => (r(x) < r(a) ? x : a));
+  const at = (x: (typeof rows)[number]) => `${size(x.s.derived.rowBytes)} rows, batch ${x.s.axes.batch}${x.s.axes.table ? `, ${x.s.axes.table}` : ''}`;
   return {
     title: 'Sorting the batch first',
-    text: `zerocopy-sorted (indices radix-sorted on the GPU inside the timed region, rows read in table order, the widest loads the row allows) against zerocopy-aligned in batch order: ${text}${rows.length > 16 ? `; and ${rows.length - 16} more` : ''}.`,
+    headline: `Sorting each batch's indices on the GPU first (zerocopy-sorted, sort timed) gives ${hi === lo ? `${f2(r(hi))}x the aligned gather in batch order (${at(hi)})` : `${f2(r(lo))}-${f2(r(hi))}x the aligned gather in batch order: ${f2(r(hi))}x at ${at(hi)}, ${f2(r(lo))}x at ${at(lo)}`}.`,
+    detail: { columns: ['rows', 'batch', 'table', 'sorted GB/s', 'batch order GB/s', 'sorted over it', 'loads (sorted vs batch order)'], rows: rows.map(({ s, z }) => [size(s.derived.rowBytes), String(s.axes.batch), s.axes.table ?? '', f2(bw(s)), f2(bw(z)), `${f2(bw(s) / bw(z))}x`, loads(s) && loads(z) ? `${loads(s)} vs ${loads(z)}` : '']) },
     chart: 'bandwidth-by-width',
   };
 }

@@ -8,14 +8,10 @@ import type { PointResult, RunResults } from '../harness/results/model.js';
 import { alignmentGains, baselineMethod, ceilingMethod, ok, variantOf, workloadKey } from './charts/data.js';
 import { FLAG_ERROR, modelRun } from '../harness/model/model.js';
 import { cacheFinding, copyEngineFinding, peerFinding, sortedFinding } from './findings-beyond.js';
+import type { Finding } from './finding.js';
 import { f2, sig, spanOf } from './format.js';
 
-export interface Finding {
-  title: string;
-  text: string;
-  /** the chart that shows it */
-  chart: string;
-}
+export type { Finding } from './finding.js';
 
 /** The method's points in their default form, without background contention. */
 const plain = (run: RunResults, method: string) => ok(run).filter((p) => p.method === method && variantOf(p) === '' && Number(p.axes.contention ?? 0) === 0);
@@ -40,7 +36,7 @@ function ceilingFinding(run: RunResults): Finding | undefined {
   const worst = pairs[ratios.indexOf(Math.min(...ratios))];
   return {
     title: 'Zero-copy against the copy ceiling',
-    text: `For rows of 2 KB and more, zero-copy (aligned) reaches ${spanOf(ratios.map((r) => r * 100), '%', (x) => x.toFixed(0))} of the pinned cudaMemcpy bandwidth measured at the same point (lowest: ${f2(worst.p.bandwidth!.median)} vs ${f2(worst.c!.bandwidth!.median)} GB/s at ${point(worst.p)}).`,
+    headline: `For rows of 2 KB and more, zero-copy (aligned) reaches ${spanOf(ratios.map((r) => r * 100), '%', (x) => x.toFixed(0))} of the pinned cudaMemcpy bandwidth measured at the same point (lowest: ${f2(worst.p.bandwidth!.median)} vs ${f2(worst.c!.bandwidth!.median)} GB/s at ${point(worst.p)}).`,
     chart: 'bandwidth-by-width',
   };
 }
@@ -58,15 +54,13 @@ function crossoverFinding(run: RunResults): Finding | undefined {
   if (!losing.length)
     return {
       title: 'Crossover with the CPU path',
-      text: `Zero-copy (aligned) beats ${base} at every measured point: by ${f2(worst.s!)}x at the least (${point(worst.p)}) up to ${f2(best.s!)}x (${point(best.p)}), so there is no crossover in this sweep.`,
+      headline: `Zero-copy (aligned) beats ${base} at every measured point: by ${f2(worst.s!)}x at the least (${point(worst.p)}) up to ${f2(best.s!)}x (${point(best.p)}), so there is no crossover in this sweep.`,
       chart: 'speedup-heatmap',
     };
-  const varies = (a: 'table' | 'distribution') => new Set(rows.map((r) => r.p.axes[a])).size > 1;
-  const extra = (p: PointResult) => [varies('table') ? p.axes.table : '', varies('distribution') ? p.axes.distribution : ''].filter(Boolean).join(', ');
-  const where = (xs: typeof rows) => [...new Set(xs.map((x) => `${x.p.axes.width}`))].map((w) => `width ${w} at batch ${xs.filter((x) => x.p.axes.width === w).map((x) => `${x.p.axes.batch}${extra(x.p) ? ` (${extra(x.p)})` : ''}`).join(', ')}`).join('; ');
   return {
     title: 'Crossover with the CPU path',
-    text: `Zero-copy (aligned) beats ${base} at ${rows.length - losing.length} of ${rows.length} points (best ${f2(best.s!)}x at ${point(best.p)}) and loses at ${losing.length}: ${where(losing)} (worst ${f2(worst.s!)}x at ${point(worst.p)}). Where it loses, small rows over a big table make zero-copy translation-bound while the CPU gathers from its own caches and TLBs.`,
+    headline: `Zero-copy (aligned) beats ${base} at ${rows.length - losing.length} of ${rows.length} points, by up to ${f2(best.s!)}x (${point(best.p)}), and loses at ${losing.length}, by ${f2(1 / worst.s!)}x at worst (${point(worst.p)}). Where it loses, small rows over a big table make zero-copy translation-bound.`,
+    detail: { columns: ['where zero-copy loses', 'table', 'indices', `speed-up over ${base}`], rows: losing.map((x) => [point(x.p).replace(/, table .*$/, ''), x.p.axes.table ?? '', x.p.axes.distribution ?? '', `${f2(x.s!)}x`]) },
     chart: 'speedup-heatmap',
   };
 }
@@ -77,10 +71,10 @@ function alignmentFinding(run: RunResults): Finding | undefined {
   const odd = g.filter((r) => ((r.width * (r.dtype === 'fp64' ? 8 : r.dtype === 'fp32' ? 4 : 2)) % 128) !== 0);
   const even = g.filter((r) => !odd.includes(r));
   const range = (rs: typeof g) => spanOf(rs.map((r) => r.gain), 'x');
-  const text = odd.length
+  const headline = odd.length
     ? `With element-wide loads, the 128-byte-aligned mapping gives ${range(odd)} over naive where rows are not a multiple of 128 bytes (widths ${[...new Set(odd.map((r) => r.width))].join(', ')})${even.length ? `, and ${range(even)} where they are` : ''}.`
     : `Every row here is a multiple of 128 bytes, so alignment has nothing to fix: aligned over naive is ${range(even)}.`;
-  return { title: 'Alignment gain', text, chart: 'alignment-gain' };
+  return { title: 'Alignment gain', headline, chart: 'alignment-gain' };
 }
 
 /** Small rows over a big table: each knob tried against the plain aligned gather at the same point. */
@@ -89,25 +83,32 @@ function knobsFinding(run: RunResults): Finding | undefined {
   const zc = ok(run).filter((p) => p.method === 'zerocopy-aligned' && Number(p.axes.contention ?? 0) === 0 && p.derived.rowBytes <= 512);
   const biggest = Math.max(...zc.map((p) => p.derived.tableBytes));
   const knob = (p: PointResult) => [variantOf(p), p.axes.distribution !== 'uniform' ? `${p.axes.distribution} indices` : ''].filter(Boolean).join(' ') || 'plain';
-  const parts: string[] = [];
+  const rows: { base: PointResult; p: PointResult; r: number }[] = [];
   for (const batch of [...new Set(zc.map((p) => p.axes.batch))]) {
     for (const width of [...new Set(zc.map((p) => p.axes.width))]) {
       const at = zc.filter((p) => p.derived.tableBytes === biggest && p.axes.batch === batch && p.axes.width === width);
       const base = at.find((p) => knob(p) === 'plain');
       const others = at.filter((p) => p !== base);
       if (!base || others.length < 2) continue;
-      parts.push(`${base.derived.rowBytes} B rows, batch ${batch}, ${base.axes.table}: plain ${f2(base.bandwidth!.median)} GB/s; ${others.map((p) => `${knob(p)} ${f2(p.bandwidth!.median)} (${f2(p.bandwidth!.median / base.bandwidth!.median)}x)`).join(', ')}`);
+      for (const p of others) rows.push({ base, p, r: p.bandwidth!.median / base.bandwidth!.median });
     }
   }
-  if (!parts.length) return undefined;
-  return { title: 'Knobs tried against the cliff', text: `${parts.join('. ')}.`, chart: 'bandwidth-by-width' };
+  if (!rows.length) return undefined;
+  const top = rows.reduce((a, x) => (x.r > a.r ? x : a));
+  const within = rows.filter((x) => Math.abs(x.r - 1) <= 0.05).length;
+  return {
+    title: 'Knobs tried against the cliff',
+    headline: `Over the ${top.base.axes.table} table the best knob for small rows is ${knob(top.p)}: ${f2(top.r)}x the plain aligned gather (${f2(top.p.bandwidth!.median)} vs ${f2(top.base.bandwidth!.median)} GB/s, ${top.base.derived.rowBytes} B rows, batch ${top.base.axes.batch}); ${within} of ${rows.length} knob points stay within 5% of plain.`,
+    detail: { columns: ['rows', 'batch', 'plain GB/s', 'knob', 'GB/s', 'over plain'], rows: rows.map((x) => [`${x.base.derived.rowBytes} B`, String(x.base.axes.batch), f2(x.base.bandwidth!.median), knob(x.p), f2(x.p.bandwidth!.median), `${f2(x.r)}x`]) },
+    chart: 'bandwidth-by-width',
+  };
 }
 
 function cliffFinding(run: RunResults): Finding | undefined {
   const zc = ok(run).filter((p) => p.method.startsWith('zerocopy') && variantOf(p) === '');
   const tables = new Set(zc.map((p) => p.axes.table));
   if (tables.size < 2) return undefined;
-  const texts: string[] = [];
+  const drops: { method: string; rowBytes: number; batch: string; before: PointResult; after: PointResult }[] = [];
   const groups = new Map<string, PointResult[]>();
   for (const p of zc) {
     const k = `${p.method} ${p.derived.rowBytes} ${p.axes.batch} ${p.axes.distribution}`;
@@ -117,16 +118,16 @@ function cliffFinding(run: RunResults): Finding | undefined {
     ps.sort((a, b) => a.derived.tableBytes - b.derived.tableBytes);
     const first = ps[0];
     const drop = ps.find((p) => p.bandwidth!.median < 0.7 * first.bandwidth!.median);
-    if (drop && ps.length > 1) {
-      const before = ps[ps.indexOf(drop) - 1];
-      texts.push(`${first.method}, ${first.derived.rowBytes} B rows, batch ${first.axes.batch}: ${f2(before.bandwidth!.median)} GB/s at ${before.axes.table} to ${f2(drop.bandwidth!.median)} GB/s at ${drop.axes.table}`);
-    }
+    if (drop && ps.length > 1) drops.push({ method: first.method, rowBytes: first.derived.rowBytes, batch: String(first.axes.batch), before: ps[ps.indexOf(drop) - 1], after: drop });
   }
   // Results from before sampling.flush existed were warm.
-  const state = run.scenario.sampling.flush === true ? 'Cold samples (caches and translation flushed before each). ' : 'Warm samples: each found the caches and translation state the previous one left, which flatters the cliff. ';
+  const state = run.scenario.sampling.flush === true ? 'Cold samples.' : 'Warm samples (they flatter the cliff).';
+  if (!drops.length) return { title: 'Address-translation cliff', headline: `${state} No zero-copy series lost more than 30% of its bandwidth across the table sizes measured.`, chart: 'table-size' };
+  const worst = drops.reduce((a, x) => (x.after.bandwidth!.median / x.before.bandwidth!.median < a.after.bandwidth!.median / a.before.bandwidth!.median ? x : a));
   return {
     title: 'Address-translation cliff',
-    text: state + (texts.length ? `Bandwidth falls by more than 30% as the table grows: ${texts.slice(0, 6).join('; ')}${texts.length > 6 ? `; and ${texts.length - 6} more` : ''}.` : 'No zero-copy series lost more than 30% of its bandwidth across the table sizes measured.'),
+    headline: `${state} ${drops.length} zero-copy series lose more than 30% as the table grows; the steepest, ${worst.method} with ${worst.rowBytes} B rows at batch ${worst.batch}, falls from ${f2(worst.before.bandwidth!.median)} GB/s (${worst.before.axes.table}) to ${f2(worst.after.bandwidth!.median)} (${worst.after.axes.table}).`,
+    detail: { columns: ['method', 'rows', 'batch', 'before the drop', 'after it'], rows: drops.map((x) => [x.method, `${x.rowBytes} B`, x.batch, `${f2(x.before.bandwidth!.median)} GB/s at ${x.before.axes.table}`, `${f2(x.after.bandwidth!.median)} GB/s at ${x.after.axes.table}`]) },
     chart: 'table-size',
   };
 }
@@ -144,7 +145,7 @@ function savingsFinding(run: RunResults): Finding | undefined {
   if (bt.gpu?.energyPerGBJ !== undefined && zt.gpu?.energyPerGBJ !== undefined) parts.push(`GPU board energy: ${f2(bt.gpu.energyPerGBJ)} vs ${f2(zt.gpu.energyPerGBJ)} J/GB`);
   if (bt.cpuPackage && zt.cpuPackage) parts.push(`CPU package energy: ${f2(bt.cpuPackage.energyPerGBJ)} vs ${f2(zt.cpuPackage.energyPerGBJ)} J/GB`);
   else parts.push('CPU package energy: not measured here (no readable RAPL)');
-  return { title: 'CPU and energy savings', text: `At the largest common point (${point(b)}), ${base} vs zero-copy (aligned) — ${parts.join('; ')}.`, chart: 'cpu-cost' };
+  return { title: 'CPU and energy savings', headline: `At the largest common point (${point(b)}), ${base} vs zero-copy (aligned) — ${parts.join('; ')}.`, chart: 'cpu-cost' };
 }
 
 function modelFinding(run: RunResults): Finding | undefined {
@@ -152,10 +153,17 @@ function modelFinding(run: RunResults): Finding | undefined {
   if (!m.fits.length) return undefined;
   const fitted = m.points.filter((p) => p.predicted !== undefined);
   const flagged = fitted.filter((p) => p.flagged);
-  const fits = m.fits.map((f) => `${f.family} ${(f.medianAbsError * 100).toFixed(1)}% (${Object.entries(f.constants).map(([k, v]) => `${k} ${Number.isFinite(v) ? +v.toPrecision(3) : 'n/a'}`).join(', ')})`);
+  const err = (x: number) => `${(x * 100).toFixed(1)}%`;
   return {
     title: 'Model fit',
-    text: `Median prediction error per family: ${fits.join('; ')}. ${flagged.length} of ${fitted.length} points are off by more than ${FLAG_ERROR * 100}%${flagged.length ? `, e.g. ${flagged.slice(0, 3).map((p) => `${p.id} (${(p.error! * 100).toFixed(0)}%)`).join(', ')}` : ''}.`,
+    headline: `The model predicts the measured times within ${m.fits.map((f) => `${err(f.medianAbsError)} (${f.family})`).join(', ')} median error; ${flagged.length} of ${fitted.length} points are off by more than ${FLAG_ERROR * 100}%.`,
+    detail: {
+      columns: ['family or point', 'error', 'fitted constants'],
+      rows: [
+        ...m.fits.map((f) => [f.family, `${err(f.medianAbsError)} median`, Object.entries(f.constants).map(([k, v]) => `${k} ${Number.isFinite(v) ? +v.toPrecision(3) : 'n/a'}`).join(', ')]),
+        ...flagged.slice(0, 10).map((p) => [p.id, `${(p.error! * 100).toFixed(0)}%`, '']),
+      ],
+    },
     chart: 'model-fit',
   };
 }

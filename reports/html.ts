@@ -10,6 +10,7 @@ import { vegaScripts } from './assets.js';
 import type { Chart } from './charts/types.js';
 import { runCharts } from './charts/index.js';
 import { findings } from './findings.js';
+import type { Finding } from './finding.js';
 import { sampleState } from '../harness/compare/sample-state.js';
 
 export function escapeHtml(s: string): string {
@@ -106,7 +107,8 @@ const STYLE = `body{font:14px system-ui,sans-serif;margin:24px;color:#222;max-wi
 h1{font-size:22px}h2{font-size:17px;margin-top:32px}.banner{background:#fff4d6;border:1px solid #e0b44c;padding:8px 12px;margin:6px 0}
 table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:3px 6px;text-align:left;vertical-align:top}
 table.points th{cursor:pointer;background:#f4f4f4;position:sticky;top:0}tr.failed{background:#fde2e2}tr.skipped{color:#888}
-.caption{color:#444;max-width:900px;margin:4px 0 16px}input#filter{margin:8px 0;padding:4px;width:320px}`;
+.caption{color:#444;max-width:900px;margin:4px 0 16px}input#filter{margin:8px 0;padding:4px;width:320px}
+ul.findings li{margin:6px 0}details{margin:2px 0 6px}summary{cursor:pointer;color:#555}table.detail{font-size:13px;margin-top:4px}`;
 
 const TABLE_SCRIPT = `(()=>{const t=document.querySelector('table.points');if(!t)return;const body=t.tBodies[0];
 t.querySelectorAll('th').forEach((th,i)=>th.addEventListener('click',()=>{const asc=th.dataset.dir!=='asc';th.dataset.dir=asc?'asc':'desc';
@@ -127,11 +129,19 @@ export function chartSection(charts: Chart[]): { html: string; embed: string } {
   };
 }
 
+/** A finding's detail table, collapsed by default: the headline is what a reader needs first. */
+function detailHtml(f: Finding): string {
+  if (!f.detail?.rows.length) return '';
+  const head = f.detail.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('');
+  const rows = f.detail.rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('');
+  return `<details><summary>detail (${f.detail.rows.length} row${f.detail.rows.length === 1 ? '' : 's'})</summary><table class="detail"><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table></details>`;
+}
+
 function findingsSection(run: RunResults, charts: Chart[]): string {
   const fs = findings(run);
   if (!fs.length) return '';
   const ids = new Set(charts.map((c) => c.id));
-  return `<h2>Findings</h2><ul class="findings">${fs.map((f) => `<li><b>${escapeHtml(f.title)}.</b> ${escapeHtml(f.text)}${ids.has(f.chart) ? ` <a href="#${f.chart}">(chart)</a>` : ''}</li>`).join('')}</ul>`;
+  return `<h2>Findings</h2><ul class="findings">${fs.map((f) => `<li><b>${escapeHtml(f.title)}.</b> ${escapeHtml(f.headline)}${ids.has(f.chart) ? ` <a href="#${f.chart}">(chart)</a>` : ''}${detailHtml(f)}</li>`).join('')}</ul>`;
 }
 
 /** Every report's page: one offline file, vega inlined, the charts embedded by `script` at the end. */

@@ -1,5 +1,6 @@
 /** Copy-engine gathers, the GPU hot-row cache and the KV-cache and feature-cache scenarios, checked without a GPU. */
 import { describe, expect, it } from 'vitest';
+import { findingText } from '../reports/finding.js';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { loadAddon, type CudaInfo } from '../harness/native/addon.js';
@@ -88,8 +89,8 @@ describe('findings and charts from made-up runs', () => {
       at('zerocopy-aligned', 131072, 64, 340), at('copy-engine-rows', 131072, 64, 330), at('copy-engine-batch', 131072, 64, 320),
     ]);
     const f = copyEngineFinding(run)!;
-    expect(f.text).toMatch(/batch 64 \(fp16\): the copy engines overtake zero-copy at 256 KiB rows, copy-engine-batch .* \(1\.06x\)/);
-    expect(f.text).toMatch(/one cudaMemcpyBatchAsync beats a cudaMemcpyAsync per row at 1 of 2 points, by up to 1\.33x/);
+    expect(f.headline).toMatch(/^The copy engines overtake zero-copy from 256 KiB rows \(batch 64, 1\.06x\)\. One cudaMemcpyBatchAsync beats a cudaMemcpyAsync per row at 1 of 2 points, by up to 1\.33x/);
+    expect(findingText(f)).toMatch(/64 \(fp16\) \| from 256 KiB rows \| copy-engine-batch [\d.]+ vs [\d.]+ GB\/s \(1\.06x\)/);
   });
 
   it('state what sorting the batch first buys per row size, with the loads each used', () => {
@@ -99,8 +100,9 @@ describe('findings and charts from made-up runs', () => {
       at('zerocopy-aligned', 2048, 16384, 1500), at('zerocopy-sorted', 2048, 16384, 1530),
     ]);
     const f = sortedFinding(run)!;
-    expect(f.text).toMatch(/64 B rows, batch 16384, 16GiB: [\d.]+ vs [\d.]+ GB\/s \(1\.60x; loads 16 B vs 2 B\)/);
-    expect(f.text).toMatch(/4 KiB rows, batch 16384, 16GiB: [\d.]+ vs [\d.]+ GB\/s \(0\.98x\)/); // no loads reported: none said
+    expect(f.headline).toMatch(/gives 0\.98-1\.60x the aligned gather in batch order: 1\.60x at 64 B rows, batch 16384, 16GiB, 0\.98x at 4 KiB rows/);
+    expect(findingText(f)).toMatch(/64 B \| 16384 \| 16GiB \| [\d.]+ \| [\d.]+ \| 1\.60x \| 16 B vs 2 B/);
+    expect(f.detail!.rows[1].slice(5)).toEqual(['0.98x', '']); // no loads reported: none said
     expect(sortedFinding(fakeRun([at('zerocopy-aligned', 32, 16384, 400)]))).toBeUndefined();
   });
 
@@ -115,10 +117,10 @@ describe('findings and charts from made-up runs', () => {
     ]);
     for (const p of run.points) p.derived = { ...p.derived, tableRows: 2 ** 28, rowBytes: 64, tableBytes: 2 ** 34, usefulBytes: 64 * 65536 };
     const f = cacheFinding(run)!;
-    expect(f.text).toMatch(/zipf\(1\.1\), 64 B rows: twice plain zero-copy's 0\.07 GB\/s with 5% cached \(0\.8 GiB, hit rate 60%\); stops paying past 5% \(20% adds under 5%\)/);
-    expect(f.text).toMatch(/uniform, 64 B rows: never twice plain zero-copy \(best 1\.22x\)/);
-    expect(f.text).toMatch(/largest difference 0\.03 percentage points/);
-    expect(f.text).toMatch(/sorted, 64 B rows: never twice plain zero-copy \(best 1\.01x\); the smallest cache \(1%\) adds under 5%/);
+    expect(f.headline).toMatch(/^Caching 20% of the table gives 2\.27x plain zero-copy at zipf\(1\.1\), 64 B rows \(hit rate 80%\), the largest gain measured\. Uniform indices hit the cached share within 0\.03 percentage points\.$/);
+    expect(findingText(f)).toMatch(/zipf\(1\.1\), 64 B rows \| twice plain zero-copy's 0\.07 GB\/s with 5% cached \(0\.8 GiB, hit rate 60%\) \| stops paying past 5% \(20% adds under 5%\)/);
+    expect(findingText(f)).toMatch(/uniform, 64 B rows \| never twice plain zero-copy \(best 1\.22x\)/);
+    expect(findingText(f)).toMatch(/sorted, 64 B rows \| never twice plain zero-copy \(best 1\.01x\) \| the smallest cache \(1%\) adds under 5%/);
     const chart = cacheShareChart(run)!;
     const rows = (chart.spec as { data: { values: { share: number; distribution: string }[] } }).data.values;
     expect(rows.filter((r) => r.distribution === 'zipf(1.1)').map((r) => r.share)).toEqual([0, 1, 5, 20]);

@@ -27,6 +27,11 @@ describe('gatherbench CLI', () => {
     expect(cli('run', 'no-such-scenario').err).toMatch(/no-such-scenario\.yaml: no such scenario file/);
     expect(cli('run', 'default', '--methods', 'teleport').code).toBe(2);
     expect(cli('frobnicate').code).toBe(2);
+    for (const args of [['nosuch'], ['nosuch', '--help']]) {
+      const r = cli(...args);
+      expect(r.code).toBe(2);
+      expect(r.err.trim()).toBe("gatherbench: unknown command 'nosuch' (gatherbench --help lists them)");
+    }
     expect(cli('report', tmpDir()).code).toBe(2);
   });
 

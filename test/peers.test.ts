@@ -1,5 +1,6 @@
 /** The peer methods without torch or a GPU: a stand-in worker speaks the protocol; the real worker says why it cannot. */
 import { afterEach, describe, expect, it } from 'vitest';
+import { findingText } from '../reports/finding.js';
 import { readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -139,7 +140,7 @@ describe('reports', () => {
     const { fakeRun, point } = await import('./fixtures.js');
     const at = (method: string, us: number) => point(`${method} x`, [us * 1e-6, us * 1e-6, us * 1e-6], { method, device: 'GPU', axes: { width: '1024', dtype: 'fp32', batch: '16384', table: '8GiB', distribution: 'uniform' } });
     const r = fakeRun([at('zerocopy-aligned', 100), at('torch-pinned', 250), at('torch-pageable', 600), at('pinned-memcpy', 90)], { gpu: 'H100' });
-    expect(peerFinding(r)!.text).toMatch(/16384: zero-copy 0\.66 GB\/s vs torch-pinned 0\.26 \(2\.50x\)/);
+    expect(findingText(peerFinding(r)!)).toMatch(/reads 2\.50x the bandwidth of the best peer at the same point \(64 B rows, batch 16384, against torch-pinned\)\. 64 B \| 16384 \| 0\.66 \| torch-pinned \| 0\.26 \| 2\.50x/);
     const bw = runCharts(r).find((c) => c.id === 'bandwidth-by-width')!.spec as { data: { values: { method: string; who: string }[] } };
     expect(bw.data.values.find((x) => x.method === 'torch-pinned')!.who).toBe('peer');
     expect(JSON.stringify(bw)).toContain('triangle-up');

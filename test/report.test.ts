@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { findingText } from '../reports/finding.js';
 import { renderRunReport, warnings } from '../reports/html.js';
 import { HOST_ONLY_LABEL } from '../harness/results/model.js';
 import { fakeRun as baseRun, point } from './fixtures.js';
@@ -80,7 +81,30 @@ describe('numbers in findings', () => {
 
   it('state the stored H100 CPU cost of zero-copy with its digits', () => {
     const { run } = loadRun('docs/runs/h100-pytorch-direct');
-    const text = findings(run).find((f) => f.title === 'CPU and energy savings')!.text;
+    const text = findingText(findings(run).find((f) => f.title === 'CPU and energy savings')!);
     expect(text).toMatch(/CPU: 0\.35 vs 0\.00039 CPU-seconds per GB \(7\.26 vs 0\.019 cores busy\)/);
+  });
+});
+
+describe('findings as a reader takes them in', () => {
+  it('every finding of every stored reference run has a headline of at most 300 characters, its detail in a table', async () => {
+    const { readdirSync, existsSync } = await import('node:fs');
+    const path = await import('node:path');
+    const { loadRun } = await import('../harness/results/store.js');
+    const { findings } = await import('../reports/findings.js');
+    const { HEADLINE_MAX } = await import('../reports/finding.js');
+    const dirs: string[] = [];
+    const walk = (d: string) => (existsSync(path.join(d, 'results.json')) ? dirs.push(d) : readdirSync(d, { withFileTypes: true }).filter((x) => x.isDirectory()).forEach((x) => walk(path.join(d, x.name))));
+    walk('docs/runs');
+    expect(dirs.length).toBeGreaterThan(10);
+    let seen = 0;
+    for (const d of dirs)
+      for (const f of findings(loadRun(d).run)) {
+        seen++;
+        expect(f.headline.length, `${d}: ${f.title}`).toBeLessThanOrEqual(HEADLINE_MAX);
+        expect(f.headline.split(/(?<=[.!?])\s+(?=[A-Z])/).length, `${d}: ${f.title}: at most two sentences`).toBeLessThanOrEqual(2);
+        for (const r of f.detail?.rows ?? []) expect(r).toHaveLength(f.detail!.columns.length);
+      }
+    expect(seen).toBeGreaterThan(30);
   });
 });

@@ -5,7 +5,8 @@ import { gpuWindow, implausiblePcie, integratePowerJ, sumGpuWindows, systemLoad,
 import { findRaplZones, raplDeltaJ, readRapl } from '../harness/telemetry/rapl.js';
 import { Sampler } from '../harness/telemetry/sampler.js';
 import { parseSmi } from '../harness/telemetry/gpu-source.js';
-import { Telemetry, telemetryWarnings, type RunTelemetry } from '../harness/telemetry/session.js';
+import { Telemetry, telemetryWarnings } from '../harness/telemetry/session.js';
+import type { RunTelemetry } from '../harness/telemetry/types.js';
 import { tickCost } from '../harness/telemetry/overhead.js';
 import { idleWindowReason, withdrawIdleFigures } from '../harness/telemetry/busy-share.js';
 import { loadRun } from '../harness/results/store.js';

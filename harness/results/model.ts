@@ -9,8 +9,7 @@ import type { AxisName } from '../scenario/axes.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { StopReason } from '../runner/stopping.js';
 import type { Environment } from '../env/environment.js';
-import type { PointTelemetry } from '../telemetry/types.js';
-import type { RunTelemetry } from '../telemetry/session.js';
+import type { PointTelemetry, RunTelemetry } from '../telemetry/types.js';
 import type { Timing } from './timing.js';
 
 export const RESULTS_SCHEMA = 'gatherbench/results@1';

@@ -6,13 +6,13 @@
  */
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import type { Addon, CudaInfo, NvmlStatic, SoakResult } from '../native/addon.js';
+import type { Addon, CudaInfo, SoakResult } from '../native/addon.js';
 import { findRaplZones, raplDeltaJ, readRapl, type RaplReading, type RaplZone } from './rapl.js';
 import { nvidiaSmiSource, nvmlSource, type GpuSource } from './gpu-source.js';
 import { Sampler, type Collect } from './sampler.js';
 import { tickCost } from './overhead.js';
 import { gpuWindow, implausiblePcie, sumGpuWindows, systemLoad, ticksIn } from './window.js';
-import type { PointTelemetry } from './types.js';
+import type { GpuStatic, PointTelemetry, RunTelemetry } from './types.js';
 import { withdrawIdleFigures } from './busy-share.js';
 import { interfered, INTERFERENCE_EXPLAINS_UP_TO, type HostInterference } from './host-interference.js';
 
@@ -22,27 +22,6 @@ export interface TelemetryConfig {
   windowSeconds: number;
   /** idle window at the start of the run, seconds; 0 skips it */
   idleSeconds: number;
-}
-
-export interface GpuStatic extends Partial<NvmlStatic> {
-  uuid: string;
-  cudaIndex: number;
-  name: string;
-}
-
-/** What results.json keeps about telemetry for the whole run. */
-export interface RunTelemetry {
-  intervalMs: number;
-  windowSeconds: number;
-  /** wall time of one tick (mostly waiting on sensors, off the JS thread) */
-  tickLatencyMs?: number;
-  /** CPU time of one tick */
-  tickCpuMs?: number;
-  /** tick CPU time / interval: the share of one core the sampler takes */
-  overheadPct?: number;
-  sources: Record<string, string>;
-  gpus: GpuStatic[];
-  idle?: { seconds: number; cpuLoadPct?: number; gpuPowerW: Record<string, number>; cpuPackageW?: number };
 }
 
 interface WindowStart {

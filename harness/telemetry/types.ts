@@ -1,4 +1,5 @@
 /** Telemetry readings and what a point's window of them adds up to. */
+import type { NvmlStatic } from '../native/addon.js';
 
 export interface GpuReading {
   powerW?: number;
@@ -71,4 +72,25 @@ export interface PointTelemetry {
   contention?: { threads: number; GBps: number };
   /** why a figure is missing: source -> reason */
   unavailable: Record<string, string>;
+}
+
+export interface GpuStatic extends Partial<NvmlStatic> {
+  uuid: string;
+  cudaIndex: number;
+  name: string;
+}
+
+/** What results.json keeps about telemetry for the whole run. */
+export interface RunTelemetry {
+  intervalMs: number;
+  windowSeconds: number;
+  /** wall time of one tick (mostly waiting on sensors, off the JS thread) */
+  tickLatencyMs?: number;
+  /** CPU time of one tick */
+  tickCpuMs?: number;
+  /** tick CPU time / interval: the share of one core the sampler takes */
+  overheadPct?: number;
+  sources: Record<string, string>;
+  gpus: GpuStatic[];
+  idle?: { seconds: number; cpuLoadPct?: number; gpuPowerW: Record<string, number>; cpuPackageW?: number };
 }

@@ -1,0 +1,17 @@
+/**
+ * A report finding: a headline a reader takes in at a glance (at most two sentences, its key number and the
+ * point where it holds), and the detail behind it as a small table (collapsed by default in HTML).
+ */
+export interface Finding {
+  title: string;
+  headline: string;
+  detail?: { columns: string[]; rows: string[][] };
+  /** the chart that shows it */
+  chart: string;
+}
+
+/** The longest headline a finding may have: a summary line, not a paragraph. */
+export const HEADLINE_MAX = 300;
+
+/** Headline and detail as one line of text (for tests and logs). */
+export const findingText = (f: Finding): string => [f.headline, ...(f.detail?.rows.map((r) => r.join(' | ')) ?? [])].join(' ');
