@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
-# Packs the bundle (with any old builds bundle-old.sh added) into .gpu/gb.txz, the one file a device call
+# Packs the bundle into .gpu/gb.txz, the one file a device call
 # carries: Node unpacked inside and everything compressed once with xz -9e (Node's own xz -1 left the carry
 # over the device tool's 64 MiB limit beside the tracked files), source maps and type declarations left out.
-# Checks the limit, counting the tracked files a GPU call needs: docs/runs (stored results, 40 MiB and growing)
-# is not among them, so move it out of the tree for the call (mv docs/runs /tmp/runs-aside) and back after.
+# Checks the limit, counting every tracked file (they travel with each call).
 # On the GPU host: tar -C /tmp/b -xJf .gpu/gb.txz
 #   scripts/pack-carry.sh [bundle dir]
 set -euo pipefail
@@ -16,7 +15,7 @@ b="$work/$(basename "$bundle")"
 if [ -e "$b/node.xz" ]; then xz -dc "$b/node.xz" > "$b/node" && chmod +x "$b/node" && rm "$b/node.xz"; fi
 mkdir -p "$here/.gpu"
 tar -C "$work" --exclude='*.map' --exclude='*.d.ts' --exclude='*.md' -cf - "$(basename "$b")" | xz -T0 -9e > "$here/.gpu/gb.txz"
-tracked=$(git -C "$here" ls-files -z -- . ':!docs/runs' | (cd "$here" && xargs -0 du -cb) | tail -1 | cut -f1)
+tracked=$(git -C "$here" ls-files -z | (cd "$here" && xargs -0 du -cb) | tail -1 | cut -f1)
 carry=$(du -cb "$here"/.gpu/* | tail -1 | cut -f1)
-echo ".gpu/gb.txz: $((carry / 1048576)) MiB carried beside $((tracked / 1048576)) MiB of tracked files outside docs/runs (limit 64 MiB)"
+echo ".gpu/gb.txz: $((carry / 1048576)) MiB carried beside $((tracked / 1048576)) MiB of tracked files (limit 64 MiB)"
 [ $((tracked + carry)) -lt $((64 * 1048576)) ] || { echo "over the device tool's 64 MiB: carry less" >&2; exit 1; }
