@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Where torch-pageable's time goes, and which part of it changes from one process to the next.
 
-  python3 scripts/torch-pageable-anatomy.py [--table-gib 8] [--width 1024] [--batch 131072] [--samples 20]
+  python3 docs/experiments/torch-pageable-anatomy.py [--table-gib 8] [--width 1024] [--batch 131072] [--samples 20]
 
 feat[idx].to('cuda') is two steps: the index on CPU threads into a freshly allocated pageable tensor, then a
 pageable host-to-device copy (the driver stages it through pinned buffers of its own). This times each step
