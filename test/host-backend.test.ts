@@ -142,3 +142,39 @@ describe('host backend', () => {
     expect(addon.buildInfo().hardwareThreads).toBeGreaterThan(0);
   });
 });
+
+describe('native error paths', () => {
+  it('a CPU thread that cannot be created fails its point with a clear error: no hang, no crash, the sweep goes on', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const path = await import('node:path');
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const { packageRoot } = await import('../harness/paths.js');
+    const { scenarioFile, tmpDir } = await import('./helpers.js');
+    const file = scenarioFile('name: threads\nmethods: [host-gather-copy]\naxes: { width: [16], batch: [1024], table: ["2000 rows"], threads: [4, 1] }\nsampling: { minSamples: 3, budget: 50ms }\ntelemetry: { window: 0, idle: 0 }\n');
+    const out = tmpDir();
+    const r = spawnSync(process.execPath, [path.join(packageRoot, 'bin', 'gatherbench.js'), 'run', file, '-o', out, '--no-report'], { encoding: 'utf8', timeout: 30000, env: { ...process.env, CI: 'true', GATHERBENCH_TEST_THREAD_FAIL_AT: '2' } });
+    expect(r.status).toBe(1); // a point failed; the run completed
+    const run = JSON.parse(readFileSync(path.join(out, readdirSync(out)[0], 'results.json'), 'utf8')) as { points: { axes: { threads: string }; status: string; reason?: string }[] };
+    const byThreads = Object.fromEntries(run.points.map((p) => [p.axes.threads, p]));
+    expect(byThreads['4']).toMatchObject({ status: 'failed', reason: expect.stringMatching(/could not create CPU thread 2 of 4/) });
+    expect(byThreads['1'].status).toBe('ok'); // one thread: no pool thread to make
+  }, 40000);
+
+  it('refuses counts past what their fields hold, instead of wrapping them', async () => {
+    const addon = loadAddon().addon!;
+    const storage = await addon.createStorage({ bytes: 64 * 1024, alloc: 'malloc', seed: 1 });
+    const table = storage.view({ rows: 1000, rowBytes: 64 });
+    const failure = async (o: Record<string, unknown>) => {
+      try {
+        await addon.prepare(table, { method: 'host-gather-copy', batch: 16, ...o } as never);
+      } catch (e) {
+        return e as Error;
+      }
+      return undefined;
+    };
+    expect((await failure({ threads: 1e6 }))?.message).toMatch(/'threads' must be at most 4096/);
+    expect((await failure({ block: 2 ** 40 }))?.message).toMatch(/'block' must be at most 1024/);
+    table.release();
+    await storage.release();
+  });
+});

@@ -2,7 +2,8 @@
  * `gatherbench ab <baseline> [candidate] [scenario]`: two builds measured interleaved on this machine, judged
  * by their paired rounds (harness/ab). Exit codes as compare's: 1 when a gated point is slower, 2 on bad input.
  */
-import { appendFileSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { checkOutputDir, checkOutputFile } from '../output-path.js';
 import path from 'node:path';
 import { ExitCode, UserError } from '../errors.js';
 import { loadScenario } from '../scenario/load.js';
@@ -63,12 +64,8 @@ function parseRefs(refs: string[]): { a: Side; b: Side; scenario: string } {
 /** The job's folder, made (and so checked) before any round runs. */
 function jobFolder(out: string | undefined): string {
   const dir = out ?? path.join('results', `ab-${utcStamp()}`);
-  try {
-    mkdirSync(dir, { recursive: true });
-    if (!statSync(dir).isDirectory()) throw new Error('not a directory');
-  } catch (e) {
-    throw new UserError(`-o ${dir}: cannot make the job's folder there (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
+  checkOutputDir('-o', dir);
+  mkdirSync(dir, { recursive: true });
   return dir;
 }
 
@@ -86,6 +83,7 @@ export function abCommand(refs: string[], o: AbCliOptions, log: (l: string) => v
   const seed = whole('seed', o.seed, 1, 0);
   const grain = (o.grain ?? AB_GRAIN) as Grain;
   if (!['run', 'method', 'point'].includes(grain)) throw new UserError(`--grain: expected run, method or point, got '${o.grain}'`);
+  for (const [flag, f] of [['--json', o.json], ['--markdown', o.markdown], ['--junit', o.junit]] as const) if (f) checkOutputFile(flag, f);
   const out = jobFolder(o.out);
   log(`ab: '${loaded.scenario.name}' (${loaded.file}), baseline ${a.label}, candidate ${b.label}; ${minRounds}-${maxRounds} rounds, ${order.toUpperCase()} order, alternating by ${grain}; runs in ${out}`);
   const job = runAbJob({ a, b }, { scenarioFile: path.resolve(loaded.file), out, minRounds, maxRounds, order, seed, grain, budget: o.budget, verdict: { threshold, alpha, gateCeilings: !!o.gateCeilings }, log });

@@ -1,5 +1,6 @@
 /** `gatherbench compare`: the regression gate. Exit 1 when a gated point is slower, 0 otherwise, 2 on bad input or nothing matched. */
 import { appendFileSync, writeFileSync } from 'node:fs';
+import { checkOutputFile } from '../output-path.js';
 import path from 'node:path';
 import { ExitCode, UserError } from '../errors.js';
 import { loadRun } from '../results/store.js';
@@ -65,6 +66,7 @@ function confirmSlower(points: PointComparison[], bases: RunResults[], cand: Run
 /** `refs`: one or more baselines (run directories, or @name for the saved runs of that name), then the candidate. */
 export function compareCommand(refs: string[], o: CompareCliOptions, log: (l: string) => void): number {
   if (refs.length < 2) throw new UserError('compare needs a baseline and a candidate');
+  for (const [flag, f] of [['--json', o.json], ['--markdown', o.markdown], ['--junit', o.junit]] as const) if (f) checkOutputFile(flag, f);
   const cand = loadRun(refs[refs.length - 1]);
   const bases: { dir: string; run: RunResults }[] = [];
   let note: string | undefined;

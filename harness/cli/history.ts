@@ -1,5 +1,6 @@
 /** `gatherbench history append|report`. */
 import { mkdirSync } from 'node:fs';
+import { checkOutputDir } from '../output-path.js';
 import path from 'node:path';
 import { loadRun, writeAtomic } from '../results/store.js';
 import { appendHistory, findSteps, readHistory } from '../compare/history.js';
@@ -16,6 +17,7 @@ export function historyReportCommand(o: { file: string; out: string; threshold: 
   const records = readHistory(o.file);
   const threshold = parseThreshold(o.threshold);
   const steps = findSteps(records, threshold);
+  checkOutputDir('-o', o.out);
   mkdirSync(o.out, { recursive: true });
   const file = path.join(o.out, 'history.html');
   writeAtomic(file, renderHistory(records, steps, threshold));

@@ -1,5 +1,6 @@
 /** `gatherbench report` and `merge`: rebuild a run's report, compare runs, combine hosts. */
 import path from 'node:path';
+import { checkOutputDir } from '../output-path.js';
 import { UserError } from '../errors.js';
 import { loadRun, utcStamp } from '../results/store.js';
 import { exportRunCharts, writeComparison, writeRunReport } from '../../reports/write-report.js';
@@ -8,7 +9,9 @@ import { exportRunCharts, writeComparison, writeRunReport } from '../../reports/
 export async function reportCommand(refs: string[], o: { compare?: boolean; out?: string; svg?: boolean; png?: boolean }, log: (l: string) => void): Promise<number> {
   const runs = refs.map((r) => loadRun(r));
   if (o.compare) {
-    log(`comparison: ${await writeComparison(runs, o.out ?? path.join('results', `compare-${utcStamp()}`), o)}`);
+    const out = o.out ?? path.join('results', `compare-${utcStamp()}`);
+    checkOutputDir('-o', out);
+    log(`comparison: ${await writeComparison(runs, out, o)}`);
     return 0;
   }
   if (runs.length > 1) throw new UserError('several runs given: add --compare to compare them');
@@ -20,6 +23,7 @@ export async function reportCommand(refs: string[], o: { compare?: boolean; out?
 
 export async function mergeCommand(refs: string[], o: { out: string; svg?: boolean }, log: (l: string) => void): Promise<number> {
   const runs = refs.map((r) => loadRun(r));
+  checkOutputDir('-o', o.out);
   log(`merged ${runs.length} runs: ${await writeComparison(runs, o.out, o)}`);
   return 0;
 }

@@ -3,6 +3,7 @@ import os from 'node:os';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ExitCode, UserError } from '../errors.js';
+import { checkOutputDir, checkOutputFile } from '../output-path.js';
 import { loadAddon, type Addon } from '../native/addon.js';
 import { availability, methodSpec } from '../methods.js';
 import { displayPath, loadScenario } from '../scenario/load.js';
@@ -77,13 +78,8 @@ function wantsPeers(methods: Scenario['methods']): boolean {
 
 /** -o and --history name places the run can write to: checked before anything is measured. */
 function checkOutputPaths(o: RunOptions): void {
-  const out = o.out ?? 'results';
-  if (existsSync(out) && !statSync(out).isDirectory()) throw new UserError(`-o ${out}: not a directory`);
-  if (o.history) {
-    const parent = path.dirname(path.resolve(o.history));
-    if (!existsSync(parent) || !statSync(parent).isDirectory()) throw new UserError(`--history ${o.history}: no directory ${parent}`);
-    if (existsSync(o.history) && statSync(o.history).isDirectory()) throw new UserError(`--history ${o.history}: is a directory`);
-  }
+  checkOutputDir('-o', o.out ?? 'results');
+  if (o.history) checkOutputFile('--history', o.history);
 }
 
 /** The point ids of an --only file, each checked against the scenario's. */

@@ -69,14 +69,17 @@ export function loadRun(ref: string): { dir: string; run: RunResults } {
   try {
     data = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new UserError(`${file}: not valid JSON (${(e as Error).message})`);
+    throw new UserError(`${file}: not valid JSON (${(e as Error).message.replace(/\s+/g, ' ').slice(0, 160)})`);
   }
   if (data?.schema !== RESULTS_SCHEMA) throw new UserError(`${file}: not a gatherbench results file (schema ${JSON.stringify(data?.schema)})`);
   // points a killed run had journaled but not yet saved (validated with the rest)
-  const d = data as { points?: { id: string }[] };
-  const saved = new Set((d.points ?? []).map((p) => p.id));
-  const extra = journaled(path.dirname(file)).filter((p) => !saved.has(p.id));
-  if (extra.length) d.points = [...(d.points ?? []), ...extra];
+  const d = data as { points?: unknown };
+  if (Array.isArray(d.points) || d.points === undefined) {
+    const points = (d.points ?? []) as ({ id?: unknown } | null)[];
+    const saved = new Set(points.map((p) => p?.id));
+    const extra = journaled(path.dirname(file)).filter((p) => !saved.has(p.id));
+    if (extra.length) d.points = [...points, ...extra];
+  }
   const run = validateRun(data, file);
   // files from before the busy-share rule may carry idle windows' figures: the same rule applies on reading
   return { dir: path.dirname(file), run: { ...run, points: run.points.map(withdrawIdleFiguresOfPoint) } };

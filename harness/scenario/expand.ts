@@ -3,6 +3,7 @@
  * with each method seeing only its own axes, duplicates merged and
  * `exclude` rules applied.
  */
+import { UserError } from '../errors.js';
 import { AXES, AXIS_NAMES, DTYPES, axisLabel, type AxisName, type AxisValues, type TableSize } from './axes.js';
 import type { Scenario } from './schema.js';
 import { METHODS, methodSpec, type MethodSpec } from '../methods.js';
@@ -77,7 +78,31 @@ export function caseId(method: string, labels: Partial<Record<AxisName, string>>
   return [method, ...AXIS_NAMES.filter((a) => labels[a] !== undefined).map((a) => `${a}=${labels[a]}`)].join(' ');
 }
 
+/** The most points one run may expand to: a day of sampling at a second a point (the shipped sweeps have under 500). */
+export const MAX_POINTS = 100_000;
+/** The most combinations of all axes the expansion walks (each method then keeps its own axes' share). */
+export const MAX_COMBINATIONS = 2_000_000;
+
+/**
+ * How big a scenario's expansion is, from its axes' sizes alone (before exclusions): each method's points are
+ * the product of its own axes' sizes. A sweep past the limits is refused here, with its size and where it
+ * comes from, before any list is built (four axes of 40 values made 2.56 million points, ran 107 s silent
+ * and ended in a stack overflow).
+ */
+export function checkExpansionSize(s: Scenario): void {
+  const size = (a: AxisName) => axisValues(s, a).length;
+  const points = methodsOf(s).reduce((n, m) => n + m.axes.reduce((p, a) => p * size(a), 1), 0);
+  const combos = AXIS_NAMES.reduce((p, a) => p * size(a), 1);
+  const big = AXIS_NAMES.filter((a) => size(a) > 1).sort((x, y) => size(y) - size(x)).map((a) => `${a} ${size(a)}`).join(' x ');
+  const fmt = (n: number) => n.toLocaleString('en-US');
+  if (points > MAX_POINTS)
+    throw new UserError(`scenario '${s.name}': ${fmt(points)} points (${big} values, over ${methodsOf(s).length} method(s)), more than the ${fmt(MAX_POINTS)} one run may measure; cut an axis or split the sweep into several scenarios`);
+  if (combos > MAX_COMBINATIONS)
+    throw new UserError(`scenario '${s.name}': its axes multiply to ${fmt(combos)} combinations (${big} values), more than the ${fmt(MAX_COMBINATIONS)} an expansion may walk; cut an axis or split the sweep`);
+}
+
 export function expand(s: Scenario): Case[] {
+  checkExpansionSize(s);
   const lists = AXIS_NAMES.map((a) => axisValues(s, a));
   const cases = new Map<string, Case>();
   for (const combo of cartesian(lists)) {

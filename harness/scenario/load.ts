@@ -58,7 +58,8 @@ export function loadScenario(ref: string): LoadedScenario {
       const reason = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
       throw new UserError(`${shown}${pos ? `:${pos.line}:${pos.col}` : ''}: YAML: ${reason}`);
     }
-    throw e;
+    // the yaml library throws plain errors too (an alias to an anchor not yet set is a ReferenceError)
+    throw new UserError(`${shown}: YAML: ${(e as Error).message.split('\n')[0]}`);
   }
   if (isCircular(data)) throw new UserError(`${shown}: YAML: an alias refers to the value that contains it (a structure with no end)`);
   return { file, scenario: parseScenario(data, shown) };

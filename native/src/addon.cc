@@ -130,6 +130,14 @@ double num(const Napi::Object& o, const char* key, double def, bool required = f
     throw js_error(o.Env(), "BAD_ARGUMENT", std::string("option '") + key + "' must be a non-negative integer");
   return d;
 }
+// A count or size that must fit its field and stay in a sane range: past `max` is bad input, not a wrap-around.
+double num_at_most(const Napi::Object& o, const char* key, double def, double max, bool required = false) {
+  const double d = num(o, key, def, required);
+  if (d > max)
+    throw js_error(o.Env(), "BAD_ARGUMENT", std::string("option '") + key + "' must be at most " + std::to_string(uint64_t(max)) + ", got " + std::to_string(uint64_t(d)));
+  return d;
+}
+constexpr double kIntMax = 2147483647.0;
 std::string str(const Napi::Object& o, const char* key, const std::string& def) {
   Napi::Value v = o.Get(key);
   if (v.IsUndefined()) return def;
@@ -275,8 +283,8 @@ class Bench : public Holder<Bench, BenchState> {
     Napi::Object o = need_object(info, 0, "run options");
     ChunkRequest r;
     r.first_sample = uint64_t(num(o, "firstSample", 0));
-    r.samples = int(num(o, "samples", 1));
-    r.warmup = int(num(o, "warmup", 0));
+    r.samples = int(num_at_most(o, "samples", 1, kIntMax));
+    r.warmup = int(num_at_most(o, "warmup", 0, kIntMax));
     auto s = claim(info.Env());
     return start<std::shared_ptr<ChunkResult>>(
         info.Env(),
@@ -456,14 +464,14 @@ Napi::Value EmulateGather(const Napi::CallbackInfo& info) {
     if (r < 0 || uint64_t(r) >= table->rows()) throw js_error(env, "BAD_ARGUMENT", "index " + std::to_string(r) + " outside the table");
   EmulatedLaunch l;
   l.kind = str(o, "kind", "aligned");
-  l.vector_bytes = int(num(o, "vectorBytes", 4));
-  l.group = int(num(o, "group", 32));
-  l.block = int(num(o, "block", 64));
-  l.grid = int(num(o, "grid", 2));
+  l.vector_bytes = int(num_at_most(o, "vectorBytes", 4, 16));
+  l.group = int(num_at_most(o, "group", 32, 1024));
+  l.block = int(num_at_most(o, "block", 64, 1024));
+  l.grid = int(num_at_most(o, "grid", 2, kIntMax));
   l.gpu_memory = o.Has("gpuMemory") && o.Get("gpuMemory").ToBoolean().Value();
   Verdict v;
   try {
-    v = emulate_gather(*table, idx, int(num(o, "elemBytes", 4)), l, fill_pool());
+    v = emulate_gather(*table, idx, int(num_at_most(o, "elemBytes", 4, 8)), l, fill_pool());
   } catch (const Error& e) {
     throw js_error(env, e.code, e.what());
   }
@@ -607,21 +615,21 @@ Napi::Value Prepare(const Napi::CallbackInfo& info) {
   MethodConfig& c = state->config;
   c.method = str(o, "method", "");
   c.batch = uint64_t(num(o, "batch", 0, true));
-  c.elem_bytes = int(num(o, "elemBytes", 4));
-  c.threads = unsigned(num(o, "threads", 0));
+  c.elem_bytes = int(num_at_most(o, "elemBytes", 4, 8));
+  c.threads = unsigned(num_at_most(o, "threads", 0, 4096));
   c.dist = parse_distribution(o);
   c.seed = uint64_t(num(o, "seed", 1));
-  c.device = int(num(o, "device", 0));
+  c.device = int(num_at_most(o, "device", 0, 1024));
   c.mapping = str(o, "mapping", "warp");
-  c.vector_bytes = int(num(o, "vectorBytes", 0));
-  c.block = int(num(o, "block", 256));
-  c.grid = int(num(o, "grid", 0));
-  c.pipeline = int(num(o, "pipeline", 1));
+  c.vector_bytes = int(num_at_most(o, "vectorBytes", 0, 16));
+  c.block = int(num_at_most(o, "block", 256, 1024));
+  c.grid = int(num_at_most(o, "grid", 0, kIntMax));
+  c.pipeline = int(num_at_most(o, "pipeline", 1, 1 << 20));
   c.uvm_advise = str(o, "uvmAdvise", "none");
   c.uvm_reset = str(o, "uvmReset", "point");
   if (c.uvm_reset != "point" && c.uvm_reset != "sample")
     throw js_error(env, "BAD_ARGUMENT", "uvmReset must be 'point' or 'sample', got '" + c.uvm_reset + "'");
-  c.gpus = int(num(o, "gpus", 1));
+  c.gpus = int(num_at_most(o, "gpus", 1, 64));
   Napi::Value share = o.Get("cacheShare");
   if (!share.IsUndefined()) {
     if (!share.IsNumber() || !(share.As<Napi::Number>().DoubleValue() >= 0 && share.As<Napi::Number>().DoubleValue() <= 1))
@@ -667,7 +675,8 @@ class ContentionJs : public Napi::ObjectWrap<ContentionJs> {
   explicit ContentionJs(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ContentionJs>(info) {
     Napi::Object o = need_object(info, 0, "contention options");
     const unsigned threads = unsigned(num(o, "threads", 0, true));
-    const uint64_t bytes = uint64_t(num(o, "bytesPerThread", 64.0 * (1 << 20)));
+    const uint64_t bytes = uint64_t(num_at_most(o, "bytesPerThread", 64.0 * (1 << 20), 16.0 * (1ull << 30)));
+    if (bytes < 4096) throw js_error(info.Env(), "BAD_ARGUMENT", "contention needs at least 4096 bytes per thread");
     if (threads == 0 || threads > 1024) throw js_error(info.Env(), "BAD_ARGUMENT", "contention needs 1 to 1024 threads");
     if (bytes < 4096) throw js_error(info.Env(), "BAD_ARGUMENT", "contention buffers must be at least 4096 bytes");
     c_ = std::make_unique<Contention>(threads, bytes);

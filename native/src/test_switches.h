@@ -8,6 +8,7 @@
 //   GATHERBENCH_TEST_CUDA_ERROR=<gpu>   that GPU of a multi-GPU point fails with a CUDA error
 //   GATHERBENCH_TEST_THROW_IN_POOL=1    a host gather throws on a pool worker
 //   GATHERBENCH_TEST_SAME_DEVICE=1      every multi-GPU worker runs on the first GPU
+//   GATHERBENCH_TEST_THREAD_FAIL_AT=<i> a thread pool's i-th thread (1-based, the caller being 0) cannot be made
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -48,6 +49,11 @@ inline int64_t test_corrupt_sample() {
 
 inline int test_cuda_error_gpu() {
   const char* s = test_env("GATHERBENCH_TEST_CUDA_ERROR");
+  return s ? std::atoi(s) : -1;
+}
+
+inline int test_thread_fail_at() {
+  const char* s = test_env("GATHERBENCH_TEST_THREAD_FAIL_AT");
   return s ? std::atoi(s) : -1;
 }
 

@@ -2,6 +2,12 @@
 
 #include <pthread.h>
 
+#include <string>
+#include <system_error>
+
+#include "errors.h"
+#include "test_switches.h"
+
 namespace gb {
 
 unsigned hardware_threads() {
@@ -11,11 +17,29 @@ unsigned hardware_threads() {
 
 ThreadPool::ThreadPool(unsigned threads) {
   if (threads == 0) threads = 1;
-  for (unsigned i = 1; i < threads; ++i) {
-    workers_.emplace_back([this, i] { worker_loop(i); });
-    clockid_t c;
-    if (pthread_getcpuclockid(workers_.back().native_handle(), &c) == 0) clocks_.push_back(c);
+  try {
+    for (unsigned i = 1; i < threads; ++i) {
+      if (int(i) == test_thread_fail_at()) throw std::system_error(std::make_error_code(std::errc::resource_unavailable_try_again), "planted");
+      workers_.emplace_back([this, i] { worker_loop(i); });
+      clockid_t c;
+      if (pthread_getcpuclockid(workers_.back().native_handle(), &c) == 0) clocks_.push_back(c);
+    }
+  } catch (const std::system_error& e) {
+    // The destructor does not run for a constructor that throws: stop and join the threads made so far here,
+    // or they wait on start_cv_ for ever (and destroying a joinable std::thread terminates the process).
+    stop_all();
+    throw Error("SYSTEM", "could not create CPU thread " + std::to_string(workers_.size() + 1) + " of " + std::to_string(threads) + " (" + e.what() + ")");
   }
+}
+
+void ThreadPool::stop_all() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  start_cv_.notify_all();
+  for (auto& t : workers_)
+    if (t.joinable()) t.join();
 }
 
 static double seconds_of(clockid_t c) {
@@ -31,14 +55,7 @@ double ThreadPool::worker_cpu_seconds() const {
   return s;
 }
 
-ThreadPool::~ThreadPool() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stop_ = true;
-  }
-  start_cv_.notify_all();
-  for (auto& t : workers_) t.join();
-}
+ThreadPool::~ThreadPool() { stop_all(); }
 
 static void range_of(int64_t n, unsigned parts, unsigned i, int64_t& b, int64_t& e) {
   b = n * int64_t(i) / int64_t(parts);

@@ -31,6 +31,7 @@ class ThreadPool {
 
  private:
   void worker_loop(unsigned id);
+  void stop_all();
   std::vector<std::thread> workers_;
   std::vector<clockid_t> clocks_;
   std::mutex call_mu_;  // one parallel_for at a time (tables fill on libuv threads, indices on the JS thread)
