@@ -73,7 +73,7 @@ function telemetryLine(run: RunResults): string {
   const t = run.telemetry;
   if (!t) return 'not recorded';
   const sources = Object.entries(t.sources).map(([k, v]) => `${k}: ${v}`).join('; ');
-  const cost = t.tickCpuMs !== undefined ? `; sampler ${t.tickCpuMs.toFixed(2)} ms CPU per ${t.intervalMs} ms tick (${t.overheadPct!.toFixed(2)}% of a core)` : '';
+  const cost = t.tickCpuMs !== undefined ? `; sampler ${t.tickCpuMs.toFixed(2)} ms CPU per ${t.intervalMs} ms tick (${t.overheadPct?.toFixed(2) ?? 'n/a'}% of a core)` : '';
   return `${sources}${cost}; per-point window ${t.windowSeconds}s`;
 }
 
