@@ -26,6 +26,17 @@ Exit codes:
   130  interrupted by Ctrl-C (finished points are saved; resume with run --resume <dir>)
   143  stopped by SIGTERM, e.g. a scheduler's time limit (likewise saved and resumable)`;
 
+/** The options both gates share: what counts as a change, what is gated, and the printers. */
+function gateOptions(cmd: Command, what: string): Command {
+  return cmd
+    .option('--threshold <pct>', 'smallest change in median time that counts', '5%')
+    .option('--gate-ceilings', 'let the copy ceilings (pinned-memcpy, host-memcpy) fail the job too; by default they are reported only')
+    .option('--all', 'list unchanged points too')
+    .option('--markdown <file>', 'write a markdown summary (also appended to $GITHUB_STEP_SUMMARY when set)')
+    .option('--junit <file>', 'write JUnit XML, one test case per point')
+    .option('--json <file>', `write ${what} as JSON`);
+}
+
 export async function main(argv: string[], log: (l: string) => void = (l) => process.stdout.write(l + '\n')): Promise<number> {
   let code: number = ExitCode.ok;
   // Output piped into `head` and closed early: stop quietly, as any command-line tool does.
@@ -114,32 +125,31 @@ export async function main(argv: string[], log: (l: string) => void = (l) => pro
       code = await mergeCommand(refs, opts, log);
     });
 
-  program
-    .command('compare')
-    .description('regression gate: compare a candidate run with a baseline (a run directory, results.json, or @name of a saved baseline)')
-    .argument('<runs...>', 'one or more baselines (run directories, or @name for the runs saved under that name), then the candidate')
-    .option('--threshold <pct>', 'smallest change in median time that counts', '5%')
+  gateOptions(
+    program
+      .command('compare')
+      .description('regression gate: compare a candidate run with a baseline (a run directory, results.json, or @name of a saved baseline)')
+      .argument('<runs...>', 'one or more baselines (run directories, or @name for the runs saved under that name), then the candidate'),
+    'the comparison',
+  )
     .option('--alpha <p>', 'the night\'s false rate: chance that unchanged code has a gated point slower', '0.02')
-    .option('--markdown <file>', 'write a markdown summary (also appended to $GITHUB_STEP_SUMMARY when set)')
-    .option('--junit <file>', 'write JUnit XML, one test case per point')
-    .option('--json <file>', 'write the comparison as JSON')
-    .option('--all', 'list unchanged points too')
     .option('--force', 'compare across GPU models')
     .option('--fail-on-missing', 'exit 1 when baseline points are missing from the candidate')
-    .option('--gate-ceilings', 'let the copy ceilings (pinned-memcpy, host-memcpy) fail the job too; by default they are reported only')
     .option('--history <file>', 'a JSONL history (gatherbench history append): its earlier runs of this GPU widen each point\'s run-to-run noise estimate')
     .option('--confirm', 're-measure the points called slower in a fresh process (the candidate\'s scenario, on this machine); only those slower again fail')
     .option('--store <dir>', 'baseline store for @name', defaultStore())
-    .addHelpText('after', '\nEach point ends same, slower, faster or uncertain. Runs are the unit: a point\'s change is its candidate\nmedian over the geometric mean of its earlier run medians, split into the shift its noise family (GPU memory,\nGPU reads over PCIe, CPU threads) took in the candidate run and its own part. Slower: its own part beyond the\nfamily\'s pooled residual noise, or the family\'s shift beyond earlier runs\' shifts, and a threshold-sized\nslowdown not ruled out; alpha is shared over the gated points and families (Student t). Same: the whole\nchange\'s interval inside the threshold. One baseline run cannot show run-to-run noise: moves are uncertain.\nOnly a gated point (not a copy ceiling, unless --gate-ceilings) that is slower fails the job.\n' + EXIT_HELP)
+    .addHelpText('after', '\nEach point ends same, slower, faster or uncertain. Runs are the unit: a point\'s change is its candidate\nmedian over the geometric mean of its earlier run medians, split into the shift its method took in the\ncandidate run and its own part. Slower: its own part beyond the residual noise, or its method\'s shift beyond\nearlier runs\' shifts (variances pooled over methods of alike noise), and a threshold-sized slowdown not\nruled out; alpha is shared over the gated points and the methods (Student t). Same: the whole\nchange\'s interval inside the threshold. One baseline run cannot show run-to-run noise: moves are uncertain.\nOnly a gated point (not a copy ceiling, unless --gate-ceilings) that is slower fails the job.\n' + EXIT_HELP)
     .action((runs: string[], opts) => {
       code = compareCommand(runs, opts, log);
     });
 
-  program
-    .command('ab')
-    .description('regression gate of two builds on this machine: both run the scenario in interleaved rounds; verdicts from the paired rounds')
-    .argument('<sides...>', '<baseline> [candidate] [scenario]: gatherbench executables (a bundle\'s gatherbench, bin/gatherbench.js, a wrapper script; the candidate defaults to this gatherbench), then a scenario name or file (default: default)')
-    .option('--threshold <pct>', 'smallest change in median time that counts', '5%')
+  gateOptions(
+    program
+      .command('ab')
+      .description('regression gate of two builds on this machine: both run the scenario in interleaved rounds; verdicts from the paired rounds')
+      .argument('<sides...>', '<baseline> [candidate] [scenario]: gatherbench executables (a bundle\'s gatherbench, bin/gatherbench.js, a wrapper script; the candidate defaults to this gatherbench), then a scenario name or file (default: default)'),
+    'the job (verdicts, rounds, noise)',
+  )
     .option('--alpha <p>', 'the job\'s false rate: chance that unchanged code fails it', '0.02')
     .option('--rounds <n>', 'at most this many rounds (each runs both sides once)', '10')
     .option('--min-rounds <n>', 'rounds before the first look at the verdicts (default 4, or --rounds if fewer)')
@@ -147,13 +157,8 @@ export async function main(argv: string[], log: (l: string) => void = (l) => pro
     .option('--seed <n>', 'seed of the random order', '1')
     .option('--grain <run|method|point>', 'inside a round, the sides take turns by whole run, by method or by point (round 1 runs whole)', 'run')
     .option('--budget <duration>', "both sides' time budget per point (run --budget)")
-    .option('--gate-ceilings', 'let the copy ceilings fail the job too')
-    .option('--all', 'list unchanged points too')
-    .option('--markdown <file>', 'write a markdown summary (also appended to $GITHUB_STEP_SUMMARY when set)')
-    .option('--junit <file>', 'write JUnit XML, one test case per point')
-    .option('--json <file>', 'write the job (verdicts, rounds, noise) as JSON')
     .option('-o, --out <dir>', 'the job\'s folder: every run, ab.json, report.html, summary.md (default results/ab-<UTC time>)')
-    .addHelpText('after', '\nRounds alternate the order (ABBA, or randomized); both sides read one scenario file, so seeds and index sets\nare the same. Per point, the paired ratios of the rounds (candidate over baseline) give a geometric mean and\na Student t interval at the level the job\'s false rate leaves each gated point and look. Slower: the interval\nlies above 1 and reaches past the threshold. Same: it lies inside the threshold band. Otherwise uncertain.\nThe job stops after every second round from --min-rounds on once every gated point is resolved.\n' + EXIT_HELP)
+    .addHelpText('after', '\nRounds alternate the order (ABBA, or randomized); both sides read one scenario file, so seeds and index sets\nare the same. Per point, the paired ratios of the rounds (candidate over baseline) give a geometric mean and\na Student t interval at the level the job\'s false rate leaves each gated point and look. Slower: the interval\nlies above 1 and reaches past the threshold. Same: it lies inside the threshold band. Otherwise uncertain.\nThe job stops after every second round from --min-rounds on once every gated point is resolved, or once those\nleft uncertain could not be resolved by --rounds at their spread.\n' + EXIT_HELP)
     .action((sides: string[], opts) => {
       code = abCommand(sides, opts, log);
     });
