@@ -84,10 +84,12 @@ ChunkResult run_chunk(Method& m, const HostTable& t, const MethodConfig& c, Inde
   const int n_sets = index_set_count(c.batch * t.row_bytes() * uint64_t(c.gpus),
                                       c.flush && m.cold_after_flush() && !m.reads_table_on_cpu());
   if (sets.idx.empty()) {
+    // Reserve first: if it throws (out of device memory), the sets stay empty and the next chunk reserves
+    // again, where filling them first let the next chunk skip the reservation and load into nothing.
+    m.reserve_sets(n_sets);
     sets.idx.assign(n_sets, {});
     sets.reference.assign(n_sets, 0);
     sets.ready.assign(n_sets, false);
-    m.reserve_sets(n_sets);
   }
   auto fail = [&](Verdict v) {
     out.failed = true;
