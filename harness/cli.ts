@@ -158,6 +158,7 @@ export async function main(argv: string[], log: (l: string) => void = (l) => pro
     .option('--grain <run|method|point>', 'inside a round, the sides take turns by whole run, by method or by point (round 1 runs whole)', 'run')
     .option('--budget <duration>', "both sides' time budget per point (run --budget)")
     .option('-o, --out <dir>', 'the job\'s folder: every run, ab.json, report.html, summary.md (default results/ab-<UTC time>)')
+    .option('--history <file>', 'append the night to this JSONL history: the candidate\'s last run and each point\'s paired ratio (history report draws them)')
     .addHelpText('after', '\nRounds alternate the order (ABBA, or randomized); both sides read one scenario file, so seeds and index sets\nare the same. Per point, the paired ratios of the rounds (candidate over baseline) give a geometric mean and\na Student t interval at the level the job\'s false rate leaves each gated point and look. Slower: the interval\nlies above 1 and reaches past the threshold. Same: it lies inside the threshold band. Otherwise uncertain.\nThe job stops after every second round from --min-rounds on once every gated point is resolved, or once those\nleft uncertain could not be resolved by --rounds at their spread.\n' + EXIT_HELP)
     .action((sides: string[], opts) => {
       code = abCommand(sides, opts, log);

@@ -28,8 +28,40 @@ export function historyChart(records: HistoryRecord[], steps: Step[]): Chart {
   };
 }
 
+/** Nights of A/B jobs: each night's paired ratio against the build before, and their running product per point. */
+export function abHistoryChart(records: HistoryRecord[]): Chart | undefined {
+  const nights = records.filter((r) => r.ab).sort((a, b) => a.date.localeCompare(b.date));
+  if (!nights.length) return undefined;
+  const level = new Map<string, number>();
+  const rows = nights.map((r) => {
+    level.set(r.id, (level.get(r.id) ?? 1) * r.ab!.ratio);
+    return { id: r.id, method: r.method, date: r.date, run: r.run, commit: r.commit, ratio: r.ab!.ratio, ciLow: r.ab!.ciLow, ciHigh: r.ab!.ciHigh, verdict: r.ab!.verdict, level: level.get(r.id)! };
+  });
+  return {
+    id: 'ab-history',
+    title: 'A/B nights: each build against the one before',
+    caption: "Per point, each night's paired time ratio against the build before (dots, with its interval; red: called slower) and the product of the nights' ratios so far (line): a change that landed is one night off 1 and a step in the line, which stays where the change left it.",
+    spec: {
+      data: { values: rows },
+      facet: { field: 'method', type: 'nominal', title: null },
+      columns: 2,
+      spec: {
+        width: 420,
+        height: 200,
+        layer: [
+          { mark: { type: 'line' }, encoding: { x: { field: 'date', type: 'temporal', title: 'night' }, y: { field: 'level', type: 'quantitative', title: 'time ratio', scale: { zero: false } }, color: { field: 'id', type: 'nominal', legend: { orient: 'bottom', columns: 1, labelLimit: 900 } } } },
+          { mark: { type: 'rule' }, encoding: { x: { field: 'date', type: 'temporal' }, y: { field: 'ciLow', type: 'quantitative' }, y2: { field: 'ciHigh' }, color: { field: 'id', type: 'nominal' } } },
+          { mark: { type: 'point', filled: true }, encoding: { x: { field: 'date', type: 'temporal' }, y: { field: 'ratio', type: 'quantitative' }, color: { condition: { test: "datum.verdict === 'slower'", value: 'red' }, field: 'id', type: 'nominal' }, tooltip: [{ field: 'id' }, { field: 'run' }, { field: 'commit' }, { field: 'verdict' }, { field: 'ratio', format: '.4f' }, { field: 'level', format: '.4f' }] } },
+        ],
+      },
+      resolve: { scale: { y: 'independent' } },
+    },
+  };
+}
+
 export function renderHistory(records: HistoryRecord[], steps: Step[], threshold: number): string {
-  const section = chartSection([historyChart(records, steps)]);
+  const ab = abHistoryChart(records);
+  const section = chartSection([historyChart(records, steps), ...(ab ? [ab] : [])]);
   const runs = new Set(records.map((r) => r.run)).size;
   const stepRows = steps.map((s) => `<tr><td>${escapeHtml(s.date)}</td><td>${escapeHtml(s.run)}</td><td>${escapeHtml(s.id)}</td><td>${((s.ratio - 1) * 100).toFixed(1)}% time</td><td>±${(s.needed * 100).toFixed(1)}% (${s.runs} runs)</td></tr>`).join('');
   const body = `<h1>gatherbench history: ${runs} runs, ${new Set(records.map((r) => r.id)).size} points</h1>

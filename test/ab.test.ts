@@ -145,7 +145,8 @@ describe('gatherbench ab', () => {
     expect(same.stdout).toMatch(/round 4\/4 \(B THEN A\)/);
     // +300%: far beyond a busy CI machine's run-to-run noise (the exact plant is measured on GPU hosts, docs/nightly-ci.md)
     const slowed = wrapper('export GATHERBENCH_TEST_SLOWDOWN_PCT=300');
-    const diff = ab([bin, slowed, tiny(), '--rounds', '4', '-o', path.join(out, 'ab'), '--markdown', path.join(out, 'ab.md')]);
+    const history = path.join(out, 'history.jsonl');
+    const diff = ab([bin, slowed, tiny(), '--rounds', '4', '-o', path.join(out, 'ab'), '--markdown', path.join(out, 'ab.md'), '--history', history]);
     expect(diff.stdout).toMatch(/SLOWER +host-gather-copy width=64/);
     expect(diff.status).toBe(1);
     const job = JSON.parse(readFileSync(path.join(out, 'ab', 'ab.json'), 'utf8'));
@@ -154,7 +155,25 @@ describe('gatherbench ab', () => {
     for (const r of job.rounds) expect(existsSync(path.join(r.b.dir, 'results.json'))).toBe(true);
     expect(readFileSync(path.join(out, 'ab', 'report.html'), 'utf8')).toMatch(/Candidate time over baseline time, paired by round/);
     expect(readFileSync(path.join(out, 'ab.md'), 'utf8')).toMatch(/1 point\(s\) slower/);
+    // the night went into the history: the candidate's last run, with the point's paired ratio
+    const [night] = readFileSync(history, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(night).toMatchObject({ method: 'host-gather-copy', ab: { verdict: 'slower' } });
+    expect(night.ab.ratio).toBeGreaterThan(2);
+    const report = spawnSync(process.execPath, [bin, 'history', 'report', '--file', history, '-o', out], { encoding: 'utf8' });
+    expect(report.status).toBe(0);
+    expect(readFileSync(path.join(out, 'history.html'), 'utf8')).toMatch(/A\/B nights: each build against the one before/);
   }, 60000);
+});
+
+describe('the A/B history', () => {
+  it("keeps each night's paired ratio and their running product: a change that landed is a step", async () => {
+    const { abHistoryChart } = await import('../reports/history.js');
+    const night = (date: string, ratio: number, verdict: string) => ({ run: date, date, commit: 'c', model: 'H200', driver: 'd', scenario: 'nightly', id: 'zerocopy-aligned x', method: 'zerocopy-aligned', status: 'ok', medianS: 1e-3, ab: { ratio, ciLow: ratio - 0.01, ciHigh: ratio + 0.01, verdict, baseline: 'b' } });
+    const chart = abHistoryChart([night('2026-12-03', 1.0, 'same'), night('2026-12-01', 1.0, 'same'), night('2026-12-02', 1.1, 'slower')])!;
+    const rows = (chart.spec as { data: { values: { date: string; level: number }[] } }).data.values;
+    expect(rows.map((r) => [r.date, +r.level.toFixed(3)])).toEqual([['2026-12-01', 1], ['2026-12-02', 1.1], ['2026-12-03', 1.1]]);
+    expect(abHistoryChart([{ ...night('2026-12-01', 1, 'same'), ab: undefined }])).toBeUndefined();
+  });
 });
 
 describe('stopping early', () => {

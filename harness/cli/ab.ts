@@ -20,6 +20,7 @@ import { noiseByMethod, noiseLines } from '../ab/noise.js';
 import type { Grain, Order } from '../ab/schedule.js';
 import { renderAbReport } from '../../reports/ab.js';
 import { parseThreshold } from './compare.js';
+import { appendAbNight } from '../compare/history.js';
 
 export interface AbCliOptions {
   threshold?: string;
@@ -36,6 +37,8 @@ export interface AbCliOptions {
   markdown?: string;
   junit?: string;
   out?: string;
+  /** a JSONL history: the night's candidate run and each point's paired ratio are appended */
+  history?: string;
 }
 
 /** The job's false rate: 1 night in 50 (what docs/nightly-ci.md promises). */
@@ -83,7 +86,7 @@ export function abCommand(refs: string[], o: AbCliOptions, log: (l: string) => v
   const seed = whole('seed', o.seed, 1, 0);
   const grain = (o.grain ?? AB_GRAIN) as Grain;
   if (!['run', 'method', 'point'].includes(grain)) throw new UserError(`--grain: expected run, method or point, got '${o.grain}'`);
-  for (const [flag, f] of [['--json', o.json], ['--markdown', o.markdown], ['--junit', o.junit]] as const) if (f) checkOutputFile(flag, f);
+  for (const [flag, f] of [['--json', o.json], ['--markdown', o.markdown], ['--junit', o.junit], ['--history', o.history]] as const) if (f) checkOutputFile(flag, f);
   const out = jobFolder(o.out);
   log(`ab: '${loaded.scenario.name}' (${loaded.file}), baseline ${a.label}, candidate ${b.label}; ${minRounds}-${maxRounds} rounds, ${order.toUpperCase()} order, alternating by ${grain}; runs in ${out}`);
   const job = runAbJob({ a, b }, { scenarioFile: path.resolve(loaded.file), out, minRounds, maxRounds, order, seed, grain, budget: o.budget, verdict: { threshold, alpha, gateCeilings: !!o.gateCeilings }, log });
@@ -111,5 +114,9 @@ export function abCommand(refs: string[], o: AbCliOptions, log: (l: string) => v
   if (o.json) writeFileSync(o.json, JSON.stringify(record, null, 1));
   writeFileSync(path.join(out, 'report.html'), renderAbReport({ baseline: a.label, candidate: b.label, scenario: loaded.scenario.name, threshold, alpha, stop, rounds: job.rounds, points: job.points, paired: pairPoints(job.runs), noise }));
   log(`ab: ${path.join(out, 'ab.json')}, ${path.join(out, 'report.html')}`);
+  if (o.history) {
+    const last = job.rounds[job.rounds.length - 1];
+    log(`history: ${appendAbNight(o.history, out, { dir: last.b.dir, run: job.runs[job.runs.length - 1].b }, job.points, a.label)} points and their paired ratios appended to ${o.history}`);
+  }
   return failsJob(c.points) ? ExitCode.failures : ExitCode.ok;
 }

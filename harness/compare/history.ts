@@ -29,6 +29,8 @@ export interface HistoryRecord {
   ciLowS?: number;
   ciHighS?: number;
   GBps?: number;
+  /** a night's A/B job (gatherbench ab --history): the point's paired ratio against the build before */
+  ab?: { ratio: number; ciLow: number; ciHigh: number; verdict: string; baseline: string };
 }
 
 export function historyRecords(dir: string, run: RunResults): HistoryRecord[] {
@@ -53,8 +55,25 @@ export function historyRecords(dir: string, run: RunResults): HistoryRecord[] {
 /** Appends a complete run's points; a run already in the history (same run and start time) is refused. */
 export function appendHistory(file: string, dir: string, run: RunResults): number {
   if (run.status !== 'complete') throw new UserError(`${dir}: run is ${run.status}; only complete runs go into the history`);
-  const recs = historyRecords(dir, run);
-  if (existsSync(file) && readHistory(file).some((r) => r.run === recs[0]?.run && r.date === run.startedAt))
+  return appendRecords(file, dir, historyRecords(dir, run));
+}
+
+/**
+ * An A/B job's night: the candidate's last run (its level, as any run's) with each point's paired ratio against
+ * the build before. Each night compares with the last green build, so a change that landed shows as one night
+ * off 1, and as a step in the product of the nights' ratios (history report draws both).
+ */
+export function appendAbNight(file: string, jobDir: string, candidate: { dir: string; run: RunResults }, points: { id: string; verdict: string; timeRatio?: number; ratioCi?: [number, number] }[], baseline: string): number {
+  const by = new Map(points.map((p) => [p.id, p]));
+  const recs = historyRecords(candidate.dir, candidate.run).map((r) => {
+    const p = by.get(r.id);
+    return p?.timeRatio !== undefined && p.ratioCi ? { ...r, ab: { ratio: p.timeRatio, ciLow: p.ratioCi[0], ciHigh: p.ratioCi[1], verdict: p.verdict, baseline } } : r;
+  });
+  return appendRecords(file, jobDir, recs);
+}
+
+function appendRecords(file: string, dir: string, recs: HistoryRecord[]): number {
+  if (existsSync(file) && readHistory(file).some((r) => r.run === recs[0]?.run && r.date === recs[0]?.date))
     throw new UserError(`${dir}: already in ${file} (appended once; a run is never counted twice)`);
   appendFileSync(file, recs.map((r) => JSON.stringify(r)).join('\n') + '\n');
   return recs.length;
