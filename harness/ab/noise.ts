@@ -8,6 +8,7 @@
  */
 import type { PointResult } from '../results/model.js';
 import type { Round } from './paired.js';
+import { median as quantileMedian } from '../stats/quantile.js';
 
 export interface MethodNoise {
   method: string;
@@ -21,10 +22,8 @@ export interface MethodNoise {
 /** The SE of ln(median) that a point's 95% CI of the median implies. */
 const seOfLogMedian = (p: PointResult) => (p.stats && p.stats.median > 0 && Number.isFinite(p.stats.ciHigh) && Number.isFinite(p.stats.ciLow) ? Math.log(p.stats.ciHigh / p.stats.ciLow) / 2 / 1.96 : NaN);
 
-const median = (xs: number[]) => {
-  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
-  return s.length ? (s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
-};
+/** The median of the finite values (a point without a CI has none). */
+const median = (xs: number[]) => quantileMedian(xs.filter(Number.isFinite));
 
 export function noiseByMethod(rounds: Round[]): MethodNoise[] {
   const per = new Map<string, { method: string; logs: number[]; ses: number[] }>();

@@ -19,6 +19,7 @@
 import type { PointResult, RunResults } from '../results/model.js';
 import { methodSpec } from '../methods.js';
 import { tCdf, tQuantile } from '../stats/student-t.js';
+import { median as medianOf } from '../stats/quantile.js';
 import type { PointComparison } from '../compare/verdict.js';
 
 export interface PairedOptions {
@@ -51,10 +52,6 @@ export interface PairedPoint {
 const isCeiling = (method: string) => methodSpec(method)?.role === 'ceiling';
 export const isGated = (method: string, gateCeilings = false) => !isCeiling(method) || gateCeilings;
 
-const medianOf = (xs: number[]) => {
-  const s = [...xs].sort((x, y) => x - y), m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 /** The paired ratios of every point measured in the rounds, in the order of round 1's points. */
 export function pairPoints(rounds: Round[]): PairedPoint[] {

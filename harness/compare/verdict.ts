@@ -32,6 +32,7 @@ import type { PointResult, RunResults } from '../results/model.js';
 import { methodSpec } from '../methods.js';
 import { interfered, INTERFERENCE_EXPLAINS_UP_TO } from '../telemetry/host-interference.js';
 import { tQuantile } from '../stats/student-t.js';
+import { median as medianOf } from '../stats/quantile.js';
 import { noiseFamily } from './family.js';
 import { effects, fitFamily, halfWidths, type FamilyModel, type PointEffect, type RunMedians } from './run-model.js';
 
@@ -83,10 +84,6 @@ export const SEEN_WINDOW = 20;
 const usesHost = (method: string) => methodSpec(method)?.source !== 'gpu-memory';
 
 const medianTime = (p: PointResult) => (p.status === 'ok' && p.stats && p.stats.median > 0 ? p.stats.median : undefined);
-const medianOf = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b), m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 /** One run's medians, for the model. */
 export function runMedians(run: RunResults): Map<string, number> {
