@@ -4,7 +4,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { chunksOf, chunkOrder, lookRounds, roundOrder } from '../harness/ab/schedule.js';
-import { canStop, judgePaired, pairedVerdicts, perTestLevel, type Round } from '../harness/ab/paired.js';
+import { canStop, judgePaired, pairPoints, pairedVerdicts, perTestLevel, type Round } from '../harness/ab/paired.js';
 import { noiseByMethod } from '../harness/ab/noise.js';
 import { failsJob } from '../harness/compare/verdict.js';
 import { rng } from '../harness/stats/rng.js';
@@ -75,7 +75,7 @@ describe('paired verdicts', () => {
     const jobs = 400;
     for (let j = 0; j < jobs; j++) {
       for (const n of [4, 6, 8, 10]) {
-        const paired = Array.from({ length: 20 }, (_, i) => ({ id: `zerocopy-aligned w=${i}`, method: 'zerocopy-aligned', ratios: Array.from({ length: n }, () => Math.exp(0.02 * gauss())) }));
+        const paired = Array.from({ length: 20 }, (_, i) => ({ id: `zerocopy-aligned w=${i}`, method: 'zerocopy-aligned', ratios: Array.from({ length: n }, () => Math.exp(0.02 * gauss())), ses: [] }));
         if (failsJob(paired.map((p) => judgePaired(p, opts, perTestLevel(opts, 20))))) {
           failed++;
           break;
@@ -90,17 +90,17 @@ describe('paired verdicts', () => {
     const pts = (f: (k: number, side: 'a' | 'b') => number) =>
       Array.from({ length: 6 }, (_, k) => round(['x y', 'z w'].map((id, i) => [id.replace(/^/, 'zerocopy-aligned '), 1e-3 * (1 + i) * f(k, 'a'), 1e-3 * (1 + i) * f(k, 'b')] as [string, number, number])));
     const rounds = pts((k, side) => (k > 2 || (k === 2 && side === 'b') ? 1.2 : 1));
-    const v = pairedVerdicts(rounds, opts);
+    const v = pairedVerdicts(rounds, opts).points;
     expect(v.every((p) => p.verdict !== 'slower')).toBe(true);
     expect(failsJob(v)).toBe(false);
     // the same job with the candidate really 10% slower throughout is called slower despite the step
-    const slow = pairedVerdicts(pts((k, side) => (k > 2 || (k === 2 && side === 'b') ? 1.2 : 1) * (side === 'b' ? 1.1 : 1)).slice(3), opts);
+    const slow = pairedVerdicts(pts((k, side) => (k > 2 || (k === 2 && side === 'b') ? 1.2 : 1) * (side === 'b' ? 1.1 : 1)).slice(3), opts).points;
     expect(slow.every((p) => p.verdict === 'slower')).toBe(true);
   });
 
   it('measure where the noise lives: between rounds against the runs own samples', () => {
     const rounds = [1, 1.2, 0.9, 1.1].map((f) => round([['host-gather-copy w=1', 1e-3 * f, 1e-3 * f * 1.01]]));
-    const [n] = noiseByMethod(rounds);
+    const [n] = noiseByMethod(pairPoints(rounds));
     expect(n.method).toBe('host-gather-copy');
     expect(n.betweenRounds).toBeLessThan(0.01); // the pairs moved together: pairing cancelled the drift
     expect(n.withinRun).toBeGreaterThan(0);
@@ -147,7 +147,7 @@ describe('gatherbench ab', () => {
     const slowed = wrapper('export GATHERBENCH_TEST_SLOWDOWN_PCT=300');
     const history = path.join(out, 'history.jsonl');
     const diff = ab([bin, slowed, tiny(), '--rounds', '4', '-o', path.join(out, 'ab'), '--markdown', path.join(out, 'ab.md'), '--history', history]);
-    expect(diff.stdout).toMatch(/SLOWER +host-gather-copy width=64/);
+    expect(diff.stdout, diff.stdout + diff.stderr).toMatch(/SLOWER +host-gather-copy width=64/);
     expect(diff.status).toBe(1);
     const job = JSON.parse(readFileSync(path.join(out, 'ab', 'ab.json'), 'utf8'));
     expect(job.rounds).toHaveLength(4);
@@ -185,7 +185,7 @@ describe('stopping early', () => {
     const level = perTestLevel(o, 3);
     const v = [quiet, loud, mid].map((p) => judgePaired(p, o, level));
     expect(v.map((p) => p.verdict)).toEqual(['slower', 'uncertain', 'uncertain']);
-    expect(canStop(v, 10, o, 3)).toEqual({ stop: false, hopeless: ['cpu-gather-memcpy x'] }); // mid may still resolve
-    expect(canStop(v.slice(0, 2), 10, o, 3)).toEqual({ stop: true, hopeless: ['cpu-gather-memcpy x'] });
+    expect(canStop(v, 10, o, level)).toEqual({ stop: false, hopeless: ['cpu-gather-memcpy x'] }); // mid may still resolve
+    expect(canStop(v.slice(0, 2), 10, o, level)).toEqual({ stop: true, hopeless: ['cpu-gather-memcpy x'] });
   });
 });

@@ -13,7 +13,7 @@ import type { RunResults } from '../results/model.js';
 import type { PointComparison } from '../compare/verdict.js';
 import type { Side } from './side.js';
 import { chunkOrder, chunksOf, lookRounds, roundOrder, type Grain, type Order, type SideName } from './schedule.js';
-import { canStop, isGated, pairedVerdicts, type PairedOptions, type Round } from './paired.js';
+import { canStop, isGated, pairedVerdicts, type PairedOptions, type PairedPoint, type Round } from './paired.js';
 
 export interface AbJobOptions {
   scenarioFile: string;
@@ -40,6 +40,8 @@ export interface RoundRecord {
 export interface AbJob {
   rounds: RoundRecord[];
   runs: Round[];
+  /** the last look's pairs and verdicts */
+  paired: PairedPoint[];
   points: PointComparison[];
   stop: { after: number; reason: 'every gated point resolved' | 'the rest cannot be resolved by the round cap' | 'round cap'; looks: number; hopeless: string[] };
 }
@@ -118,7 +120,7 @@ export function runAbJob(sides: { a: Side; b: Side }, o: AbJobOptions): AbJob {
   const looks = lookRounds(o.minRounds, o.maxRounds);
   const verdict: PairedOptions = { ...o.verdict, looks: looks.length };
   const rounds: RoundRecord[] = [], runs: Round[] = [];
-  let points: PointComparison[] = [];
+  let judged: ReturnType<typeof pairedVerdicts> = { paired: [], points: [], level: 0 };
   let ids: string[] | undefined;
   for (let k = 1; k <= o.maxRounds; k++) {
     const { a, b, order } = runRound(sides, o, k, ids);
@@ -130,15 +132,16 @@ export function runAbJob(sides: { a: Side; b: Side }, o: AbJobOptions): AbJob {
     rounds.push({ round: k, order, a: { dir: a.dir, seconds: a.seconds }, b: { dir: b.dir, seconds: b.seconds } });
     runs.push({ a: a.run, b: b.run });
     const look = looks.includes(k);
-    if (look) points = pairedVerdicts(runs, verdict);
+    if (look) judged = pairedVerdicts(runs, verdict);
+    const { paired, points, level } = judged;
     const gated = points.filter((p) => isGated(p.method, o.verdict.gateCeilings) && p.verdict !== 'missing' && p.verdict !== 'new');
     const open = gated.filter((p) => p.verdict === 'uncertain').length;
     o.log(`round ${k}/${o.maxRounds} (${order.join(' then ').toUpperCase()}): baseline ${a.seconds.toFixed(1)} s, candidate ${b.seconds.toFixed(1)} s${look ? `; ${gated.length - open} of ${gated.length} gated points resolved` : ''}`);
     if (!look) continue;
-    const end = canStop(points, o.maxRounds, verdict, gated.length);
+    const end = canStop(points, o.maxRounds, verdict, level);
     if (k === o.maxRounds || end.stop) {
       const reason = !end.hopeless.length && !open ? 'every gated point resolved' : end.stop && k < o.maxRounds ? 'the rest cannot be resolved by the round cap' : 'round cap';
-      return { rounds, runs, points: markHopeless(points, end.hopeless, o.maxRounds), stop: { after: k, reason, looks: looks.length, hopeless: end.hopeless } };
+      return { rounds, runs, paired, points: markHopeless(points, end.hopeless, o.maxRounds), stop: { after: k, reason, looks: looks.length, hopeless: end.hopeless } };
     }
   }
   throw new Error('unreachable: the last round is a look');

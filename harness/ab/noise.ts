@@ -6,8 +6,7 @@
  * cancel it, only more rounds (more processes) average it out. Near 1, the runs agree as well as their own
  * samples allow and a finer grain has nothing left to cancel.
  */
-import type { PointResult } from '../results/model.js';
-import type { Round } from './paired.js';
+import { logSpread, type PairedPoint } from './paired.js';
 import { median as quantileMedian } from '../stats/quantile.js';
 
 export interface MethodNoise {
@@ -19,34 +18,17 @@ export interface MethodNoise {
   withinRun: number;
 }
 
-/** The SE of ln(median) that a point's 95% CI of the median implies. */
-const seOfLogMedian = (p: PointResult) => (p.stats && p.stats.median > 0 && Number.isFinite(p.stats.ciHigh) && Number.isFinite(p.stats.ciLow) ? Math.log(p.stats.ciHigh / p.stats.ciLow) / 2 / 1.96 : NaN);
-
 /** The median of the finite values (a point without a CI has none). */
 const median = (xs: number[]) => quantileMedian(xs.filter(Number.isFinite));
 
-export function noiseByMethod(rounds: Round[]): MethodNoise[] {
-  const per = new Map<string, { method: string; logs: number[]; ses: number[] }>();
-  for (const { a, b } of rounds) {
-    const inB = new Map(b.points.map((p) => [p.id, p]));
-    for (const pa of a.points) {
-      const pb = inB.get(pa.id);
-      if (!pb || pa.status !== 'ok' || pb.status !== 'ok' || !pa.stats || !pb.stats) continue;
-      const e = per.get(pa.id) ?? { method: pa.method, logs: [], ses: [] };
-      per.set(pa.id, e);
-      e.logs.push(Math.log(pb.stats.median / pa.stats.median));
-      e.ses.push(Math.hypot(seOfLogMedian(pa), seOfLogMedian(pb)));
-    }
-  }
+export function noiseByMethod(paired: PairedPoint[]): MethodNoise[] {
   const byMethod = new Map<string, { between: number[]; within: number[] }>();
-  for (const e of per.values()) {
-    if (e.logs.length < 2) continue;
-    const m = e.logs.reduce((s, v) => s + v, 0) / e.logs.length;
-    const sd = Math.sqrt(e.logs.reduce((s, v) => s + (v - m) ** 2, 0) / (e.logs.length - 1));
-    const g = byMethod.get(e.method) ?? { between: [], within: [] };
-    byMethod.set(e.method, g);
-    g.between.push(sd);
-    g.within.push(median(e.ses));
+  for (const p of paired) {
+    if (p.ratios.length < 2) continue;
+    const g = byMethod.get(p.method) ?? { between: [], within: [] };
+    byMethod.set(p.method, g);
+    g.between.push(logSpread(p.ratios).sd);
+    g.within.push(median(p.ses));
   }
   return [...byMethod].map(([method, g]) => ({ method, points: g.between.length, betweenRounds: median(g.between), withinRun: median(g.within) }));
 }

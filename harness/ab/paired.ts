@@ -41,6 +41,8 @@ export interface PairedPoint {
   id: string;
   method: string;
   ratios: number[];
+  /** per round, the SE of ln(ratio) the two runs' own sample CIs imply (NaN where a run has no CI) */
+  ses: number[];
   /** A's and B's median bandwidths over the rounds, GB/s */
   aGBps?: number;
   bGBps?: number;
@@ -61,12 +63,13 @@ export function pairPoints(rounds: Round[]): PairedPoint[] {
     for (const pa of a.points) {
       const pb = inB.get(pa.id);
       if (!pb) continue;
-      const e = out.get(pa.id) ?? { id: pa.id, method: pa.method, ratios: [], aBw: [], bBw: [] };
+      const e = out.get(pa.id) ?? { id: pa.id, method: pa.method, ratios: [], ses: [], aBw: [], bBw: [] };
       out.set(pa.id, e);
       if (pa.status === 'ok' && pb.status !== 'ok') e.failedInB ??= `${pb.status}: ${pb.reason ?? ''}`.trim();
       else if (pa.status !== 'ok' && pb.status === 'ok') e.failedInA ??= `${pa.status}: ${pa.reason ?? ''}`.trim();
       else if (pa.status === 'ok' && okTime(pa) && okTime(pb)) {
         e.ratios.push(pb.stats!.median / pa.stats!.median);
+        e.ses.push(Math.hypot(seOfLogMedian(pa), seOfLogMedian(pb)));
         e.aBw.push(pa.bandwidth!.median);
         e.bBw.push(pb.bandwidth!.median);
       }
@@ -76,6 +79,16 @@ export function pairPoints(rounds: Round[]): PairedPoint[] {
 }
 
 const okTime = (p: PointResult) => !!p.stats && p.stats.median > 0 && !!p.bandwidth;
+
+/** The SE of ln(median) that a point's 95% CI of the median implies. */
+const seOfLogMedian = (p: PointResult) => (Number.isFinite(p.stats!.ciHigh) && Number.isFinite(p.stats!.ciLow) ? Math.log(p.stats!.ciHigh / p.stats!.ciLow) / 2 / 1.96 : NaN);
+
+/** Mean and standard deviation of the ratios' logs (a ratio's noise is symmetric in logs). */
+export function logSpread(ratios: number[]): { mean: number; sd: number } {
+  const x = ratios.map(Math.log), n = x.length;
+  const mean = x.reduce((s, v) => s + v, 0) / n;
+  return { mean, sd: Math.sqrt(x.reduce((s, v) => s + (v - mean) ** 2, 0) / (n - 1)) };
+}
 
 /** The one-sided level each test gets: alpha over the gated points and the looks. */
 export function perTestLevel(o: PairedOptions, gatedPoints: number): number {
@@ -92,9 +105,7 @@ export function judgePaired(p: PairedPoint, o: PairedOptions, level: number): Po
   if (p.failedInA && !p.ratios.length) return { ...base, verdict: 'faster', note: `${p.failedInA} in the baseline, ok in the candidate` };
   const n = p.ratios.length;
   if (n < 2) return { ...base, note: `${n} round(s) measured it on both sides: too few to judge` };
-  const x = p.ratios.map(Math.log);
-  const mean = x.reduce((s, v) => s + v, 0) / n;
-  const sd = Math.sqrt(x.reduce((s, v) => s + (v - mean) ** 2, 0) / (n - 1));
+  const { mean, sd } = logSpread(p.ratios);
   const se = sd / Math.sqrt(n);
   const q = tQuantile(1 - level, n - 1);
   const lo = Math.exp(mean - q * se), hi = Math.exp(mean + q * se), ratio = Math.exp(mean);
@@ -108,17 +119,18 @@ export function judgePaired(p: PairedPoint, o: PairedOptions, level: number): Po
   return { ...base, ...stats, verdict: 'uncertain', note: `${n} rounds cannot tell: paired ratio ${ratio.toFixed(3)}, interval ${lo.toFixed(3)}-${hi.toFixed(3)} (rounds spread ±${(Math.expm1(sd) * 100).toFixed(1)}%)` };
 }
 
-/** Every point's verdict; the night's alpha shared over the gated points that were paired. */
-export function pairedVerdicts(rounds: Round[], o: PairedOptions): PointComparison[] {
+/** Every point's verdict, the pairs they came from, and the level each test got (the job's alpha over the gated points paired and the looks). */
+export function pairedVerdicts(rounds: Round[], o: PairedOptions): { paired: PairedPoint[]; points: PointComparison[]; level: number } {
   const paired = pairPoints(rounds);
   const level = perTestLevel(o, paired.filter((p) => isGated(p.method, o.gateCeilings)).length);
   const { a, b } = rounds[0];
   const inA = new Set(a.points.map((p) => p.id)), inB = new Set(b.points.map((p) => p.id));
-  return [
+  const points = [
     ...paired.map((p) => judgePaired(p, o, level)),
     ...a.points.filter((p) => !inB.has(p.id)).map((p): PointComparison => ({ id: p.id, method: p.method, verdict: 'missing', note: 'not measured by the candidate' })),
     ...b.points.filter((p) => !inA.has(p.id)).map((p): PointComparison => ({ id: p.id, method: p.method, verdict: 'new', note: 'not measured by the baseline' })),
   ];
+  return { paired, points, level };
 }
 
 /**
@@ -127,15 +139,14 @@ export function pairedVerdicts(rounds: Round[], o: PairedOptions): PointComparis
  * only lengthens the job. (A stopping rule only: the false rate is already shared over every look.)
  */
 export function resolvableBy(p: PointComparison, cap: number, o: PairedOptions, level: number): boolean {
-  if (p.verdict !== 'uncertain' || p.runs === undefined || p.runSpread === undefined || p.timeRatio === undefined) return p.verdict === 'uncertain';
+  if (p.runSpread === undefined || p.timeRatio === undefined) return true; // too few rounds yet to tell
   const mean = Math.log(p.timeRatio), w = (tQuantile(1 - level, cap - 1) * Math.log1p(p.runSpread)) / Math.sqrt(cap);
   const thr = Math.log1p(o.threshold);
   return (mean - w > 0 && mean + w > thr) || (mean + w < 0 && mean - w < -thr) || Math.abs(mean) + w <= thr;
 }
 
-/** Whether the job can stop: every gated point has an answer, or none left uncertain could get one by `cap` rounds. */
-export function canStop(points: PointComparison[], cap: number, o: PairedOptions, gatedPoints: number): { stop: boolean; hopeless: string[] } {
-  const level = perTestLevel(o, gatedPoints);
+/** Whether the job can stop: every gated point has an answer, or none left uncertain could get one by `cap` rounds (`level`: each test's, as judged). */
+export function canStop(points: PointComparison[], cap: number, o: PairedOptions, level: number): { stop: boolean; hopeless: string[] } {
   const open = points.filter((p) => p.gated !== false && p.verdict === 'uncertain');
   const hopeless = open.filter((p) => !resolvableBy(p, cap, o, level)).map((p) => p.id);
   return { stop: hopeless.length === open.length, hopeless };

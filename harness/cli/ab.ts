@@ -15,7 +15,6 @@ import { toMarkdown } from '../compare/print-markdown.js';
 import { toJunit } from '../compare/print-junit.js';
 import { looksLikeSide, sideAt, thisGatherbench, type Side } from '../ab/side.js';
 import { runAbJob } from '../ab/job.js';
-import { pairPoints } from '../ab/paired.js';
 import { noiseByMethod, noiseLines } from '../ab/noise.js';
 import type { Grain, Order } from '../ab/schedule.js';
 import { renderAbReport } from '../../reports/ab.js';
@@ -91,7 +90,7 @@ export function abCommand(refs: string[], o: AbCliOptions, log: (l: string) => v
   log(`ab: '${loaded.scenario.name}' (${loaded.file}), baseline ${a.label}, candidate ${b.label}; ${minRounds}-${maxRounds} rounds, ${order.toUpperCase()} order, alternating by ${grain}; runs in ${out}`);
   const job = runAbJob({ a, b }, { scenarioFile: path.resolve(loaded.file), out, minRounds, maxRounds, order, seed, grain, budget: o.budget, verdict: { threshold, alpha, gateCeilings: !!o.gateCeilings }, log });
   const first = job.runs[0];
-  const noise = noiseByMethod(job.runs);
+  const noise = noiseByMethod(job.paired);
   const stop = `${job.stop.reason} after ${job.stop.after} round(s)`;
   const c: RunComparison = {
     baseline: { label: a.label, machine: describeMachine(machineOf(first.a)), runs: job.rounds.length },
@@ -112,7 +111,7 @@ export function abCommand(refs: string[], o: AbCliOptions, log: (l: string) => v
   const record = { ...c, scenario: loaded.scenario.name, rounds: job.rounds, stop: job.stop, noise };
   writeFileSync(path.join(out, 'ab.json'), JSON.stringify(record, null, 1));
   if (o.json) writeFileSync(o.json, JSON.stringify(record, null, 1));
-  writeFileSync(path.join(out, 'report.html'), renderAbReport({ baseline: a.label, candidate: b.label, scenario: loaded.scenario.name, threshold, alpha, stop, rounds: job.rounds, points: job.points, paired: pairPoints(job.runs), noise }));
+  writeFileSync(path.join(out, 'report.html'), renderAbReport({ baseline: a.label, candidate: b.label, scenario: loaded.scenario.name, threshold, alpha, stop, rounds: job.rounds, points: job.points, paired: job.paired, noise }));
   log(`ab: ${path.join(out, 'ab.json')}, ${path.join(out, 'report.html')}`);
   if (o.history) {
     const last = job.rounds[job.rounds.length - 1];
