@@ -26,9 +26,12 @@ Exit codes:
   130  interrupted by Ctrl-C (finished points are saved; resume with run --resume <dir>)
   143  stopped by SIGTERM, e.g. a scheduler's time limit (likewise saved and resumable)`;
 
-/** The options both gates share: what counts as a change, what is gated, and the printers. */
-function gateOptions(cmd: Command, what: string): Command {
-  return cmd
+/** A gate command (compare, ab) with the options both share: what counts as a change, what is gated, the printers. */
+function gateCommand(program: Command, name: string, description: string, args: [string, string], what: string): Command {
+  return program
+    .command(name)
+    .description(description)
+    .argument(...args)
     .option('--threshold <pct>', 'smallest change in median time that counts', '5%')
     .option('--gate-ceilings', 'let the copy ceilings (pinned-memcpy, host-memcpy) fail the job too; by default they are reported only')
     .option('--all', 'list unchanged points too')
@@ -125,11 +128,11 @@ export async function main(argv: string[], log: (l: string) => void = (l) => pro
       code = await mergeCommand(refs, opts, log);
     });
 
-  gateOptions(
-    program
-      .command('compare')
-      .description('regression gate: compare a candidate run with a baseline (a run directory, results.json, or @name of a saved baseline)')
-      .argument('<runs...>', 'one or more baselines (run directories, or @name for the runs saved under that name), then the candidate'),
+  gateCommand(
+    program,
+    'compare',
+    'regression gate: compare a candidate run with a baseline (a run directory, results.json, or @name of a saved baseline)',
+    ['<runs...>', 'one or more baselines (run directories, or @name for the runs saved under that name), then the candidate'],
     'the comparison',
   )
     .option('--alpha <p>', 'the night\'s false rate: chance that unchanged code has a gated point slower', '0.02')
@@ -143,11 +146,11 @@ export async function main(argv: string[], log: (l: string) => void = (l) => pro
       code = compareCommand(runs, opts, log);
     });
 
-  gateOptions(
-    program
-      .command('ab')
-      .description('regression gate of two builds on this machine: both run the scenario in interleaved rounds; verdicts from the paired rounds')
-      .argument('<sides...>', '<baseline> [candidate] [scenario]: gatherbench executables (a bundle\'s gatherbench, bin/gatherbench.js, a wrapper script; the candidate defaults to this gatherbench), then a scenario name or file (default: default)'),
+  gateCommand(
+    program,
+    'ab',
+    'regression gate of two builds on this machine: both run the scenario in interleaved rounds; verdicts from the paired rounds',
+    ['<sides...>', '<baseline> [candidate] [scenario]: gatherbench executables (a bundle\'s gatherbench, bin/gatherbench.js, a wrapper script; the candidate defaults to this gatherbench), then a scenario name or file (default: default)'],
     'the job (verdicts, rounds, noise)',
   )
     .option('--alpha <p>', 'the job\'s false rate: chance that unchanged code fails it', '0.02')

@@ -2,7 +2,7 @@
  * `gatherbench ab <baseline> [candidate] [scenario]`: two builds measured interleaved on this machine, judged
  * by their paired rounds (harness/ab). Exit codes as compare's: 1 when a gated point is slower, 2 on bad input.
  */
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { checkOutputDir, checkOutputFile } from '../output-path.js';
 import path from 'node:path';
 import { ExitCode, UserError } from '../errors.js';
@@ -11,8 +11,7 @@ import { utcStamp } from '../results/store.js';
 import { describeMachine, machineOf } from '../compare/machine.js';
 import { countVerdicts, failsJob, type RunComparison } from '../compare/verdict.js';
 import { toTable } from '../compare/print-table.js';
-import { toMarkdown } from '../compare/print-markdown.js';
-import { toJunit } from '../compare/print-junit.js';
+import { checkGateFiles, writeGateFiles } from '../compare/gate-files.js';
 import { looksLikeSide, sideAt, thisGatherbench, type Side } from '../ab/side.js';
 import { runAbJob } from '../ab/job.js';
 import { noiseByMethod, noiseLines } from '../ab/noise.js';
@@ -85,7 +84,8 @@ export function abCommand(refs: string[], o: AbCliOptions, log: (l: string) => v
   const seed = whole('seed', o.seed, 1, 0);
   const grain = (o.grain ?? AB_GRAIN) as Grain;
   if (!['run', 'method', 'point'].includes(grain)) throw new UserError(`--grain: expected run, method or point, got '${o.grain}'`);
-  for (const [flag, f] of [['--json', o.json], ['--markdown', o.markdown], ['--junit', o.junit], ['--history', o.history]] as const) if (f) checkOutputFile(flag, f);
+  checkGateFiles(o);
+  if (o.history) checkOutputFile('--history', o.history);
   const out = jobFolder(o.out);
   log(`ab: '${loaded.scenario.name}' (${loaded.file}), baseline ${a.label}, candidate ${b.label}; ${minRounds}-${maxRounds} rounds, ${order.toUpperCase()} order, alternating by ${grain}; runs in ${out}`);
   const job = runAbJob({ a, b }, { scenarioFile: path.resolve(loaded.file), out, minRounds, maxRounds, order, seed, grain, budget: o.budget, verdict: { threshold, alpha, gateCeilings: !!o.gateCeilings }, log });
@@ -103,14 +103,9 @@ export function abCommand(refs: string[], o: AbCliOptions, log: (l: string) => v
   log(toTable(c, o.all));
   log('noise by method (SD of ln time ratio):');
   for (const l of noiseLines(noise)) log(l);
-  const md = toMarkdown(c);
-  writeFileSync(path.join(out, 'summary.md'), md);
-  if (o.markdown) writeFileSync(o.markdown, md);
-  if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, md);
-  if (o.junit) writeFileSync(o.junit, toJunit(c));
   const record = { ...c, scenario: loaded.scenario.name, rounds: job.rounds, stop: job.stop, noise };
+  writeFileSync(path.join(out, 'summary.md'), writeGateFiles(c, o, record));
   writeFileSync(path.join(out, 'ab.json'), JSON.stringify(record, null, 1));
-  if (o.json) writeFileSync(o.json, JSON.stringify(record, null, 1));
   writeFileSync(path.join(out, 'report.html'), renderAbReport({ baseline: a.label, candidate: b.label, scenario: loaded.scenario.name, threshold, alpha, stop, rounds: job.rounds, points: job.points, paired: job.paired, noise }));
   log(`ab: ${path.join(out, 'ab.json')}, ${path.join(out, 'report.html')}`);
   if (o.history) {

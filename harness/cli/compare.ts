@@ -1,6 +1,4 @@
 /** `gatherbench compare`: the regression gate. Exit 1 when a gated point is slower, 0 otherwise, 2 on bad input or nothing matched. */
-import { appendFileSync, writeFileSync } from 'node:fs';
-import { checkOutputFile } from '../output-path.js';
 import path from 'node:path';
 import { ExitCode, UserError } from '../errors.js';
 import { loadRun } from '../results/store.js';
@@ -10,8 +8,7 @@ import { WARM_COLD_WHY, otherSampleState, sampleState } from '../compare/sample-
 import { resolveBaseline } from '../compare/baselines.js';
 import { DEFAULT_COMPARE, compareRunPoints, countVerdicts, failsJob, type RunComparison } from '../compare/verdict.js';
 import { toTable } from '../compare/print-table.js';
-import { toMarkdown } from '../compare/print-markdown.js';
-import { toJunit } from '../compare/print-junit.js';
+import { checkGateFiles, writeGateFiles } from '../compare/gate-files.js';
 import { timingLine } from '../results/timing.js';
 import { historyMedians, readHistory } from '../compare/history.js';
 import { remeasure } from '../compare/confirm.js';
@@ -66,7 +63,7 @@ function confirmSlower(points: PointComparison[], bases: RunResults[], cand: Run
 /** `refs`: one or more baselines (run directories, or @name for the saved runs of that name), then the candidate. */
 export function compareCommand(refs: string[], o: CompareCliOptions, log: (l: string) => void): number {
   if (refs.length < 2) throw new UserError('compare needs a baseline and a candidate');
-  for (const [flag, f] of [['--json', o.json], ['--markdown', o.markdown], ['--junit', o.junit]] as const) if (f) checkOutputFile(flag, f);
+  checkGateFiles(o);
   const cand = loadRun(refs[refs.length - 1]);
   const bases: { dir: string; run: RunResults }[] = [];
   let note: string | undefined;
@@ -119,10 +116,6 @@ export function compareCommand(refs: string[], o: CompareCliOptions, log: (l: st
   // What each side's run spent its wall time on (issue: the harness's own cost is a product metric).
   const timed = [...bases.slice(-1), cand].filter((x) => x.run.timing);
   for (const x of timed) log(`${x === cand ? 'candidate' : 'baseline '} time: ${timingLine(x.run.timing!)}`);
-  const md = toMarkdown(c);
-  if (o.markdown) writeFileSync(o.markdown, md);
-  if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, md);
-  if (o.junit) writeFileSync(o.junit, toJunit(c));
-  if (o.json) writeFileSync(o.json, JSON.stringify(c, null, 1));
+  writeGateFiles(c, o);
   return failsJob(c.points, o.failOnMissing) ? ExitCode.failures : ExitCode.ok;
 }
