@@ -41,16 +41,17 @@ const groupBy = (ids: string[], methodOf: ReadonlyMap<string, string>) => {
 export function fitFamily(family: string, ids: string[], methodOf: ReadonlyMap<string, string>, rows: RunMedians[]): FamilyModel {
   const use = rows.filter((r) => ids.every((id) => (r.get(id) ?? 0) > 0));
   const R = use.length;
-  const y = (r: RunMedians, id: string) => Math.log(r.get(id)!);
-  const level = new Map(ids.map((id) => [id, use.reduce((s, r) => s + y(r, id), 0) / Math.max(1, R)]));
+  // log medians, one row per earlier run, taken once
+  const logs = use.map((r) => new Map(ids.map((id) => [id, Math.log(r.get(id)!)])));
+  const level = new Map(ids.map((id) => [id, logs.reduce((s, y) => s + y.get(id)!, 0) / Math.max(1, R)]));
   const model: FamilyModel = { family, ids, methodOf, runs: R, level };
   if (R < 2) return model;
   let ss = 0, shiftSs = 0, dof = 0, shiftDof = 0;
   for (const group of groupBy(ids, methodOf)) {
-    for (const r of use) {
-      const s = group.reduce((t, id) => t + y(r, id) - level.get(id)!, 0) / group.length;
+    for (const y of logs) {
+      const s = group.reduce((t, id) => t + y.get(id)! - level.get(id)!, 0) / group.length;
       shiftSs += s * s;
-      for (const id of group) ss += (y(r, id) - level.get(id)! - s) ** 2;
+      for (const id of group) ss += (y.get(id)! - level.get(id)! - s) ** 2;
     }
     shiftDof += R - 1;
     dof += (R - 1) * (group.length - 1);

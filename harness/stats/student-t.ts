@@ -7,10 +7,19 @@ import jstat from 'jstat';
 
 const { jStat } = jstat;
 
-/** The p-quantile of t with `dof` degrees of freedom (Infinity where dof < 1: no spread is known). */
+const quantiles = new Map<string, number>();
+
+/**
+ * The p-quantile of t with `dof` degrees of freedom (Infinity where dof < 1: no spread is known). Kept once
+ * computed: a gate study asks the same few levels and degrees of freedom for every point of thousands of nights,
+ * and jstat inverts the incomplete beta function each time.
+ */
 export function tQuantile(p: number, dof: number): number {
   if (!(dof >= 1)) return Infinity;
-  return jStat.studentt.inv(p, dof);
+  const key = `${p}|${dof}`;
+  let q = quantiles.get(key);
+  if (q === undefined) quantiles.set(key, (q = jStat.studentt.inv(p, dof)));
+  return q;
 }
 
 /** P(T <= x) for t with `dof` degrees of freedom. */
