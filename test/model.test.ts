@@ -118,11 +118,11 @@ describe('what a batch repeats', () => {
 describe('cache plans the model draws again', () => {
   it('trace as the addon says, and a smaller plan of the same trace is a prefix of the larger', async () => {
     const { loadAddon } = await import('../harness/native/addon.js');
-    const { cacheTraceLength } = await import('../harness/model/index-reuse.js');
     const addon = loadAddon().addon!;
     const rows = 1 << 21, batch = 4096;
     for (const distribution of [{ kind: 'zipf', exponent: 1.1 }, { kind: 'uniform' }, { kind: 'rmat', fanouts: [5, 2] }] as const) {
       const plan = (want: number) => addon.planCache({ rows, batch, cachedRows: want, seed: 3, distribution: distribution as never });
+      const cacheTraceLength = (_kind: string, want: number, b: number) => addon.cacheTraceLength({ batch: b, cachedRows: want, distribution: distribution as never });
       for (const want of [1000, 70_000, 200_000]) expect(plan(want).trace).toBe(cacheTraceLength(distribution.kind, want, batch));
       // 1000 and 60,000 rows draw the same 2^20-long trace: the smaller plan is the larger one's head
       const big = plan(60_000).rows, small = plan(1000).rows;

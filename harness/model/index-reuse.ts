@@ -30,33 +30,24 @@ function smsOf(run: RunResults, p: PointResult): number {
 
 const memo = new Map<string, IndexReuse>();
 
-/**
- * The warm-up trace a cache plan of `want` rows draws (native/src/cache_plan.cc, cache_trace_length: 16 draws a
- * cached row, at least 16 a batch row and 2^20, at most 2^24; R-MAT in whole batches). Plans that draw the same
- * trace rank the same rows the same way, so the smaller is a prefix of the larger (test/model.test.ts checks both
- * against the addon).
- */
-export function cacheTraceLength(kind: string, want: number, batch: number): number {
-  const n = Math.min(Math.max(batch * 16, want * 16, 2 ** 20), 2 ** 24);
-  return kind === 'rmat' ? Math.max(batch, Math.floor(n / batch) * batch) : n;
-}
-
 const plans = new Map<string, { want: number; rows: BigInt64Array }>();
 
 /**
  * The cached rows of a point, planned once for every cached point of the run with the same table, batch,
- * distribution and trace (the largest of them; a plan took 0.9 s on a 33M-row table, 72 of them made a
- * report take 44 s), each point taking its prefix.
+ * distribution and warm-up trace (the largest of them: plans of one trace are prefixes of each other; a plan
+ * took 0.9 s on a 33M-row table, 72 of them made a report take 44 s), each point taking its prefix.
  */
 function cachedRowsOf(run: RunResults, p: PointResult, dist: DistributionSpec, rows: number, batch: number, want: number): BigInt64Array {
-  const trace = cacheTraceLength(dist.kind, want, batch);
+  const addon = loadAddon().addon!;
+  const traceOf = (cachedRows: number) => addon.cacheTraceLength({ batch, cachedRows, distribution: dist });
+  const trace = traceOf(want);
   const key = JSON.stringify([dist, rows, batch, run.scenario.seed, trace]);
   let plan = plans.get(key);
   if (!plan || plan.want < want) {
     const peers = run.points.filter((q) => q.method === 'cached-zerocopy' && q.status === 'ok' && q.derived.tableRows === rows && Number(q.axes.batch) === batch && q.axes.distribution === p.axes.distribution);
-    const wants = peers.map((q) => Number(q.details['cache rows'] ?? 0)).filter((w) => w >= want && cacheTraceLength(dist.kind, w, batch) === trace);
+    const wants = peers.map((q) => Number(q.details['cache rows'] ?? 0)).filter((w) => w >= want && traceOf(w) === trace);
     const most = Math.max(want, ...wants);
-    plan = { want: most, rows: loadAddon().addon!.planCache({ rows, batch, cachedRows: most, seed: run.scenario.seed, distribution: dist }).rows };
+    plan = { want: most, rows: addon.planCache({ rows, batch, cachedRows: most, seed: run.scenario.seed, distribution: dist }).rows };
     plans.set(key, plan);
   }
   return plan.rows.subarray(0, want);

@@ -203,6 +203,8 @@ export interface Addon {
   generateIndices(o: { rows: number; count: number; seed: number; distribution: DistributionSpec; set?: number }): BigInt64Array;
   /** the rows cached-zerocopy's GPU cache would hold (slot order) and the warm-up trace length they came from */
   planCache(o: { rows: number; batch: number; cachedRows: number; seed: number; distribution: DistributionSpec }): { rows: BigInt64Array; trace: number };
+  /** the warm-up draws a cache plan of that many rows ranks them by (plans of one trace are prefixes of each other) */
+  cacheTraceLength(o: { batch: number; cachedRows: number; distribution: DistributionSpec }): number;
   /** word w of every table filled with `seed` */
   tableWord(o: { seed: number; word: number }): bigint;
   /** The GPU gather kernel run on the host thread by thread, its output compared with the table (tests of the kernel without a GPU). */

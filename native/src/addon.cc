@@ -574,6 +574,12 @@ Napi::Value PlanCache(const Napi::CallbackInfo& info) {
   return r;
 }
 
+Napi::Value CacheTraceLength(const Napi::CallbackInfo& info) {
+  Napi::Object o = need_object(info, 0, "options");
+  const uint64_t want = uint64_t(num(o, "cachedRows", 0, true)), batch = uint64_t(num(o, "batch", 0, true));
+  return Napi::Number::New(info.Env(), double(cache_trace_length(parse_distribution(o), want, batch)));
+}
+
 // The allocation mode an options object names (malloc by default).
 HostAlloc host_alloc_arg(const Napi::Object& o) {
   try {
@@ -766,6 +772,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("indexSetCount", Napi::Function::New(env, IndexSetCount));
   exports.Set("generateIndices", Napi::Function::New(env, GenerateIndices));
   exports.Set("planCache", Napi::Function::New(env, PlanCache));
+  exports.Set("cacheTraceLength", Napi::Function::New(env, CacheTraceLength));
   exports.Set("createTable", Napi::Function::New(env, CreateTable));
   Storage::ctor = new Napi::FunctionReference(Napi::Persistent(Storage::Define(env)));
   exports.Set("createStorage", Napi::Function::New(env, CreateStorage));

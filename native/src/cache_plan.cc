@@ -8,7 +8,7 @@ namespace gb {
 
 // 16 draws per cached row (at least 16 per batch row and 2^20, at most 2^24): a 1% hot set of 33M rows needs
 // 5M draws to be seen whole, where 16 x batch saw three quarters of it. R-MAT: whole batches.
-static uint64_t cache_trace_length(const Distribution& d, uint64_t want, uint64_t batch) {
+uint64_t cache_trace_length(const Distribution& d, uint64_t want, uint64_t batch) {
   uint64_t n = std::min<uint64_t>(std::max<uint64_t>({batch * 16, want * 16, uint64_t(1) << 20}), uint64_t(1) << 24);
   if (d.kind == "rmat") n = std::max<uint64_t>(batch, n / batch * batch);  // whole batches
   return n;

@@ -19,4 +19,8 @@ struct CachePlan {
 
 CachePlan plan_cache(const Distribution& d, uint64_t rows, uint64_t want, uint64_t batch, uint64_t seed, ThreadPool& pool);
 
+// How many warm-up draws a plan of `want` rows ranks them by. Plans of the same trace rank the same rows the same
+// way, so the smaller is a prefix of the larger (the explanatory model plans once for such points).
+uint64_t cache_trace_length(const Distribution& d, uint64_t want, uint64_t batch);
+
 }  // namespace gb
