@@ -3,7 +3,7 @@ import { readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { rng } from '../harness/stats/rng.js';
-import { DEFAULT_COMPARE, comparePoint, compareRunPoints, failsJob } from '../harness/compare/verdict.js';
+import { DEFAULT_COMPARE, compareRunPoints, failsJob } from '../harness/compare/verdict.js';
 import type { PointResult } from '../harness/results/model.js';
 import { compareCommand, parseThreshold } from '../harness/cli/compare.js';
 import { listBaselines, resolveBaseline, saveBaseline } from '../harness/compare/baselines.js';
@@ -11,7 +11,7 @@ import { appendHistory, findSteps, readHistory, runToRunSigma } from '../harness
 import { renderHistory } from '../reports/history.js';
 import { UserError } from '../harness/errors.js';
 import { packageRoot } from '../harness/paths.js';
-import { fakeRun, point, samples, savedRun } from './fixtures.js';
+import { comparePoint, fakeRun, point, samples, savedRun } from './fixtures.js';
 import { scenarioFile, tmpDir } from './helpers.js';
 
 

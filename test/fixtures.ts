@@ -4,6 +4,7 @@ import { summarize } from '../harness/stats/summary.js';
 import { saveRun } from '../harness/results/store.js';
 import { rng } from '../harness/stats/rng.js';
 import { tmpDir } from './helpers.js';
+import { compareRunPoints, type CompareOptions, type PointComparison } from '../harness/compare/verdict.js';
 
 /** n timing samples around `median` seconds with relative noise `noise` (log-normal-ish, skewed like real timings). */
 export function samples(n: number, median: number, noise: number, seed: number): number[] {
@@ -48,4 +49,11 @@ export function savedRun(run: RunResults): string {
   const dir = tmpDir('gb-run-');
   saveRun(dir, run);
   return dir;
+}
+
+/** One point against its baseline runs (and history medians of it), judged as compare judges a run: a family of one. */
+export function comparePoint(bases: PointResult | PointResult[], cand: PointResult, o: CompareOptions, history: number[] = []): PointComparison {
+  const all = Array.isArray(bases) ? bases : [bases];
+  const asRun = (p: PointResult) => ({ points: [p] }) as unknown as RunResults;
+  return compareRunPoints(all.map(asRun), asRun(cand), o, history.map((t) => new Map([[cand.id, t]])))[0];
 }

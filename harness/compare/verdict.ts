@@ -141,15 +141,20 @@ function judge(out: PointComparison, m: FamilyModel, e: PointEffect, h: ReturnTy
   return { ...out, ...stats, ratioCi: ci, verdict: 'uncertain', note: `cannot resolve a ${pct(o.threshold)} change here: time ratio ${Math.exp(e.change).toFixed(3)}, interval ${ci[0].toFixed(3)}-${ci[1].toFixed(3)} (${m.runs} runs; ${m.family}: ${own !== undefined ? `residual ±${pct(Math.expm1(m.residual!.sigma))}, ` : ''}run shifts ±${pct(Math.expm1(m.shift!.sigma))}, 1 sigma)` };
 }
 
-/** What a point is before the model: a verdict already (failures, missing), or a point to model. */
-function prejudge(ps: PointResult[], cand: PointResult | undefined, gated: boolean): PointComparison | undefined {
-  const base = ps[0];
+/** A point's comparison before any verdict: what both sides measured. */
+function startOf(ps: PointResult[], cand: PointResult | undefined, gated: boolean): PointComparison {
   const ok = ps.filter((p) => p.status === 'ok');
-  const out: PointComparison = { id: base.id, method: base.method, verdict: 'same', gated, baselineGBps: ok.length ? medianOf(ok.map((p) => p.bandwidth!.median)) : undefined, candidateGBps: cand?.bandwidth?.median };
+  return { id: ps[0].id, method: ps[0].method, verdict: 'same', gated, baselineGBps: ok.length ? medianOf(ok.map((p) => p.bandwidth!.median)) : undefined, candidateGBps: cand?.bandwidth?.median };
+}
+
+/** What a point is before the model: a verdict already (failures, missing), or undefined for a point to model. */
+function prejudge(out: PointComparison, ps: PointResult[], cand: PointResult | undefined): PointComparison | undefined {
+  const base = ps[0];
+  const ok = ps.some((p) => p.status === 'ok');
   if (!cand) return { id: base.id, method: base.method, verdict: 'missing', baselineGBps: base.bandwidth?.median, note: 'not in the candidate run' };
-  if (cand.status !== 'ok' && ok.length) return { ...out, verdict: 'slower', gated: true, note: `${cand.status} in the candidate: ${cand.reason ?? ''}`.trim() };
-  if (!ok.length && cand.status === 'ok') return { ...out, verdict: 'faster', note: `${base.status} in the baseline, ok now` };
-  if (!ok.length) return { ...out, note: `${cand.status} in both` };
+  if (cand.status !== 'ok' && ok) return { ...out, verdict: 'slower', gated: true, note: `${cand.status} in the candidate: ${cand.reason ?? ''}`.trim() };
+  if (!ok && cand.status === 'ok') return { ...out, verdict: 'faster', note: `${base.status} in the baseline, ok now` };
+  if (!ok) return { ...out, note: `${cand.status} in both` };
   return undefined;
 }
 
@@ -167,9 +172,12 @@ export function compareRunPoints(bases: RunResults | RunResults[], cand: RunResu
   const candMedians = runMedians(cand);
   const gatedOf = (method: string) => !isCeiling(method) || !!o.gateCeilings;
   const decided = new Map<string, PointComparison>();
+  const starts = new Map<string, PointComparison>();
   const families = new Map<string, string[]>();
   for (const [id, ps] of byId) {
-    const pre = prejudge(ps, candBy.get(id), gatedOf(ps[0].method));
+    const start = startOf(ps, candBy.get(id), gatedOf(ps[0].method));
+    starts.set(id, start);
+    const pre = prejudge(start, ps, candBy.get(id));
     if (pre) decided.set(id, pre);
     else {
       const everyRun = ps.length === runs.length && ps.every((p) => p.status === 'ok');
@@ -186,9 +194,7 @@ export function compareRunPoints(bases: RunResults | RunResults[], cand: RunResu
     const m = fitFamily(family, ids, methodOf, rows.filter((r) => ids.some((id) => r.has(id))));
     const fx = effects(m, candMedians);
     for (const id of ids) {
-      const ps = byId.get(id)!, q = candBy.get(id)!;
-      const ok = ps.filter((p) => p.status === 'ok');
-      const out: PointComparison = { id, method: ps[0].method, verdict: 'same', gated: gatedOf(ps[0].method), baselineGBps: medianOf(ok.map((p) => p.bandwidth!.median)), candidateGBps: q.bandwidth?.median };
+      const out = starts.get(id)!, q = candBy.get(id)!;
       const e = fx.get(id);
       const recent = recentRows.map((r) => r.get(id)).filter((x): x is number => x !== undefined);
       decided.set(id, e ? judge(out, m, e, halfWidths(m, e, tOneSided, levels), o, q, recent) : { ...out, verdict: 'uncertain', note: 'not measured in enough earlier runs to model' });
@@ -197,13 +203,6 @@ export function compareRunPoints(bases: RunResults | RunResults[], cand: RunResu
   const out = [...byId.keys()].map((id) => decided.get(id)!);
   for (const q of cand.points) if (!byId.has(q.id)) out.push({ id: q.id, method: q.method, verdict: 'new', candidateGBps: q.bandwidth?.median, note: 'not in the baseline run' });
   return out;
-}
-
-/** One point against its baseline runs (and history medians of it): a family of one. */
-export function comparePoint(bases: PointResult | PointResult[], cand: PointResult, o: CompareOptions, history: number[] = []): PointComparison {
-  const all = Array.isArray(bases) ? bases : [bases];
-  const asRun = (p: PointResult) => ({ points: [p] }) as unknown as RunResults;
-  return compareRunPoints(all.map(asRun), asRun(cand), o, history.map((t) => new Map([[cand.id, t]])))[0];
 }
 
 /** A re-measured point judged as the first time: the candidate run with that point replaced, against the same baseline runs and history. */
