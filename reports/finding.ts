@@ -12,6 +12,3 @@ export interface Finding {
 
 /** The longest headline a finding may have: a summary line, not a paragraph. */
 export const HEADLINE_MAX = 300;
-
-/** Headline and detail as one line of text (for tests and logs). */
-export const findingText = (f: Finding): string => [f.headline, ...(f.detail?.rows.map((r) => r.join(' | ')) ?? [])].join(' ');

@@ -1,6 +1,6 @@
 /** Copy-engine gathers, the GPU hot-row cache and the KV-cache and feature-cache scenarios, checked without a GPU. */
 import { describe, expect, it } from 'vitest';
-import { findingText } from '../reports/finding.js';
+import { findingText } from './fixtures.js';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { loadAddon, type CudaInfo } from '../harness/native/addon.js';

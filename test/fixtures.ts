@@ -4,6 +4,7 @@ import { summarize } from '../harness/stats/summary.js';
 import { saveRun } from '../harness/results/store.js';
 import { rng } from '../harness/stats/rng.js';
 import { tmpDir } from './helpers.js';
+import type { Finding } from '../reports/finding.js';
 import { compareRunPoints, type CompareOptions, type PointComparison } from '../harness/compare/verdict.js';
 
 /** n timing samples around `median` seconds with relative noise `noise` (log-normal-ish, skewed like real timings). */
@@ -57,3 +58,6 @@ export function comparePoint(bases: PointResult | PointResult[], cand: PointResu
   const asRun = (p: PointResult) => ({ points: [p] }) as unknown as RunResults;
   return compareRunPoints(all.map(asRun), asRun(cand), o, history.map((t) => new Map([[cand.id, t]])))[0];
 }
+
+/** A finding's headline and detail rows as one line of text, for matching. */
+export const findingText = (f: Finding): string => [f.headline, ...(f.detail?.rows.map((r) => r.join(' | ')) ?? [])].join(' ');

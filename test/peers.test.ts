@@ -1,6 +1,6 @@
 /** The peer methods without torch or a GPU: a stand-in worker speaks the protocol; the real worker says why it cannot. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { findingText } from '../reports/finding.js';
+import { findingText } from './fixtures.js';
 import { readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';

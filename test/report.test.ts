@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findingText } from '../reports/finding.js';
+import { findingText } from './fixtures.js';
 import { renderRunReport, warnings } from '../reports/html.js';
 import { HOST_ONLY_LABEL } from '../harness/results/model.js';
 import { fakeRun as baseRun, point } from './fixtures.js';
