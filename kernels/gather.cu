@@ -60,6 +60,37 @@ __global__ void checksum_kernel(const uint8_t* __restrict__ out, int64_t bytes, 
   if ((threadIdx.x & 31) == 0) atomicAdd(result, acc);
 }
 
+// The output checked against the table's pattern, word by word, never reading the table: result[0] gets the
+// checksum a correct output has (checksum_term over the expected words), result[1] the lowest output byte
+// that differs (left as it was, all ones, where none does). out == nullptr: the checksum alone.
+__global__ void pattern_check_kernel(const uint8_t* __restrict__ out, const int64_t* __restrict__ idx, int64_t bytes,
+                                     int64_t row_bytes, uint64_t seed, unsigned long long* result) {
+  const int64_t words = (bytes + 7) / 8;
+  unsigned long long acc = 0, bad = ~0ull;
+  for (int64_t w = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; w < words; w += int64_t(gridDim.x) * blockDim.x) {
+    const uint64_t want = expected_output_word(seed, idx, uint64_t(row_bytes), uint64_t(bytes), uint64_t(w));
+    acc += checksum_term(want, uint64_t(w));
+    if (!out) continue;
+    uint64_t got = 0;
+    if (8 * w + 8 <= bytes) {
+      got = reinterpret_cast<const uint64_t*>(out)[w];
+    } else {
+      for (int64_t k = 8 * w; k < bytes; ++k) got |= uint64_t(out[k]) << (8 * (k - 8 * w));
+    }
+    const int b = first_differing_byte(got, want);
+    if (b < 8 && uint64_t(8 * w + b) < bad) bad = uint64_t(8 * w + b);
+  }
+  for (int o = 16; o > 0; o >>= 1) {
+    acc += __shfl_down_sync(0xffffffffu, acc, o);
+    const unsigned long long other = __shfl_down_sync(0xffffffffu, bad, o);
+    bad = other < bad ? other : bad;
+  }
+  if ((threadIdx.x & 31) == 0) {
+    atomicAdd(&result[0], acc);
+    if (bad != ~0ull) atomicMin(&result[1], bad);
+  }
+}
+
 __global__ void delay_kernel(uint64_t ns) {
   uint64_t t0, t;
   asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t0));
@@ -182,6 +213,19 @@ cudaError_t launch_checksum(const uint8_t* out, int64_t bytes, unsigned long lon
   const int grid = int(std::min<int64_t>(4096, std::max<int64_t>(1, (words + 255) / 256)));
   checksum_kernel<<<grid, 256, 0, stream>>>(out, bytes, result);
   return cudaGetLastError();
+}
+
+cudaError_t launch_pattern_check(const uint8_t* out, const int64_t* idx, int64_t bytes, int64_t row_bytes, uint64_t seed,
+                                 unsigned long long* result, cudaStream_t stream) {
+  const unsigned long long init[2] = {0, ~0ull};
+  cudaError_t e = cudaMemcpyAsync(result, init, sizeof init, cudaMemcpyHostToDevice, stream);
+  if (e != cudaSuccess) return e;
+  const int64_t words = (bytes + 7) / 8;
+  const int grid = int(std::min<int64_t>(8192, std::max<int64_t>(1, (words + 255) / 256)));
+  pattern_check_kernel<<<grid, 256, 0, stream>>>(out, idx, bytes, row_bytes, seed, result);
+  e = cudaGetLastError();
+  if (e != cudaSuccess) return e;
+  return cudaStreamSynchronize(stream);  // `init` lives on this stack until the copy has run
 }
 
 }  // namespace gb

@@ -60,6 +60,11 @@ int gather_in_flight(const GatherLaunch& l);
 cudaError_t launch_touch_pages(const uint8_t* base, int64_t bytes, int64_t stride, cudaStream_t stream);
 // Adds checksum_term(word w, w) over the output's 8-byte words into *result.
 cudaError_t launch_checksum(const uint8_t* out, int64_t bytes, unsigned long long* result, cudaStream_t stream);
+// Checks the output of a gather of idx (device memory) against the table's pattern (hash.h) without reading
+// the table: result[0] = the checksum a correct output has, result[1] = the first output byte that differs
+// (all ones where none). out == nullptr computes the checksum alone. Waits for the stream.
+cudaError_t launch_pattern_check(const uint8_t* out, const int64_t* idx, int64_t bytes, int64_t row_bytes, uint64_t seed,
+                                 unsigned long long* result, cudaStream_t stream);
 // One thread spinning on the global timer for ns nanoseconds (test slowdowns only).
 cudaError_t launch_delay(uint64_t ns, cudaStream_t stream);
 // The launch gate: one thread spins until flags[0] (host-mapped) becomes

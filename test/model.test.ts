@@ -116,6 +116,24 @@ describe('what a batch repeats', () => {
 });
 
 describe('cache plans the model draws again', () => {
+  it("reads a cached point's set-0 misses where the run recorded them, the same counts as planning again", async () => {
+    const { loadAddon } = await import('../harness/native/addon.js');
+    const addon = loadAddon().addon!;
+    const rows = 2 ** 20, batch = 16_384, cachedRows = 20_000, distribution = { kind: 'zipf', exponent: 1.1 } as const;
+    const run = fakeRun([]);
+    run.scenario.axes = { distribution: [distribution] };
+    const indices = addon.generateIndices({ rows, count: batch, seed: run.scenario.seed, distribution, set: 0 });
+    const recorded = addon.planCache({ rows, batch, cachedRows, seed: run.scenario.seed, distribution, indices }).missRepeats!;
+    expect(recorded).toMatch(/^\d+:\d+( \d+:\d+)*$/);
+    const at = (details: Record<string, string>) =>
+      indexReuse(run, point(`cached-zerocopy ${JSON.stringify(details)}`, [1e-3], { method: 'cached-zerocopy', details, axes: { width: '256', batch: String(batch), distribution: 'zipf(1.1)' }, derived: { elemBytes: 4, rowBytes: 1024, tableRows: rows, tableBytes: rows * 1024, usefulBytes: batch * 1024 } }), 4096)!;
+    const planned = at({ 'cache rows': String(cachedRows) });
+    const read = at({ 'cache rows': String(cachedRows), 'set-0 miss repeats': recorded });
+    expect(read.distinctMisses).toBe(planned.distinctMisses);
+    expect(read.smFetches).toBeCloseTo(planned.smFetches, 6);
+    expect(read.distinctMisses).toBeLessThan(read.distinctRows);
+  });
+
   it('trace as the addon says, and a smaller plan of the same trace is a prefix of the larger', async () => {
     const { loadAddon } = await import('../harness/native/addon.js');
     const addon = loadAddon().addon!;

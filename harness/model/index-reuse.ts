@@ -6,7 +6,8 @@
  * by S(1 - (1 - 1/S)^c) of the S SMs (each SM reading its share of the batch and keeping what it read),
  * and its pages as translated once. The sets are drawn again here exactly as the sampling loop drew
  * them (set 0, the point's seeds), and for cached-zerocopy the cache is planned again as the method
- * planned it, so the counts are the point's own, not an estimate. No GPU needed.
+ * planned it (or, in runs that record them, its set-0 misses are read from the point), so the counts are the
+ * point's own, not an estimate. No GPU needed.
  */
 import type { PointResult, RunResults } from '../results/model.js';
 import { loadAddon, type DistributionSpec } from '../native/addon.js';
@@ -59,6 +60,13 @@ function distributionOf(run: RunResults, label: string): DistributionSpec | unde
   return found ?? (label === 'uniform' ? { kind: 'uniform' } : undefined);
 }
 
+/** A cached point's set-0 misses as the method recorded them ("times:rows ..."); undefined for runs made before it did. */
+function parseMissRepeats(text: string | undefined): [number, number][] | undefined {
+  if (text === undefined) return undefined;
+  const pairs = text.split(' ').filter(Boolean).map((t) => t.split(':').map(Number) as [number, number]);
+  return pairs.every((q) => q.length === 2 && q.every((x) => Number.isInteger(x) && x > 0)) ? pairs : undefined;
+}
+
 /** Undefined where the point's indices cannot be drawn again (no addon, an unknown distribution, several GPUs). */
 export function indexReuse(run: RunResults, p: PointResult, pageBytes: number): IndexReuse | undefined {
   const { addon } = loadAddon();
@@ -67,7 +75,7 @@ export function indexReuse(run: RunResults, p: PointResult, pageBytes: number): 
   const rows = p.derived.tableRows, batch = Number(p.axes.batch), rb = p.derived.rowBytes;
   const cachedRows = p.method === 'cached-zerocopy' ? Number(p.details['cache rows'] ?? 0) : 0;
   const sms = smsOf(run, p);
-  const key = JSON.stringify([dist, rows, batch, rb, pageBytes, cachedRows, run.scenario.seed, sms]);
+  const key = JSON.stringify([dist, rows, batch, rb, pageBytes, cachedRows, run.scenario.seed, sms, p.details['set-0 miss repeats']]);
   const known = memo.get(key);
   if (known) return known;
   const idx = addon.generateIndices({ rows, count: batch, seed: run.scenario.seed, distribution: dist, set: 0 }).slice().sort();
@@ -89,7 +97,11 @@ export function indexReuse(run: RunResults, p: PointResult, pageBytes: number): 
   }
   let distinctMisses: number | undefined;
   let smFetches = times.reduce((a, c) => a + fetches(c), 0);
-  if (p.method === 'cached-zerocopy') {
+  const recorded = p.method === 'cached-zerocopy' ? parseMissRepeats(p.details['set-0 miss repeats']) : undefined;
+  if (recorded) {
+    distinctMisses = recorded.reduce((a, [, n]) => a + n, 0);
+    smFetches = recorded.reduce((a, [c, n]) => a + n * fetches(c), 0);
+  } else if (p.method === 'cached-zerocopy') {
     const cached = new Uint8Array(rows);
     if (cachedRows > 0) for (const r of cachedRowsOf(run, p, dist, rows, batch, cachedRows)) cached[Number(r)] = 1;
     const missed = distinct.map((r, i) => (cached[Number(r)] ? 0 : times[i]));

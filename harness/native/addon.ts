@@ -202,7 +202,8 @@ export interface Addon {
   /** set: index set k of a point drawn with `seed`, exactly as the sampling loop draws it */
   generateIndices(o: { rows: number; count: number; seed: number; distribution: DistributionSpec; set?: number }): BigInt64Array;
   /** the rows cached-zerocopy's GPU cache would hold (slot order) and the warm-up trace length they came from */
-  planCache(o: { rows: number; batch: number; cachedRows: number; seed: number; distribution: DistributionSpec }): { rows: BigInt64Array; trace: number };
+  /** the GPU cache cached-zerocopy plans; with indices, their misses as the method records them ("times:rows ...") */
+  planCache(o: { rows: number; batch: number; cachedRows: number; seed: number; distribution: DistributionSpec; indices?: BigInt64Array }): { rows: BigInt64Array; trace: number; missRepeats?: string };
   /** the warm-up draws a cache plan of that many rows ranks them by (plans of one trace are prefixes of each other) */
   cacheTraceLength(o: { batch: number; cachedRows: number; distribution: DistributionSpec }): number;
   /** word w of every table filled with `seed` */
@@ -212,6 +213,12 @@ export interface Addon {
     table: NativeTable,
     o: { indices: BigInt64Array; elemBytes: number; kind: 'naive' | 'aligned' | 'cached' | 'scatter'; vectorBytes: number; group: number; block: number; grid: number; gpuMemory?: boolean },
   ): { ok: boolean; rowsChecked: number; inFlight: number; badRow?: number; detail?: string };
+  /**
+   * The GPU's check of an output (every word against the table's pattern) run on the host over an output gathered
+   * from the table, one byte flipped where corruptByte is given: the reference it derives, the host's reference,
+   * the output's own checksum and the first byte that differs (-1: none).
+   */
+  emulatePatternCheck(table: NativeTable, o: { indices: BigInt64Array; corruptByte?: number }): { checksum: bigint; hostReference: bigint; outputChecksum: bigint; firstBadByte: number };
   /** how many index sets a point with this much output rotates through (few where the flush leaves nothing of earlier samples) */
   indexSetCount(o: { outputBytes: number; coldAfterFlush: boolean }): number;
   createTable(o: { rows: number; rowBytes: number; alloc: HostAllocMode; seed: number }): Promise<NativeTable>;

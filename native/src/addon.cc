@@ -486,6 +486,34 @@ Napi::Value EmulateGather(const Napi::CallbackInfo& info) {
   return r;
 }
 
+// The GPU's pattern check of an output, run on the host (kernel_emulation.h): a CI test of the device code.
+Napi::Value EmulatePatternCheck(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto table = table_arg(info, "emulatePatternCheck");
+  Napi::Object o = need_object(info, 1, "options");
+  if (!o.Get("indices").IsTypedArray() || o.Get("indices").As<Napi::TypedArray>().TypedArrayType() != napi_bigint64_array)
+    throw js_error(env, "BAD_ARGUMENT", "option 'indices' must be a BigInt64Array");
+  auto arr = o.Get("indices").As<Napi::BigInt64Array>();
+  std::vector<int64_t> idx(arr.Data(), arr.Data() + arr.ElementLength());
+  for (int64_t r : idx)
+    if (r < 0 || uint64_t(r) >= table->rows()) throw js_error(env, "BAD_ARGUMENT", "index " + std::to_string(r) + " outside the table");
+  const int64_t corrupt = o.Has("corruptByte") ? int64_t(num(o, "corruptByte", 0, true)) : -1;
+  PatternCheck c;
+  uint64_t host_reference = 0;
+  try {
+    c = emulate_pattern_check(*table, idx, corrupt, fill_pool());
+    host_reference = expected_checksum(*table, idx, fill_pool());
+  } catch (const Error& e) {
+    throw js_error(env, e.code, e.what());
+  }
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("checksum", Napi::BigInt::New(env, c.checksum));
+  r.Set("hostReference", Napi::BigInt::New(env, host_reference));
+  r.Set("outputChecksum", Napi::BigInt::New(env, c.output_checksum));
+  r.Set("firstBadByte", double(c.first_bad_byte));
+  return r;
+}
+
 // The index sets a point gathers: how many (by output size), and set k itself.
 Napi::Value IndexSetCount(const Napi::CallbackInfo& info) {
   Napi::Object o = need_object(info, 0, "options");
@@ -571,6 +599,13 @@ Napi::Value PlanCache(const Napi::CallbackInfo& info) {
   Napi::Object r = Napi::Object::New(env);
   r.Set("rows", out);
   r.Set("trace", Napi::Number::New(env, double(p.trace)));
+  if (o.Get("indices").IsTypedArray() && o.Get("indices").As<Napi::TypedArray>().TypedArrayType() == napi_bigint64_array) {
+    auto arr = o.Get("indices").As<Napi::BigInt64Array>();  // what cached-zerocopy records of its set 0
+    std::vector<int64_t> idx(arr.Data(), arr.Data() + arr.ElementLength());
+    for (int64_t x : idx)
+      if (x < 0 || uint64_t(x) >= rows) throw js_error(env, "BAD_ARGUMENT", "index " + std::to_string(x) + " outside the table");
+    r.Set("missRepeats", miss_repeats(idx, p.slot_of));
+  }
   return r;
 }
 
@@ -769,6 +804,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("releaseBuffers", Napi::Function::New(env, ReleaseBuffers));
   exports.Set("tableWord", Napi::Function::New(env, TableWord));
   exports.Set("emulateGather", Napi::Function::New(env, EmulateGather));
+  exports.Set("emulatePatternCheck", Napi::Function::New(env, EmulatePatternCheck));
   exports.Set("indexSetCount", Napi::Function::New(env, IndexSetCount));
   exports.Set("generateIndices", Napi::Function::New(env, GenerateIndices));
   exports.Set("planCache", Napi::Function::New(env, PlanCache));

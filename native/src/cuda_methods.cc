@@ -19,8 +19,9 @@ CudaMethod::CudaMethod(const MethodConfig& c, const HostTable& t, ThreadPool& po
       e1_(cudaEventBlockingSync) /* waited on: the waiting thread sleeps */ {
   out_ = Lease(BufferKind::DeviceOut, c.device, (out_bytes_ + 15) / 16 * 16, "the output");
   sum_ = Lease(BufferKind::DeviceSum, c.device, sizeof(unsigned long long), "the checksum");
-  host_out_ = Lease(BufferKind::PinnedVerify, c.device,
-                    std::max(std::min(out_bytes_, full_verify_bytes()), t.row_bytes()) + 16, "the verification buffer");
+  host_out_ = Lease(BufferKind::PinnedVerify, c.device, t.row_bytes() + 16, "the verification buffer");
+  check_idx_ = Lease(BufferKind::DeviceCheckIdx, c.device, c.batch * sizeof(int64_t), "the verification's indices");
+  check_ = Lease(BufferKind::DeviceCheck, c.device, 2 * sizeof(unsigned long long), "the verification's result");
 }
 
 CudaMethod::~CudaMethod() {
@@ -84,6 +85,54 @@ uint64_t CudaMethod::checksum() {
   check(cudaMemcpyAsync(&got, sum_.get(), sizeof got, cudaMemcpyDeviceToHost, stream_.s), "checksum copy");
   check(cudaStreamSynchronize(stream_.s), "checksum");
   return got;
+}
+
+std::pair<uint64_t, uint64_t> CudaMethod::pattern_check(const std::vector<int64_t>& idx, const uint8_t* out) {
+  check(cudaMemcpyAsync(check_idx_.get(), idx.data(), idx.size() * sizeof(int64_t), cudaMemcpyHostToDevice, stream_.s),
+        "uploading the verification's indices");
+  unsigned long long* r = check_.as<unsigned long long>();
+  check(launch_pattern_check(out, check_idx_.as<int64_t>(), int64_t(idx.size() * t_.row_bytes()), int64_t(t_.row_bytes()),
+                             t_.storage().seed(), r, stream_.s),
+        "pattern check kernel");
+  unsigned long long got[2] = {0, 0};
+  check(cudaMemcpy(got, r, sizeof got, cudaMemcpyDeviceToHost), "pattern check result");
+  return {got[0], got[1]};
+}
+
+uint64_t CudaMethod::reference_checksum(int, const std::vector<int64_t>& idx, ThreadPool&) {
+  return pattern_check(idx, nullptr).first;
+}
+
+// Every byte compared on the GPU; the first and last rows also on the host, so the device's compiled pattern
+// is itself checked against the host's at each set; then the checksum kernel that checks timed samples is
+// held to the reference on this output, which is known right.
+Verdict CudaMethod::verify(int, const std::vector<int64_t>& idx, uint64_t reference) {
+  const uint64_t rb = t_.row_bytes();
+  const int64_t n = int64_t(idx.size());
+  Verdict v;
+  v.mode = "full (GPU)";
+  v.rows_checked = uint64_t(n);
+  const auto [sum, bad] = pattern_check(idx, out_.get());
+  auto bad_row = [&](int64_t row, const std::string& why) {
+    v.ok = false;
+    v.bad_row = row;
+    v.detail = "output row " + std::to_string(row) + " (table row " + std::to_string(idx[size_t(row)]) + ") " + why;
+    return v;
+  };
+  if (bad < uint64_t(n) * rb) return bad_row(int64_t(bad / rb), "differs from the table");
+  for (int64_t r : {int64_t(0), n - 1}) {
+    std::vector<int64_t> one{idx[size_t(r)]};
+    if (!compare_rows(rows(r, r + 1), t_, one, 0, 1, pool_).ok)
+      return bad_row(r, "differs from the table on the host, though the GPU's check passed it (the GPU's pattern is wrong)");
+  }
+  if (sum != reference) {
+    v.ok = false;
+    v.detail = "the GPU's pattern check disagrees with the reference checksum of the set";
+  } else if (checksum() != reference) {
+    v.ok = false;
+    v.detail = "every byte compares equal, but the output's checksum differs from the reference (a broken checksum kernel)";
+  }
+  return v;
 }
 
 void CudaMethod::corrupt_row_for_test(int64_t row) {
@@ -491,6 +540,7 @@ class KernelGather : public CudaMethod {
     if (!host_slot_of_.empty()) {  // the hit rate of the index sets actually gathered
       for (int64_t r : idx) hits_ += host_slot_of_[size_t(r)] >= 0;
       looked_up_ += idx.size();
+      if (slot == 0) set0_misses_ = miss_repeats(idx, host_slot_of_);
     }
     const uint64_t bytes = idx.size() * sizeof(int64_t);
     std::memcpy(host_idx_.get(), idx.data(), bytes);
@@ -535,6 +585,7 @@ class KernelGather : public CudaMethod {
       snprintf(buf, sizeof buf, "%.3f", cache_build_seconds_);
       d["cache build seconds"] = buf;  // not timed
       d["cache chosen from"] = "a warm-up trace of " + std::to_string(trace_) + " indices (its own seed), hottest first";
+      d["set-0 miss repeats"] = set0_misses_;  // the model's input (harness/model/index-reuse.ts)
     }
     return d;
   }
@@ -670,6 +721,7 @@ class KernelGather : public CudaMethod {
   size_t sort_temp_bytes_ = 0;
   int end_bit_ = 1;
   std::vector<int32_t> host_slot_of_;
+  std::string set0_misses_;
   uint64_t cache_rows_ = 0, trace_ = 0, hits_ = 0, looked_up_ = 0;
   double cache_build_seconds_ = 0;
   GatherLaunch launch_;

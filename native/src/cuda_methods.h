@@ -19,6 +19,10 @@ class CudaMethod : public Method {
   void flush() override;
   const uint8_t* rows(int64_t r0, int64_t r1) override;
   uint64_t checksum() override;
+  // Both on the GPU, from the table's pattern (hash.h), never from the table or the gather's kernel: the
+  // checksum a correct output of idx has, and every byte of the output compared with it.
+  uint64_t reference_checksum(int slot, const std::vector<int64_t>& idx, ThreadPool& pool) override;
+  Verdict verify(int slot, const std::vector<int64_t>& idx, uint64_t reference) override;
   void corrupt_row_for_test(int64_t row) override;
   std::pair<double, double> launch_latency_us() override;
 
@@ -42,6 +46,8 @@ class CudaMethod : public Method {
   // GATHERBENCH_TEST_CUDA_ERROR: this GPU of a multi-GPU point fails its sample with a CUDA error.
   void planted_cuda_error();
   double elapsed(cudaEvent_t a, cudaEvent_t b);
+  // Runs the pattern check over idx (out: the output, or nullptr for the checksum alone): {checksum, first bad byte}.
+  std::pair<uint64_t, uint64_t> pattern_check(const std::vector<int64_t>& idx, const uint8_t* out);
   static int select_device(int device);
 
   // The pinned table as the GPU addresses it, where the timed reads go to it row by row (zero-copy, copy
@@ -53,7 +59,7 @@ class CudaMethod : public Method {
   StreamHandle stream_;
   EventHandle e0_, e_mid_, e1_;
   LaunchGate gate_;
-  Lease out_, sum_, host_out_, flush_;
+  Lease out_, sum_, host_out_, flush_, check_idx_, check_;
   uint64_t flush_bytes_ = 0;
   int gpu_index_ = -1;
 };

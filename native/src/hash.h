@@ -38,3 +38,38 @@ GB_HD uint64_t checksum_key(uint64_t w) { return w * kChecksumKeyStep; }
 GB_HD uint64_t checksum_term(uint64_t word, uint64_t w) { return (word ^ checksum_key(w)) * kChecksumMul; }
 
 }  // namespace gb
+
+namespace gb {
+
+// Output word w (bytes 8w..8w+7; bytes at or past `bytes` are zero, as the checksum reads a partial last
+// word) of a gather of rows idx[0..) of row_bytes each: the pattern's bytes at each output byte's table
+// offset, derived from (seed, offset) without reading the table. The GPU's check of an output
+// (kernels/gather.cu, pattern_check) and its host emulation (verify.cc) both run this.
+GB_HD uint64_t expected_output_word(uint64_t seed, const int64_t* idx, uint64_t row_bytes, uint64_t bytes, uint64_t w) {
+  uint64_t word = 0, o = 8 * w;
+  const uint64_t end = 8 * w + 8 < bytes ? 8 * w + 8 : bytes;
+  while (o < end) {  // one piece per output row the word covers
+    const uint64_t r = o / row_bytes, j = o % row_bytes;
+    const uint64_t len = end - o < row_bytes - j ? end - o : row_bytes - j;
+    const uint64_t at = uint64_t(idx[r]) * row_bytes + j, s = at % 8;  // the piece's table byte offset
+    uint64_t piece = table_word(seed, at / 8) >> (8 * s);
+    if (s && s + len > 8) piece |= table_word(seed, at / 8 + 1) << (64 - 8 * s);
+    if (len < 8) piece &= (uint64_t(1) << (8 * len)) - 1;
+    word |= piece << (8 * (o - 8 * w));
+    o += len;
+  }
+  return word;
+}
+
+// The first byte (0-7) where two words differ; 8 where they are equal.
+GB_HD int first_differing_byte(uint64_t a, uint64_t b) {
+  const uint64_t x = a ^ b;
+  if (!x) return 8;
+#if defined(__CUDA_ARCH__)
+  return (__ffsll((long long)x) - 1) / 8;
+#else
+  return __builtin_ctzll(x) / 8;
+#endif
+}
+
+}  // namespace gb

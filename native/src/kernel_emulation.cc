@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "errors.h"
+#include "hash.h"
 
 namespace gb {
 
@@ -140,6 +141,24 @@ Verdict emulate_gather(const HostTable& t, const std::vector<int64_t>& idx, int 
       return v;
     }
   return compare_rows(out.get() + kGuard, t, idx, 0, int64_t(n), pool);
+}
+
+PatternCheck emulate_pattern_check(const HostTable& t, const std::vector<int64_t>& idx, int64_t corrupt_byte, ThreadPool& pool) {
+  const uint64_t rb = t.row_bytes(), bytes = idx.size() * rb, seed = t.storage().seed();
+  Buffer out = aligned_buffer(bytes + 8, 0);
+  for (size_t r = 0; r < idx.size(); ++r) std::memcpy(out.get() + r * rb, t.data() + uint64_t(idx[r]) * rb, rb);
+  if (corrupt_byte >= 0 && uint64_t(corrupt_byte) < bytes) out.get()[corrupt_byte] ^= 0x5A;
+  PatternCheck c;
+  c.output_checksum = host_checksum(out.get(), bytes, pool);
+  for (uint64_t w = 0; w < (bytes + 7) / 8; ++w) {  // as each GPU thread does for its words
+    const uint64_t want = expected_output_word(seed, idx.data(), rb, bytes, w);
+    c.checksum += checksum_term(want, w);
+    uint64_t got = 0;
+    for (uint64_t k = 8 * w; k < std::min(bytes, 8 * w + 8); ++k) got |= uint64_t(out.get()[k]) << (8 * (k - 8 * w));
+    const int b = first_differing_byte(got, want);
+    if (b < 8 && c.first_bad_byte < 0) c.first_bad_byte = int64_t(8 * w + uint64_t(b));
+  }
+  return c;
 }
 
 }  // namespace gb

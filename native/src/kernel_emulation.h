@@ -28,4 +28,13 @@ int emulated_in_flight(const EmulatedLaunch& l, uint64_t row_bytes);
 Verdict emulate_gather(const HostTable& t, const std::vector<int64_t>& idx, int elem_bytes, const EmulatedLaunch& l,
                        ThreadPool& pool);
 
+// The GPU's check of an output (pattern_check in kernels/gather.cu), run on the host word by word over an
+// output gathered here from the table, with the byte at `corrupt_byte` flipped where it is >= 0.
+struct PatternCheck {
+  uint64_t checksum = 0;         // of the expected words: the reference the GPU computes
+  uint64_t output_checksum = 0;  // of the output as gathered (host_checksum)
+  int64_t first_bad_byte = -1;
+};
+PatternCheck emulate_pattern_check(const HostTable& t, const std::vector<int64_t>& idx, int64_t corrupt_byte, ThreadPool& pool);
+
 }  // namespace gb
