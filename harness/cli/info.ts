@@ -12,7 +12,9 @@ export async function infoCommand(o: { json?: boolean; python?: string }, log: (
   const build = addon ? addon.buildInfo() : { error: loadError! };
   const cuda = addon && 'cuda' in build && build.cuda ? addon.cudaInfo() : undefined;
   const env = await captureEnvironment(build, cuda);
-  const peers = (await PeerSession.open({ python: o.python })).info;
+  const session = await PeerSession.open({ python: o.python });
+  await session.close();
+  const peers = session.info;
   const methods = availability(addon, loadError, cuda, peers);
   const telemetry = (await Telemetry.open(addon, cuda, { intervalMs: 100, windowSeconds: 0, idleSeconds: 0 })).info;
   if (o.json) {

@@ -10,7 +10,9 @@ export async function listCommand(log: (l: string) => void, o: { python?: string
   for (const s of listScenarios()) log(`  ${s.name.padEnd(16)} ${s.points !== undefined ? `(${s.points} points) ` : ''}${s.description.split('\n')[0]}`);
   const { addon, loadError } = loadAddon();
   // the peer methods: what the Python worker says its interpreter has
-  const peers = (await PeerSession.open({ python: o.python })).info;
+  const session = await PeerSession.open({ python: o.python });
+  await session.close();
+  const peers = session.info;
   const avail = availability(addon, loadError, undefined, peers);
   log('\nmethods:');
   for (const m of METHODS) {

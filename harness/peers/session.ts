@@ -57,9 +57,9 @@ export class PeerSession {
   private constructor(readonly info: PeerInfo, private readonly o: Required<Omit<PeerOptions, 'python'>> & { python: string }) {}
 
   /**
-   * Asks a worker what its Python has, then lets it go (the first peer point starts the worker it gathers
-   * with), so no error between here and the sweep can leave a worker behind. Never throws: a missing Python
-   * or torch becomes the reasons.
+   * Asks a worker what its Python has. Where torch can gather, the worker stays for the sweep (importing torch
+   * again took seconds); the caller closes the session, and a worker is killed with gatherbench however it
+   * ends (worker.ts). Never throws: a missing Python or torch becomes the reasons.
    */
   static async open(o: PeerOptions = {}): Promise<PeerSession> {
     const opts = { python: pythonInterpreter(o.python), script: o.script ?? WORKER_SCRIPT, timeoutMs: o.timeoutMs ?? 120_000 };
@@ -68,6 +68,7 @@ export class PeerSession {
       const h = await s.start();
       Object.assign(s.info, { python: h.python, executable: h.executable, torch: h.torch, torchCuda: h.torchCuda, cudaAvailable: h.cudaAvailable, device: h.device, dgl: h.dgl });
       s.info.reasons = reasonsOf(h);
+      if (PEER_METHODS.some((m) => !s.info.reasons[m])) return s;
     } catch (e) {
       s.info.reasons = reasonsOf(undefined, `no usable Python at '${opts.python}' (--python or GATHERBENCH_PYTHON): ${(e as Error).message}`);
     }

@@ -76,7 +76,11 @@ def _shr(z, k):
 
 
 def table_words(seed, first, count, device):
-    w = torch.arange(first, first + count, dtype=torch.int64, device=device)
+    return hash_words(seed, torch.arange(first, first + count, dtype=torch.int64, device=device))
+
+
+def hash_words(seed, w):
+    """table_word(seed, w) of hash.h for every word number in the int64 tensor w."""
     z = torch.bitwise_xor(w * _i64(0xD6E8FEB86659FD93), _i64(seed))
     z = z + _i64(0x9E3779B97F4A7C15)
     z = torch.bitwise_xor(z, _shr(z, 30)) * _i64(0xBF58476D1CE4E5B9)
@@ -122,6 +126,30 @@ def op_table(req):
     return {"probe": probe, "built": built}
 
 
+def kept_buffer(name, nbytes, **where):
+    """A byte buffer kept across points, made again only when a point needs more (pinning GiBs takes seconds)."""
+    buf = STATE.get(name)
+    if buf is None or buf.numel() < nbytes:
+        STATE.pop(name, None)  # the old one goes first
+        buf = STATE[name] = torch.empty(nbytes, dtype=torch.uint8, **where)
+    return buf
+
+
+def expected_rows(idx_gpu, row_bytes, elem):
+    """The rows idx names, as the table holds them, derived on the GPU from the pattern (never read from the
+    table, nor from the path being checked); None where rows are not whole words (then the CPU gathers them)."""
+    if row_bytes % 8:
+        return None
+    per_row = row_bytes // 8
+    out = torch.empty((idx_gpu.numel(), per_row), dtype=torch.int64, device=idx_gpu.device)
+    step = max(1, (1 << 24) // per_row)  # 128 MiB of words at a time: the hash's temporaries stay small
+    col = torch.arange(per_row, dtype=torch.int64, device=idx_gpu.device)
+    for r0 in range(0, idx_gpu.numel(), step):
+        w = idx_gpu[r0 : r0 + step, None] * per_row + col
+        out[r0 : r0 + step] = hash_words(STATE["seed"], w)
+    return out.view(torch.uint8).view(getattr(torch, INT_OF[elem])).view(idx_gpu.numel(), row_bytes // elem)
+
+
 def op_prepare(req):
     method = req["method"]
     if method not in ("torch-pageable", "torch-pinned", "dgl-uva"):
@@ -138,11 +166,13 @@ def op_prepare(req):
         if "host_pinned" not in STATE:  # one pinned copy of the words, shared by every shape
             STATE["host_pinned"] = STATE["host"].pin_memory()
         STATE["feat_pinned"] = shaped(STATE["host_pinned"], *STATE["shape"])
-    if method == "torch-pinned":  # allocated pinned (torch's caching host allocator), not pinned by a copy
-        st["pinned_buf"] = torch.empty((batch, feat.shape[1]), dtype=feat.dtype, pin_memory=True)
+    if method == "torch-pinned":  # allocated pinned, not pinned by a copy; one buffer, grown, serves every point
+        st["pinned_buf"] = kept_buffer("pinned_buf", batch * feat.shape[1] * feat.element_size(), pin_memory=True)[
+            : batch * feat.shape[1] * feat.element_size()
+        ].view(feat.dtype).view(batch, feat.shape[1])
     if st["flush"]:  # the native methods' cold flush: max(256 MiB, 4 x L2), written between samples
         l2 = getattr(torch.cuda.get_device_properties(0), "L2_cache_size", 0)
-        st["flush_buf"] = torch.empty(max(256 << 20, 4 * l2), dtype=torch.uint8, device="cuda")
+        st["flush_buf"] = kept_buffer("flush_buf", max(256 << 20, 4 * l2), device="cuda")
     if req.get("cpuEvictBytes", 0) > 0:  # read once the sets are verified: their rows leave the CPU's cache
         words = int(req["cpuEvictBytes"]) // 8
         if STATE.get("evict_buf") is None or STATE["evict_buf"].numel() != words:  # made once, not at every point
@@ -181,9 +211,12 @@ def op_load(req):
     if idx.numel() != st["batch"]:
         raise Refused("BAD_ARGUMENT", f"index set of {idx.numel()} for a batch of {st['batch']}")
     s = {"idx_cpu": idx, "idx_gpu": idx.to("cuda")}
-    s["ref"] = STATE["feat"][idx].to("cuda")  # what every output of this set must be
+    rows, row_bytes, elem = STATE["shape"]
+    s["ref"] = expected_rows(s["idx_gpu"], row_bytes, elem)  # what every output of this set must be
+    if s["ref"] is None:
+        s["ref"] = STATE["feat"][idx].to("cuda")
+        st["touched"] = True  # the reference read the set's rows on the CPU
     st["sets"][req["set"]] = s
-    st["touched"] = True  # the reference read the set's rows on the CPU
     return {}
 
 

@@ -31,6 +31,10 @@ export class PeerWorker {
 
   constructor(readonly command: string, readonly args: string[]) {
     this.proc = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, PYTHONUNBUFFERED: '1' } });
+    // An idle worker does not hold gatherbench open: a run that ends early still exits (and 'exit' below reaps
+    // the worker); while a request waits, its timer keeps the process alive.
+    this.proc.unref();
+    for (const pipe of [this.proc.stdin, this.proc.stdout, this.proc.stderr]) (pipe as unknown as { unref?: () => void }).unref?.();
     this.proc.stderr.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-4000)));
     createInterface({ input: this.proc.stdout }).on('line', (line) => {
       let r: WorkerReply;
