@@ -21,6 +21,12 @@ struct uint2 { uint32_t x, y; };
 struct uint4 { uint32_t x, y, z, w; };
 #endif
 
+// A load of the table or cache: plain indexing on the GPU; the host emulation defines it to record the bytes
+// each load reads (kernel_emulation.cc), so a test can hold the reads to the invariant below.
+#ifndef GB_LOAD
+#define GB_LOAD(p, i) ((p)[i])
+#endif
+
 namespace gb {
 
 template <int V> struct VecOf;
@@ -68,6 +74,11 @@ inline constexpr int unroll_for(bool gpu_memory, int64_t row_bytes, int vector_b
 // One group of threads (a warp, a sub-warp group, or the whole block) copies
 // one row at a time, striding over rows. Loads of a lane are issued before its
 // stores (UNROLL vectors in flight per lane).
+// Reads outside a row, relied on here: the aligned mapping loads whole V-byte vectors from the 128-byte
+// boundary at or below the row start, so a row's first vector may begin up to V-1 bytes before it and its
+// last end up to V-1 bytes after it. Safe only because every table (and cache) starts on a 128-byte
+// boundary (row 0 then has no bytes before it) and is followed by HostTable::kPadBytes (256) of pad, more
+// than V-1 past the last row; test/kernel-emulation.test.ts measures the reads.
 template <int V, Kind K, int UNROLL = 4>
 GB_KERNEL void gather_kernel(const uint8_t* __restrict__ table, const int64_t* __restrict__ idx, int64_t n,
                              uint8_t* __restrict__ out, int64_t row_bytes, int elem_bytes, int group,
@@ -100,7 +111,7 @@ GB_KERNEL void gather_kernel(const uint8_t* __restrict__ table, const int64_t* _
       GB_UNROLL
       for (int u = 0; u < UNROLL; ++u) {
         const Off v = v0 + Off(u) * group;
-        if (v < nvec && v >= first) x[u] = base[v];
+        if (v < nvec && v >= first) x[u] = GB_LOAD(base, v);
       }
       GB_UNROLL
       for (int u = 0; u < UNROLL; ++u) {

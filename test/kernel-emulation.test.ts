@@ -92,6 +92,29 @@ describe('the gather kernel, emulated on the host', () => {
     expect(await inFlight(384, { gpuMemory: true, kind: 'naive' })).toBe(1); // naive reads no head: 3 a lane
   });
 
+  it('reads at most V-1 bytes past the last row and none before the first: inside the 256-byte pad every table has', async () => {
+    // 37 rows of 100 B end 4 bytes past a 16-byte boundary: the last row's last 16-byte vector reads 12 bytes of pad
+    const rows = 37, rowBytes = 100, pad = 256;
+    const table = await addon.createTable({ rows, rowBytes, alloc: 'malloc', seed: 1 });
+    try {
+      const indices = new BigInt64Array(Array.from({ length: rows }, (_, i) => BigInt(i)));
+      let most = 0;
+      for (const vectorBytes of [4, 8, 16])
+        for (const kind of ['naive', 'aligned', 'scatter'] as const) {
+          if (kind === 'naive' && rowBytes % vectorBytes) continue;
+          const r = addon.emulateGather(table, { indices, elemBytes: 4, kind, vectorBytes, group: 32, block: 64, grid: 2 });
+          expect(r.ok).toBe(true);
+          expect(r.readFrom).toBe(0);
+          expect(r.readTo - rows * rowBytes).toBeLessThan(vectorBytes);
+          expect(r.readTo).toBeLessThanOrEqual(rows * rowBytes + pad);
+          most = Math.max(most, r.readTo - rows * rowBytes);
+        }
+      expect(most).toBe(12); // the over-read is real: without the pad the last row's load would leave the table
+    } finally {
+      table.release();
+    }
+  });
+
   it('catches a kernel that writes past its rows (naive loads wider than the row allows, which the methods refuse)', async () => {
     const table = await addon.createTable({ rows: 100, rowBytes: 12, alloc: 'malloc', seed: 1 });
     try {

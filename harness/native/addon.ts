@@ -212,7 +212,7 @@ export interface Addon {
   emulateGather(
     table: NativeTable,
     o: { indices: BigInt64Array; elemBytes: number; kind: 'naive' | 'aligned' | 'cached' | 'scatter'; vectorBytes: number; group: number; block: number; grid: number; gpuMemory?: boolean },
-  ): { ok: boolean; rowsChecked: number; inFlight: number; badRow?: number; detail?: string };
+  ): { ok: boolean; rowsChecked: number; inFlight: number; badRow?: number; detail?: string; readFrom: number; readTo: number };
   /**
    * The GPU's check of an output (every word against the table's pattern) run on the host over an output gathered
    * from the table, one byte flipped where corruptByte is given: the reference it derives, the host's reference,

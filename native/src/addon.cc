@@ -470,13 +470,16 @@ Napi::Value EmulateGather(const Napi::CallbackInfo& info) {
   l.grid = int(num_at_most(o, "grid", 2, kIntMax));
   l.gpu_memory = o.Has("gpuMemory") && o.Get("gpuMemory").ToBoolean().Value();
   Verdict v;
+  EmulatedReads reads;
   try {
-    v = emulate_gather(*table, idx, int(num_at_most(o, "elemBytes", 4, 8)), l, fill_pool());
+    v = emulate_gather(*table, idx, int(num_at_most(o, "elemBytes", 4, 8)), l, fill_pool(), &reads);
   } catch (const Error& e) {
     throw js_error(env, e.code, e.what());
   }
   Napi::Object r = Napi::Object::New(env);
   r.Set("ok", v.ok);
+  r.Set("readFrom", double(reads.from));
+  r.Set("readTo", double(reads.to));
   r.Set("rowsChecked", double(v.rows_checked));
   r.Set("inFlight", emulated_in_flight(l, table->row_bytes()));
   if (!v.ok) {

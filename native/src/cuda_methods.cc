@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <functional>
 
 #include "../../kernels/gather.h"
 #include "cache_plan.h"
@@ -24,7 +25,9 @@ CudaMethod::CudaMethod(const MethodConfig& c, const HostTable& t, ThreadPool& po
   check_ = Lease(BufferKind::DeviceCheck, c.device, 2 * sizeof(unsigned long long), "the verification's result");
 }
 
-CudaMethod::~CudaMethod() {
+CudaMethod::~CudaMethod() { quiesce(); }
+
+void CudaMethod::quiesce() noexcept {
   cudaSetDevice(device_);
   cudaStreamSynchronize(stream_.s);
   cudaGetLastError();
@@ -144,6 +147,7 @@ void CudaMethod::corrupt_row_for_test(int64_t row) {
 }
 
 std::pair<double, double> CudaMethod::launch_latency_us() {
+  if (!gpu_only()) return {NAN, NAN};  // timed end to end: the launch is part of what it costs
   constexpr int kRuns = 15;
   auto median_us = [&](bool gated) {
     std::vector<double> us;
@@ -182,12 +186,22 @@ double CudaMethod::finish(const LaunchGate& gate) {
 }
 
 Sample CudaMethod::run(int slot, const std::vector<int64_t>&) {
+  if (!gpu_only()) return Sample{end_to_end([&] { enqueue_work(slot); }), NAN, NAN};
   gate_.arm();
   {
     GateRelease rel{gate_};
     queue(gate_, slot);
   }
   return Sample{planted_stretch(finish(gate_)), NAN, NAN};
+}
+
+double CudaMethod::end_to_end(const std::function<void()>& work) {
+  check(cudaEventRecord(e0_.e, stream_.s), "cudaEventRecord");
+  planted_cuda_error();
+  work();
+  planted_delay();
+  check(cudaEventRecord(e1_.e, stream_.s), "cudaEventRecord");
+  return planted_stretch(finish(gate_));
 }
 
 // GATHERBENCH_TEST_SLOWDOWN_US adds a fixed spin on the stream. GATHERBENCH_TEST_SLOWDOWN_PCT is not a
@@ -215,6 +229,9 @@ class PinnedMemcpy : public CudaMethod {
   // two 131072-page runs differed by up to 6%), so it runs without one and, from a pinned table, rotates
   // through few sets like the methods that have it.
   bool cold_after_flush() const override { return t_.pinned(); }
+  // From a pageable table the driver stages the copy through the CPU and may wait on the stream, which a
+  // gate holds: such a copy is timed end to end, not gated.
+  bool gpu_only() const override { return t_.pinned(); }
   void reserve_sets(int n) override { starts_.assign(n, 0); }
   void load_set(int slot, std::vector<int64_t>& idx) override {
     make_contiguous(idx, t_.rows());
@@ -256,23 +273,22 @@ class CpuGatherMemcpy : public CudaMethod {
     const uint64_t chunks = std::max<uint64_t>(1, std::min<uint64_t>(uint64_t(c_.pipeline), n));
     uint8_t* staging = staging_.get();
     double gather = 0;
-    check(cudaEventRecord(e0_.e, stream_.s), "cudaEventRecord");
-    planted_cuda_error();
-    for (uint64_t k = 0; k < chunks; ++k) {
-      const uint64_t r0 = n * k / chunks, r1 = n * (k + 1) / chunks;
-      auto g0 = Clock::now();
-      pool_.parallel_for(int64_t(r1 - r0), [&](int64_t b, int64_t e, unsigned) {
-        for (int64_t j = int64_t(r0) + b; j < int64_t(r0) + e; ++j)
-          std::memcpy(staging + uint64_t(j) * rb, t_.data() + uint64_t(idx[j]) * rb, rb);
-      });
-      gather += std::chrono::duration<double>(Clock::now() - g0).count();
-      if (chunks == 1) check(cudaEventRecord(e_mid_.e, stream_.s), "cudaEventRecord");
-      check(cudaMemcpyAsync(out_.get() + r0 * rb, staging + r0 * rb, (r1 - r0) * rb, cudaMemcpyHostToDevice, stream_.s),
-            "cudaMemcpyAsync");
-    }
-    planted_delay();
-    check(cudaEventRecord(e1_.e, stream_.s), "cudaEventRecord");
-    Sample s{planted_stretch(finish(gate_)), gather, NAN};
+    Sample s{end_to_end([&] {
+               for (uint64_t k = 0; k < chunks; ++k) {
+                 const uint64_t r0 = n * k / chunks, r1 = n * (k + 1) / chunks;
+                 auto g0 = Clock::now();
+                 pool_.parallel_for(int64_t(r1 - r0), [&](int64_t b, int64_t e, unsigned) {
+                   for (int64_t j = int64_t(r0) + b; j < int64_t(r0) + e; ++j)
+                     std::memcpy(staging + uint64_t(j) * rb, t_.data() + uint64_t(idx[j]) * rb, rb);
+                 });
+                 gather += std::chrono::duration<double>(Clock::now() - g0).count();
+                 if (chunks == 1) check(cudaEventRecord(e_mid_.e, stream_.s), "cudaEventRecord");
+                 check(cudaMemcpyAsync(out_.get() + r0 * rb, staging + r0 * rb, (r1 - r0) * rb, cudaMemcpyHostToDevice,
+                                       stream_.s),
+                       "cudaMemcpyAsync");
+               }
+             }),
+             gather, NAN};
     if (chunks == 1) s.copy = elapsed(e_mid_.e, e1_.e);
     return s;
   }
@@ -280,7 +296,6 @@ class CpuGatherMemcpy : public CudaMethod {
     return {{"threads", std::to_string(pool_.size())}, {"pipeline", std::to_string(c_.pipeline)},
             {"staging", "cudaHostAlloc (pinned)"}};
   }
-  std::pair<double, double> launch_latency_us() override { return {NAN, NAN}; }  // timed end to end
 
  private:
   Lease staging_;
@@ -318,17 +333,11 @@ class CopyEngineRows : public CudaMethod {
     total_copies_ += copies_[slot].size();
     ++sets_;
   }
-  void enqueue_work(int) override {}
-  Sample run(int slot, const std::vector<int64_t>&) override {
-    check(cudaEventRecord(e0_.e, stream_.s), "cudaEventRecord");
+  void enqueue_work(int slot) override {
     for (const RowCopy& r : copies_[slot])
       check(cudaMemcpyAsync(out_.get() + r.dst, t_.data() + r.src, r.bytes, cudaMemcpyHostToDevice, stream_.s),
             "cudaMemcpyAsync (one row)");
-    planted_delay();
-    check(cudaEventRecord(e1_.e, stream_.s), "cudaEventRecord");
-    return Sample{planted_stretch(finish(gate_)), NAN, NAN};
   }
-  std::pair<double, double> launch_latency_us() override { return {NAN, NAN}; }  // timed end to end
   std::map<std::string, std::string> details() const override {
     char mean[32];
     snprintf(mean, sizeof mean, "%.1f", sets_ ? double(total_copies_) / double(sets_) : 0.0);
@@ -375,8 +384,7 @@ class CopyEngineBatch : public CudaMethod {
       srcs_[slot][j] = t_.data() + uint64_t(idx[j]) * rb;
     }
   }
-  void enqueue_work(int) override {}
-  Sample run(int slot, const std::vector<int64_t>&) override {
+  void enqueue_work(int slot) override {
 #if CUDART_VERSION >= 12080
     cudaMemcpyAttributes attr{};
     attr.srcAccessOrder = cudaMemcpySrcAccessOrderStream;
@@ -384,7 +392,6 @@ class CopyEngineBatch : public CudaMethod {
     attr.dstLocHint.type = cudaMemLocationTypeDevice;
     attr.dstLocHint.id = device_;
     size_t attr_idx = 0;
-    check(cudaEventRecord(e0_.e, stream_.s), "cudaEventRecord");
 #if CUDART_VERSION >= 13000
     check(cudaMemcpyBatchAsync(dsts_[slot].data(), srcs_[slot].data(), sizes_[slot].data(), sizes_[slot].size(), &attr,
                                &attr_idx, 1, stream_.s),
@@ -395,15 +402,11 @@ class CopyEngineBatch : public CudaMethod {
                                sizes_[slot].size(), &attr, &attr_idx, 1, &fail_idx, stream_.s),
           "cudaMemcpyBatchAsync (entry " + std::to_string(fail_idx) + ")");
 #endif
-    planted_delay();
-    check(cudaEventRecord(e1_.e, stream_.s), "cudaEventRecord");
-    return Sample{planted_stretch(finish(gate_)), NAN, NAN};
 #else
     (void)slot;
     throw Error("UNSUPPORTED", "cudaMemcpyBatchAsync is not in this build");
 #endif
   }
-  std::pair<double, double> launch_latency_us() override { return {NAN, NAN}; }  // timed end to end
   std::map<std::string, std::string> details() const override {
     return {{"copies", "one cudaMemcpyBatchAsync per gather, " + std::to_string(c_.batch) +
                            " entries (one per row), stream-ordered source access"},
@@ -593,36 +596,34 @@ class KernelGather : public CudaMethod {
  private:
   int64_t* slot_idx(int slot) const { return idx_.as<int64_t>() + uint64_t(slot) * c_.batch; }
 
-  // Copies of the whole storage: one copy serves every table shape of the run.
+  // Copies of the whole storage: one copy serves every table shape of the run. The bench holds the copy it
+  // reads (copy_), so dropping or replacing the kept one never frees memory a live bench reads.
   void* device_copy() {
-    const std::string key = "device:" + std::to_string(device_);
-    if (auto kept = t_.copy(key)) return static_cast<TableCopy*>(kept.get())->p;
     const uint64_t bytes = t_.storage().bytes() + HostTable::kPadBytes;
-    auto copy = std::make_shared<TableCopy>();
-    copy->device = device_;
-    if (cudaMalloc(&copy->p, bytes) != cudaSuccess) {
-      cudaGetLastError();
-      copy->p = nullptr;
-      throw Error("OOM", "out of device memory for the device-resident table (needed " + human_bytes(double(bytes)) +
-                             ", free " + free_device_memory() + ")");
-    }
-    check(cudaMemcpy(copy->p, t_.data(), bytes, cudaMemcpyHostToDevice), "copying the table to the GPU");
-    t_.keep_copy(key, copy);
-    return copy->p;
+    copy_ = t_.storage().copy_or_make("device:" + std::to_string(device_), [](const std::shared_ptr<void>&) { return true; }, [&] {
+      auto copy = std::make_shared<TableCopy>();
+      copy->device = device_;
+      if (cudaMalloc(&copy->p, bytes) != cudaSuccess) {
+        cudaGetLastError();
+        copy->p = nullptr;
+        throw Error("OOM", "out of device memory for the device-resident table (needed " + human_bytes(double(bytes)) +
+                               ", free " + free_device_memory() + ")");
+      }
+      check(cudaMemcpy(copy->p, t_.data(), bytes, cudaMemcpyHostToDevice), "copying the table to the GPU");
+      return std::shared_ptr<void>(copy);
+    });
+    return static_cast<TableCopy*>(copy_.get())->p;
   }
 
   // The managed copy is made once per table and advice; each point starts
   // with it back in host memory, so no point inherits another's migrations.
   void* managed_copy() {
-    const std::string key = "managed:" + std::to_string(device_);
     const uint64_t bytes = t_.storage().bytes() + HostTable::kPadBytes;
     const std::string& a = c_.uvm_advise;
     if (a != "none" && a != "read-mostly" && a != "prefer-host")
       throw Error("BAD_ARGUMENT", "unknown uvm advice '" + a + "' (none, read-mostly, prefer-host)");
-    std::shared_ptr<void> kept = t_.copy(key);
-    TableCopy* copy = static_cast<TableCopy*>(kept.get());
-    if (!copy || copy->advice != a) {
-      t_.keep_copy(key, nullptr);  // free the old advice's copy first
+    auto same_advice = [&](const std::shared_ptr<void>& kept) { return static_cast<TableCopy*>(kept.get())->advice == a; };
+    copy_ = t_.storage().copy_or_make("managed:" + std::to_string(device_), same_advice, [&] {
       int managed = 0;
       cudaDeviceGetAttribute(&managed, cudaDevAttrManagedMemory, device_);
       if (!managed) throw Error("UNSUPPORTED", "this device does not support managed memory");
@@ -643,12 +644,11 @@ class KernelGather : public CudaMethod {
         std::memcpy(dst + lo, t_.data() + lo, hi - lo);
       });
       advise(fresh->p, bytes, a);
-      t_.keep_copy(key, fresh);
-      kept = fresh;
-      copy = fresh.get();
-    }
-    reset_residency(copy->p);
-    return copy->p;
+      return std::shared_ptr<void>(fresh);
+    });
+    void* p = static_cast<TableCopy*>(copy_.get())->p;
+    reset_residency(p);
+    return p;
   }
 
   // Moves the managed table back to host memory. Read-mostly duplicates would
@@ -712,6 +712,7 @@ class KernelGather : public CudaMethod {
     cache_build_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }
 
+  std::shared_ptr<void> copy_;  // the device or managed table copy src_ points into (device-resident, uvm)
   const uint8_t* src_ = nullptr;
   bool in_device_memory_ = false;  // device-resident: the flush's device write evicts all its reads leave
   std::string where_, occupancy_ = "unknown";
@@ -727,6 +728,16 @@ class KernelGather : public CudaMethod {
   GatherLaunch launch_;
 };
 
+// Every method is made as Quiesced<M>: the most-derived destructor runs first, so it waits for the stream
+// before any class's members go (members go subclass first; the base's own wait would come after a
+// subclass's buffers and table copy were already let go).
+template <typename M>
+class Quiesced final : public M {
+ public:
+  using M::M;
+  ~Quiesced() override { this->quiesce(); }
+};
+
 }  // namespace
 
 std::unique_ptr<CudaMethod> make_cuda_method_of(const MethodConfig& c, const HostTable& t, ThreadPool& pool) {
@@ -734,14 +745,14 @@ std::unique_ptr<CudaMethod> make_cuda_method_of(const MethodConfig& c, const Hos
     if (c.batch > t.rows())
       throw Error("BAD_ARGUMENT", "pinned-memcpy copies batch consecutive rows: batch " + std::to_string(c.batch) +
                                       " > table rows " + std::to_string(t.rows()));
-    return std::make_unique<PinnedMemcpy>(c, t, pool);
+    return std::make_unique<Quiesced<PinnedMemcpy>>(c, t, pool);
   }
-  if (c.method == "cpu-gather-memcpy") return std::make_unique<CpuGatherMemcpy>(c, t, pool);
-  if (c.method == "copy-engine-rows") return std::make_unique<CopyEngineRows>(c, t, pool);
-  if (c.method == "copy-engine-batch") return std::make_unique<CopyEngineBatch>(c, t, pool);
+  if (c.method == "cpu-gather-memcpy") return std::make_unique<Quiesced<CpuGatherMemcpy>>(c, t, pool);
+  if (c.method == "copy-engine-rows") return std::make_unique<Quiesced<CopyEngineRows>>(c, t, pool);
+  if (c.method == "copy-engine-batch") return std::make_unique<Quiesced<CopyEngineBatch>>(c, t, pool);
   if (c.method == "zerocopy-naive" || c.method == "zerocopy-aligned" || c.method == "device-resident" ||
       c.method == "uvm" || c.method == "cached-zerocopy" || c.method == "zerocopy-sorted")
-    return std::make_unique<KernelGather>(c, t, pool, kernel_vector_bytes(c, t));
+    return std::make_unique<Quiesced<KernelGather>>(c, t, pool, kernel_vector_bytes(c, t));
   return nullptr;
 }
 

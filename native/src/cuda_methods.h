@@ -2,6 +2,8 @@
 // output and its verification, and gated timing. multi_gpu.cc drives several
 // of these behind one gate.
 #pragma once
+#include <functional>
+
 #include "cuda_support.h"
 #include "method.h"
 
@@ -10,8 +12,10 @@ namespace gb {
 class CudaMethod : public Method {
  public:
   CudaMethod(const MethodConfig& c, const HostTable& t, ThreadPool& pool);
-  // Waits for queued work before the members (buffers lent back to the arena) go.
+  // Waits for queued work before the members (buffers lent back to the arena) go; the factory's
+  // Quiesced<M> waits before a subclass's members go too (cuda_methods.cc).
   ~CudaMethod() override;
+  void quiesce() noexcept;
 
   Sample run(int slot, const std::vector<int64_t>& idx) override;
   void bind_thread() override;
@@ -26,8 +30,9 @@ class CudaMethod : public Method {
   void corrupt_row_for_test(int64_t row) override;
   std::pair<double, double> launch_latency_us() override;
 
-  // False where the timed region includes CPU work (the CPU path): such a
-  // method cannot be held behind a gate.
+  // False where the timed region includes CPU work (the CPU path, copies the
+  // CPU issues or stages): such a method cannot be held behind a gate and is
+  // timed end to end (run() then times enqueue_work() with end_to_end()).
   virtual bool gpu_only() const { return true; }
   // Queues the gated sample: hold, start event, work, end event (the caller
   // releases the gate), then finish() waits and returns its seconds.
@@ -39,8 +44,10 @@ class CudaMethod : public Method {
   bool cold_after_flush() const override { return host_pages_ != nullptr; }
 
  protected:
-  // The timed work of a GPU-only method, queued on stream_.
+  // The timed work, queued on stream_ (issued by the CPU where not gpu_only()).
   virtual void enqueue_work(int slot) = 0;
+  // Events around work() on stream_, the test plants inside; waits, returns seconds.
+  double end_to_end(const std::function<void()>& work);
   // Inside the timed region, just before the closing event (test switches).
   void planted_delay();
   // GATHERBENCH_TEST_CUDA_ERROR: this GPU of a multi-GPU point fails its sample with a CUDA error.

@@ -79,15 +79,17 @@ HostStorage::HostStorage(uint64_t bytes, HostAlloc mode, uint64_t seed, ThreadPo
   }
 }
 
-std::shared_ptr<void> HostStorage::copy(const std::string& key) const {
+std::shared_ptr<void> HostStorage::copy_or_make(const std::string& key, const CopyCheck& usable,
+                                               const std::function<std::shared_ptr<void>()>& make) const {
   std::lock_guard<std::mutex> lock(copies_mu_);
   auto it = copies_.find(key);
-  return it == copies_.end() ? nullptr : it->second;
-}
-
-void HostStorage::keep_copy(const std::string& key, std::shared_ptr<void> p) const {
-  std::lock_guard<std::mutex> lock(copies_mu_);
-  copies_[key] = std::move(p);
+  if (it != copies_.end()) {
+    if (usable(it->second)) return it->second;
+    copies_.erase(it);  // freed here unless a live bench still reads it
+  }
+  std::shared_ptr<void> made = make();
+  copies_[key] = made;
+  return made;
 }
 
 void HostStorage::drop_copies() const {

@@ -3,6 +3,7 @@
 // with the pattern from hash.h. Records what the OS actually granted.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -44,10 +45,14 @@ class HostStorage {
   double fill_seconds() const { return fill_seconds_; }
 
   // Copies of the storage that methods keep across the points sharing it
-  // (the device-resident copy, the managed copy), by key. The runner drops
-  // them when the points that use them are done.
-  std::shared_ptr<void> copy(const std::string& key) const;
-  void keep_copy(const std::string& key, std::shared_ptr<void> p) const;
+  // (the device-resident copy, the managed copy), by key: the kept one where
+  // `usable` accepts it, else a new one from `make` (the old one let go
+  // first), under one lock. The runner drops them when the points that use
+  // them are done; a bench holds the copy it reads, so a dropped or replaced
+  // copy lives until the last bench reading it is gone.
+  using CopyCheck = std::function<bool(const std::shared_ptr<void>&)>;
+  std::shared_ptr<void> copy_or_make(const std::string& key, const CopyCheck& usable,
+                                     const std::function<std::shared_ptr<void>()>& make) const;
   void drop_copies() const;
 
  private:
@@ -86,8 +91,6 @@ class HostTable {
   const uint8_t* device_view() const { return storage_->device_view(); }
   const std::string& obtained() const { return storage_->obtained(); }
   double fill_seconds() const { return storage_->fill_seconds(); }
-  std::shared_ptr<void> copy(const std::string& key) const { return storage_->copy(key); }
-  void keep_copy(const std::string& key, std::shared_ptr<void> p) const { storage_->keep_copy(key, std::move(p)); }
   void drop_copies() const { storage_->drop_copies(); }
 
  private:

@@ -17,7 +17,19 @@ struct EmulatedDim {
 };
 static EmulatedDim blockIdx, threadIdx, blockDim, gridDim;
 
+// The lowest and one past the highest byte the emulated kernel loads (GB_LOAD in gather_kernel.cuh).
+static const uint8_t *read_lo = nullptr, *read_hi = nullptr;
+template <typename T>
+inline const T& emulated_load(const T* p, int64_t i) {
+  const uint8_t* at = reinterpret_cast<const uint8_t*>(p + i);
+  if (!read_lo || at < read_lo) read_lo = at;
+  if (!read_hi || at + sizeof(T) > read_hi) read_hi = at + sizeof(T);
+  return p[i];
+}
+
 }  // namespace gb
+
+#define GB_LOAD(p, i) ::gb::emulated_load(p, int64_t(i))
 
 #include "../../kernels/gather_kernel.cuh"
 
@@ -86,7 +98,7 @@ int emulated_in_flight(const EmulatedLaunch& l, uint64_t row_bytes) {
 }
 
 Verdict emulate_gather(const HostTable& t, const std::vector<int64_t>& idx, int elem_bytes, const EmulatedLaunch& l,
-                       ThreadPool& pool) {
+                       ThreadPool& pool, EmulatedReads* reads) {
   const Kind kind = kind_named(l.kind);
   if (l.gpu_memory && kind != NAIVE && kind != ALIGNED_ROWS)
     throw Error("BAD_ARGUMENT", "only naive and aligned kernels gather from GPU memory");
@@ -125,6 +137,7 @@ Verdict emulate_gather(const HostTable& t, const std::vector<int64_t>& idx, int 
     a.idx = sorted.data();
     a.out_pos = out_pos.data();
   }
+  read_lo = read_hi = nullptr;
   switch (l.vector_bytes) {
     case 2: run_kind<2>(kind, a, l); break;
     case 4: run_kind<4>(kind, a, l); break;
@@ -132,6 +145,7 @@ Verdict emulate_gather(const HostTable& t, const std::vector<int64_t>& idx, int 
     case 16: run_kind<16>(kind, a, l); break;
     default: throw Error("BAD_ARGUMENT", "vector width must be 2, 4, 8 or 16 bytes");
   }
+  if (reads && read_lo && kind != CACHED) *reads = {read_lo - a.table, read_hi - a.table};
   const uint8_t* o = out.get();
   for (uint64_t g = 0; g < kGuard; ++g)
     if (o[g] != 0xA5 || o[kGuard + n * rb + g] != 0xA5) {

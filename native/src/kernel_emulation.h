@@ -23,10 +23,16 @@ struct EmulatedLaunch {
 // Vectors each lane keeps in flight in the kernel this launch runs (unroll_for in gather_kernel.cuh).
 int emulated_in_flight(const EmulatedLaunch& l, uint64_t row_bytes);
 
+// The byte range the kernel's loads read, relative to the table's first byte (to: one past the last).
+struct EmulatedReads {
+  int64_t from = 0, to = 0;
+};
+
 // Gathers idx through the emulated kernel into a poisoned output with guard
-// bytes on both sides, then compares every row with the table.
+// bytes on both sides, then compares every row with the table; `reads` gets
+// the range the loads read (kinds that read only the table).
 Verdict emulate_gather(const HostTable& t, const std::vector<int64_t>& idx, int elem_bytes, const EmulatedLaunch& l,
-                       ThreadPool& pool);
+                       ThreadPool& pool, EmulatedReads* reads = nullptr);
 
 // The GPU's check of an output (pattern_check in kernels/gather.cu), run on the host word by word over an
 // output gathered here from the table, with the byte at `corrupt_byte` flipped where it is >= 0.

@@ -3,9 +3,10 @@
 // Each GPU gathers its own mini-batch (the set's indices shifted by
 // i * rows / N), verified against the host table like any single-GPU sample.
 // GPU-only methods queue every GPU's sample behind one launch gate and start
-// together when it opens; the sample is the longest GPU interval from that
-// common start. The CPU path is timed on the host clock, from one barrier to
-// the last GPU's end.
+// together when it opens; the sample is the longest GPU interval, each GPU's
+// from its own exit from the gate (events of two GPUs cannot be subtracted).
+// The CPU path is timed on the host clock, from one barrier to the last GPU's
+// end: thread wake-ups and cudaSetDevice are inside, microseconds.
 #include <chrono>
 #include <map>
 
@@ -93,8 +94,10 @@ class MultiGpu : public Method {
 
   uint64_t reference_checksum(int slot, const std::vector<int64_t>&, ThreadPool& pool) override {
     uint64_t sum = 0;
-    for (size_t i = 0; i < methods_.size(); ++i)
+    for (size_t i = 0; i < methods_.size(); ++i) {
+      methods_[i]->bind_thread();  // computed on GPU i
       sum += refs_[slot][i] = methods_[i]->reference_checksum(slot, shifted_[slot][i], pool);
+    }
     return sum;
   }
 
@@ -171,8 +174,10 @@ class MultiGpu : public Method {
  private:
   ThreadPool workers_;
   std::vector<std::unique_ptr<ThreadPool>> pools_;
-  std::vector<std::unique_ptr<CudaMethod>> methods_;
+  // Declared before the methods, so it goes after them: each method waits for its stream, where a sample may
+  // still be held behind the gate's flags, before the gate is freed.
   std::unique_ptr<LaunchGate> gate_;
+  std::vector<std::unique_ptr<CudaMethod>> methods_;
   bool gpu_only_ = true;
   std::vector<std::vector<std::vector<int64_t>>> shifted_;  // [slot][gpu]
   std::vector<std::vector<uint64_t>> refs_;                  // [slot][gpu]
