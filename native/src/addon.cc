@@ -34,6 +34,17 @@ Napi::Error js_error(Napi::Env env, const std::string& code, const std::string& 
   return e;
 }
 
+// Runs native code for a JS call: a gatherbench Error becomes a JS error with its code, the one way every
+// synchronous call below reports one (asynchronous work reports through AsyncCall).
+template <typename F>
+auto rethrow_as_js(Napi::Env env, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const Error& e) {
+    throw js_error(env, e.code, e.what());
+  }
+}
+
 // The object a wrapper holds, handed to its constructor by the factory that
 // made it (createTable(), createStorage(), prepare()), never by user code.
 template <typename T>
@@ -164,11 +175,9 @@ Distribution parse_distribution(const Napi::Object& o) {
       for (uint32_t i = 0; i < a.Length(); ++i) d.fanouts.push_back(a.Get(i).ToNumber().Int32Value());
     }
   }
-  try {
+  rethrow_as_js(o.Env(), [&] {
     validate(d);
-  } catch (const Error& e) {
-    throw js_error(o.Env(), e.code, e.what());
-  }
+  });
   return d;
 }
 
@@ -221,11 +230,9 @@ class Storage : public Holder<Storage, HostStorage> {
     auto s = live(info.Env());
     Napi::Object o = need_object(info, 0, "view options");
     const uint64_t rows = uint64_t(num(o, "rows", 0, true)), row_bytes = uint64_t(num(o, "rowBytes", 0, true));
-    try {
+    return rethrow_as_js(info.Env(), [&] {
       return Table::make(info.Env(), std::make_shared<HostTable>(s, rows, row_bytes));
-    } catch (const Error& e) {
-      throw js_error(info.Env(), e.code, e.what());
-    }
+    });
   }
   Napi::Value Info(const Napi::CallbackInfo& info) {
     auto s = live(info.Env());
@@ -348,8 +355,10 @@ class Bench : public Holder<Bench, BenchState> {
           return o;
         });
   }
+  // Claimed like a run: the counters it reads (hits, copies) are written by a run's worker thread.
   Napi::Value Details(const Napi::CallbackInfo& info) {
-    auto s = live(info.Env());
+    auto s = claim(info.Env());
+    BusyUntilDone done{s};
     Napi::Object o = Napi::Object::New(info.Env());
     for (auto& kv : s->method->details()) o.Set(kv.first, kv.second);
     o.Set("contiguous", s->method->contiguous());
@@ -471,11 +480,9 @@ Napi::Value EmulateGather(const Napi::CallbackInfo& info) {
   l.gpu_memory = o.Has("gpuMemory") && o.Get("gpuMemory").ToBoolean().Value();
   Verdict v;
   EmulatedReads reads;
-  try {
+  rethrow_as_js(env, [&] {
     v = emulate_gather(*table, idx, int(num_at_most(o, "elemBytes", 4, 8)), l, fill_pool(), &reads);
-  } catch (const Error& e) {
-    throw js_error(env, e.code, e.what());
-  }
+  });
   Napi::Object r = Napi::Object::New(env);
   r.Set("ok", v.ok);
   r.Set("readFrom", double(reads.from));
@@ -503,12 +510,10 @@ Napi::Value EmulatePatternCheck(const Napi::CallbackInfo& info) {
   const int64_t corrupt = o.Has("corruptByte") ? int64_t(num(o, "corruptByte", 0, true)) : -1;
   PatternCheck c;
   uint64_t host_reference = 0;
-  try {
+  rethrow_as_js(env, [&] {
     c = emulate_pattern_check(*table, idx, corrupt, fill_pool());
     host_reference = expected_checksum(*table, idx, fill_pool());
-  } catch (const Error& e) {
-    throw js_error(env, e.code, e.what());
-  }
+  });
   Napi::Object r = Napi::Object::New(env);
   r.Set("checksum", Napi::BigInt::New(env, c.checksum));
   r.Set("hostReference", Napi::BigInt::New(env, host_reference));
@@ -573,11 +578,9 @@ Napi::Value GenerateIndices(const Napi::CallbackInfo& info) {
   const uint64_t seed = o.Get("set").IsUndefined() ? layout : index_set_seed(layout, uint64_t(num(o, "set", 0)));
   Distribution d = parse_distribution(o);
   std::vector<int64_t> idx(n);
-  try {
+  rethrow_as_js(env, [&] {
     generate_indices(d, rows, layout, seed, idx, fill_pool());
-  } catch (const Error& e) {
-    throw js_error(env, e.code, e.what());
-  }
+  });
   auto out = Napi::BigInt64Array::New(env, n);
   for (uint64_t i = 0; i < n; ++i) out[i] = idx[i];
   return out;
@@ -591,12 +594,10 @@ Napi::Value PlanCache(const Napi::CallbackInfo& info) {
   const uint64_t want = uint64_t(num(o, "cachedRows", 0, true)), seed = uint64_t(num(o, "seed", 1));
   Distribution d = parse_distribution(o);
   CachePlan p;
-  try {
+  rethrow_as_js(env, [&] {
     if (rows == 0) throw Error("BAD_ARGUMENT", "cannot cache rows of an empty table");
     p = plan_cache(d, rows, want, batch, seed, fill_pool());
-  } catch (const Error& e) {
-    throw js_error(env, e.code, e.what());
-  }
+  });
   auto out = Napi::BigInt64Array::New(env, p.rows.size());
   for (size_t i = 0; i < p.rows.size(); ++i) out[i] = p.rows[i];
   Napi::Object r = Napi::Object::New(env);
@@ -620,11 +621,9 @@ Napi::Value CacheTraceLength(const Napi::CallbackInfo& info) {
 
 // The allocation mode an options object names (malloc by default).
 HostAlloc host_alloc_arg(const Napi::Object& o) {
-  try {
+  return rethrow_as_js(o.Env(), [&] {
     return parse_host_alloc(str(o, "alloc", "malloc"));
-  } catch (const Error& e) {
-    throw js_error(o.Env(), e.code, e.what());
-  }
+  });
 }
 
 Napi::Value CreateTable(const Napi::CallbackInfo& info) {
@@ -718,11 +717,10 @@ class ContentionJs : public Napi::ObjectWrap<ContentionJs> {
   }
   explicit ContentionJs(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ContentionJs>(info) {
     Napi::Object o = need_object(info, 0, "contention options");
-    const unsigned threads = unsigned(num(o, "threads", 0, true));
+    const unsigned threads = unsigned(num_at_most(o, "threads", 0, 1024));
     const uint64_t bytes = uint64_t(num_at_most(o, "bytesPerThread", 64.0 * (1 << 20), 16.0 * (1ull << 30)));
     if (bytes < 4096) throw js_error(info.Env(), "BAD_ARGUMENT", "contention needs at least 4096 bytes per thread");
-    if (threads == 0 || threads > 1024) throw js_error(info.Env(), "BAD_ARGUMENT", "contention needs 1 to 1024 threads");
-    if (bytes < 4096) throw js_error(info.Env(), "BAD_ARGUMENT", "contention buffers must be at least 4096 bytes");
+    if (threads == 0) throw js_error(info.Env(), "BAD_ARGUMENT", "contention needs 1 to 1024 threads");
     c_ = std::make_unique<Contention>(threads, bytes);
   }
 
