@@ -26,7 +26,7 @@ const TABLE: readonly AxisName[] = ['width', 'dtype', 'batch', 'table', 'content
 const GATHER: readonly AxisName[] = [...TABLE, 'distribution'];
 const KERNEL: readonly AxisName[] = ['device', 'gpus', 'mapping', 'vector', 'block', 'grid'];
 
-export const METHODS: readonly MethodSpec[] = [
+const BASE_METHODS: MethodSpec[] = [
   { name: 'host-gather-copy', backend: 'host', role: 'baseline', source: 'host', axes: [...GATHER, 'alloc', 'threads'],
     summary: 'CPU threads gather rows into a staging buffer, then copy it to a second host buffer (the host half of the baseline)' },
   { name: 'host-memcpy', backend: 'host', role: 'ceiling', source: 'host', axes: [...TABLE, 'alloc', 'threads'],
@@ -57,7 +57,30 @@ export const METHODS: readonly MethodSpec[] = [
     summary: "DGL's UVA gather: dgl.utils.gather_pinned_tensor_rows on a pinned table with GPU indices (where dgl imports)" },
   { name: 'uvm', backend: 'cuda', role: 'candidate', source: 'gpu-memory', axes: [...GATHER, ...KERNEL, 'uvmAdvise', 'uvmReset'],
     summary: 'the table in cudaMallocManaged memory, with optional cudaMemAdvise hints' },
-] as const;
+];
+
+/** The gather methods a training step (step-<method>) runs beside the model's layer. */
+export const STEP_GATHERS = ['cpu-gather-memcpy', 'zerocopy-aligned', 'zerocopy-sorted', 'copy-engine-batch', 'cached-zerocopy', 'device-resident'] as const;
+const STEP_PREFIX = 'step-';
+
+export function isTrainingStep(method: string): boolean {
+  return method.startsWith(STEP_PREFIX);
+}
+
+/** The gather method of a training step; the method itself for any other. */
+export function gatherOf(method: string): string {
+  return isTrainingStep(method) ? method.slice(STEP_PREFIX.length) : method;
+}
+
+// Each training step is a method of its own over the same result model: its gather's axes plus the step's.
+for (const base of STEP_GATHERS) {
+  const g = BASE_METHODS.find((m) => m.name === base)!;
+  BASE_METHODS.push({
+    name: STEP_PREFIX + base, backend: 'cuda', role: g.role, source: g.source, axes: [...g.axes.filter((a) => a !== 'gpus'), 'step', 'hidden'],
+    summary: `a training step: ${base} gathers the batch beside the model's layer on it (a GEMM with a ReLU), serial or pipelined; each sample also times both parts alone`,
+  });
+}
+export const METHODS: readonly MethodSpec[] = BASE_METHODS;
 
 export const METHOD_NAMES = METHODS.map((m) => m.name);
 

@@ -8,6 +8,7 @@ import type { PointResult, RunResults } from '../harness/results/model.js';
 import { alignmentGains, baselineMethod, ceilingMethod, ok, variantOf, workloadKey } from './charts/data.js';
 import { FLAG_ERROR, modelRun } from '../harness/model/model.js';
 import { cacheFinding, copyEngineFinding, peerFinding, sortedFinding } from './findings-beyond.js';
+import { STEP_FINDINGS } from './findings-step.js';
 import type { Finding } from './finding.js';
 import { f2, sig, spanOf } from './format.js';
 
@@ -169,5 +170,5 @@ function modelFinding(run: RunResults): Finding | undefined {
 }
 
 export function findings(run: RunResults): Finding[] {
-  return [ceilingFinding, crossoverFinding, alignmentFinding, cliffFinding, knobsFinding, copyEngineFinding, cacheFinding, sortedFinding, peerFinding, savingsFinding, modelFinding].map((f) => f(run)).filter((x): x is Finding => x !== undefined);
+  return [ceilingFinding, crossoverFinding, alignmentFinding, cliffFinding, knobsFinding, copyEngineFinding, cacheFinding, sortedFinding, peerFinding, savingsFinding, modelFinding, ...STEP_FINDINGS].map((f) => f(run)).filter((x): x is Finding => x !== undefined);
 }

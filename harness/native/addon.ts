@@ -100,6 +100,9 @@ export interface PrepareOptions {
   /** cached-zerocopy: the cache as a share of the table's rows, or in bytes */
   cacheShare?: number;
   cacheBytes?: number;
+  /** step-* methods: how the gather meets the layer, and the layer's width */
+  step?: 'serial' | 'pipelined';
+  hidden?: number;
 }
 
 /** Where a chunk's wall time went, seconds (native/src/method.h ChunkTime). */
@@ -114,8 +117,12 @@ export interface ChunkTime {
 
 export interface ChunkResult {
   total: Float64Array;
+  /** each phase's time per sample, NaN where the method has none (a peer bench may leave phases out) */
   gather: Float64Array;
   copy: Float64Array;
+  compute?: Float64Array;
+  gatherAlone?: Float64Array;
+  computeAlone?: Float64Array;
   verification: { ok: boolean; mode: string; rowsVerified: number; badRow?: number; detail?: string };
   time: ChunkTime;
   /** timed samples whose whole output was checked by checksum */

@@ -17,6 +17,13 @@ export const HOST_ONLY_LABEL = 'host-only (no CUDA device)';
 
 export type PointStatus = 'ok' | 'failed' | 'skipped';
 
+/**
+ * Parts of a sample a method times apart from its total: a CPU path's gather and copy; a training step's
+ * gather and layer (beside each other where pipelined) and the two measured alone in the same sample.
+ */
+export const PHASES = ['gather', 'copy', 'compute', 'gatherAlone', 'computeAlone'] as const;
+export type Phase = (typeof PHASES)[number];
+
 export interface PointResult {
   id: string;
   method: string;
@@ -29,11 +36,11 @@ export interface PointResult {
   /** where it ran: a GPU name, or "host" */
   device: string;
   stats?: Summary;
-  phases?: { gather?: Summary; copy?: Summary };
+  phases?: Partial<Record<Phase, Summary>>;
   /** useful bytes / time, GB/s (1e9): at the median and at the CI bounds */
   bandwidth?: { median: number; ciLow: number; ciHigh: number };
   rowsPerSecond?: number;
-  samples: { total: number[]; gather?: number[]; copy?: number[] };
+  samples: { total: number[] } & Partial<Record<Phase, number[]>>;
   /** rowsVerified: rows compared with the table (each index set once); checkedSamples: timed samples
    * whose whole output matched its set's reference checksum */
   verification?: { mode: string; rowsVerified: number; badRow?: number; checkedSamples?: number };

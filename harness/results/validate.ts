@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { UserError } from '../errors.js';
 import { formatIssue } from '../scenario/load.js';
-import { RESULTS_SCHEMA, type RunResults } from './model.js';
+import { PHASES, RESULTS_SCHEMA, type RunResults } from './model.js';
 import { TIMING_PARTS } from './timing.js';
 import { AXES, axisLabel, type AxisName } from '../scenario/axes.js';
 
@@ -68,9 +68,9 @@ const point = z
     derived: z.looseObject({ elemBytes: positive, rowBytes: positive, tableRows: z.number().int().nonnegative(), tableBytes: nonneg.optional(), usefulBytes: positive }),
     device: z.string(),
     reason: z.string().optional(),
-    samples: z.looseObject({ total: z.array(positive), gather: z.array(maybe).optional(), copy: z.array(maybe).optional() }),
+    samples: z.looseObject({ total: z.array(positive), ...Object.fromEntries(PHASES.map((k) => [k, z.array(maybe).optional()])) }),
     stats: summary.optional(),
-    phases: z.looseObject({ gather: summary.optional(), copy: summary.optional() }).optional(),
+    phases: z.looseObject(Object.fromEntries(PHASES.map((k) => [k, summary.optional()]))).optional(),
     bandwidth: z.looseObject({ median: positive, ciLow: finite, ciHigh: finite }).optional(),
     rowsPerSecond: finite.optional(),
     details: strings,

@@ -9,11 +9,11 @@ import { performance } from 'node:perf_hooks';
 import { nativeErrorCode, type Addon, type NativeBench, type NativeTable, type PrepareOptions } from '../native/addon.js';
 import type { Case } from '../scenario/expand.js';
 import type { Sampling } from '../scenario/schema.js';
-import type { PointResult } from '../results/model.js';
+import { PHASES, type Phase, type PointResult } from '../results/model.js';
 import { closeTiming, emptyTiming } from '../results/timing.js';
 import { summarize } from '../stats/summary.js';
 import { nextChunk, stopReason } from './stopping.js';
-import { methodSpec } from '../methods.js';
+import { isTrainingStep, methodSpec } from '../methods.js';
 import { hostSnapshot, interferenceBetween } from '../telemetry/host-interference.js';
 import type { Telemetry } from '../telemetry/session.js';
 
@@ -36,7 +36,8 @@ export function prepareOptions(c: Case, seed: number, flush = true): PrepareOpti
     uvmReset: v.uvmReset,
     gpus: v.gpus,
     flush,
-    ...(c.method === 'cached-zerocopy' ? (v.cache.bytes !== undefined ? { cacheBytes: v.cache.bytes } : { cacheShare: v.cache.share }) : {}),
+    ...(c.method.endsWith('cached-zerocopy') ? (v.cache.bytes !== undefined ? { cacheBytes: v.cache.bytes } : { cacheShare: v.cache.share }) : {}),
+    ...(isTrainingStep(c.method) ? { step: v.step, hidden: v.hidden } : {}),
   };
 }
 
@@ -110,7 +111,8 @@ async function measureWith(addon: Addon, table: NativeTable, c: Case, o: Measure
   timing.setupSeconds += since(t0);
   const finish = (p: PointResult): PointResult => ({ ...p, timing: closeTiming(timing, since(t0)) });
   try {
-    const total: number[] = [], gather: number[] = [], copy: number[] = [];
+    const total: number[] = [];
+    const series = Object.fromEntries(PHASES.map((k) => [k, [] as number[]])) as Record<Phase, number[]>;
     let rowsVerified = 0, checksums = 0;
     let mode = '';
     const tSampling = performance.now();
@@ -132,8 +134,7 @@ async function measureWith(addon: Addon, table: NativeTable, c: Case, o: Measure
         });
       }
       total.push(...chunk.total);
-      gather.push(...chunk.gather);
-      copy.push(...chunk.copy);
+      for (const k of PHASES) series[k].push(...(chunk[k] ?? chunk.total.map(() => NaN)));
       const reason = stopReason(total, since(tSampling), o.sampling);
       if (!reason) continue;
       const samplingSeconds = since(tSampling);
@@ -144,8 +145,8 @@ async function measureWith(addon: Addon, table: NativeTable, c: Case, o: Measure
       const stats = summarize(total);
       const gb = c.derived.usefulBytes / 1e9;
       const phases: PointResult['phases'] = {};
-      if (gather.some(Number.isFinite)) phases.gather = summarize(gather);
-      if (copy.some(Number.isFinite)) phases.copy = summarize(copy);
+      const kept = PHASES.filter((k) => series[k].some(Number.isFinite));
+      for (const k of kept) phases[k] = summarize(series[k]);
       const details = Object.fromEntries(Object.entries(bench.details()).filter(([k]) => k !== 'contiguous').map(([k, v]) => [k, String(v)]));
       let telemetry;
       const window = o.telemetry ? windowSeconds(timing.timedSeconds, o.telemetry.config.windowSeconds) : 0;
@@ -164,7 +165,7 @@ async function measureWith(addon: Addon, table: NativeTable, c: Case, o: Measure
         bandwidth: { median: gb / stats.median, ciLow: gb / stats.ciHigh, ciHigh: gb / stats.ciLow },
         // rows of every GPU (useful bytes count each GPU's batch)
         rowsPerSecond: c.derived.usefulBytes / c.derived.rowBytes / stats.median,
-        samples: { total, ...(phases.gather ? { gather } : {}), ...(phases.copy ? { copy } : {}) },
+        samples: { total, ...Object.fromEntries(kept.map((k) => [k, series[k]])) },
         verification: { mode, rowsVerified, checkedSamples: checksums },
         stop: { reason, samples: total.length, seconds: samplingSeconds },
         details: { ...point.details, ...details, flush: o.sampling.flush ? 'cold: GPU caches and translation flushed before each sample' : 'warm: no flush between samples (sampling.flush: false)' },

@@ -84,6 +84,8 @@ export const AXES = {
   contention: { schema: nonNegativeInt, default: [0], doc: 'background CPU threads streaming through memory during the point (0 = none)' },
   gpus: { schema: positiveInt, default: [1], doc: 'GPUs gathering at once from one shared host table (devices device .. device+gpus-1)' },
   cache: { schema: cacheSize, default: [0], doc: 'cached-zerocopy: the GPU cache of hot rows, a share of the table (0.05) or a size ("2GiB")' },
+  step: { schema: z.enum(['serial', 'pipelined']), default: ['pipelined'], doc: "step-* methods: the gather then the model's layer (serial), or the next batch's gather beside the layer on two streams (pipelined)" },
+  hidden: { schema: positiveInt.max(65536), default: [256], doc: "step-* methods: the layer's output width (a batch x width by width x hidden fp32 GEMM with a ReLU)" },
 } as const;
 
 export type AxisName = keyof typeof AXES;
@@ -111,6 +113,8 @@ export interface AxisValues {
   contention: number;
   gpus: number;
   cache: CacheSize;
+  step: 'serial' | 'pipelined';
+  hidden: number;
 }
 
 /** A short, stable text for an axis value: used in ids, CSV cells, labels. */

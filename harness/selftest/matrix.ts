@@ -7,6 +7,7 @@
 import { DTYPES, type Dtype } from '../scenario/axes.js';
 import { nativeFacts } from '../native/facts.js';
 import { rowStartOffsets } from '../model/access.js';
+import { isTrainingStep } from '../methods.js';
 
 export const WIDTHS = [1, 3, 31, 32, 33, 100, 128, 1000, 1024];
 export const BATCHES = [1, 7, 4096];
@@ -24,15 +25,33 @@ export interface SelftestCase {
   vector: (typeof VECTORS)[number];
   mapping: (typeof MAPPINGS)[number];
   uvmAdvise: 'none' | 'read-mostly' | 'prefer-host';
+  /** step-* methods */
+  step?: 'serial' | 'pipelined';
 }
 
 /** Methods that run the gather kernel (vector and mapping variants apply), from the addon. */
 const kernelMethods = () => new Set(nativeFacts().methods.filter((m) => m.kernel).map((m) => m.name));
 
+/**
+ * A training step verifies the output of the gather it wraps (the full matrix runs on that method): its own
+ * cases check the step around it, serial and pipelined, at rows the layer reads as fp32.
+ */
+function stepCases(method: string): SelftestCase[] {
+  return [32, 33, 256, 1000].flatMap((width) =>
+    [7, 4096].flatMap((batch) =>
+      (['serial', 'pipelined'] as const).map((step) => ({ method, width, dtype: 'fp32' as const, batch, distribution: 'uniform' as const, vector: 'elem' as const, mapping: 'warp' as const, uvmAdvise: 'none' as const, step })),
+    ),
+  );
+}
+
 export function selftestCases(methods: string[]): SelftestCase[] {
   const out: SelftestCase[] = [];
   const facts = nativeFacts();
   for (const method of methods) {
+    if (isTrainingStep(method)) {
+      out.push(...stepCases(method));
+      continue;
+    }
     const kernel = kernelMethods().has(method);
     const contiguous = facts.methods.find((m) => m.name === method)?.contiguous ?? false;
     const dists = contiguous ? (['sequential'] as const) : (['uniform', 'sequential'] as const);

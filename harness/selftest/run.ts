@@ -14,7 +14,8 @@ export interface SelftestOutcome {
 export function describeCase(c: SelftestCase): string {
   const variant = c.vector !== 'elem' || c.mapping !== 'warp' ? ` vector=${c.vector} mapping=${c.mapping}` : '';
   const advise = c.uvmAdvise !== 'none' ? ` advise=${c.uvmAdvise}` : '';
-  return `${c.method} ${c.dtype} width=${c.width} batch=${c.batch} ${c.distribution}${variant}${advise}`;
+  const step = c.step ? ` step=${c.step}` : '';
+  return `${c.method} ${c.dtype} width=${c.width} batch=${c.batch} ${c.distribution}${variant}${advise}${step}`;
 }
 
 async function runOne(addon: Addon, table: NativeTable, c: SelftestCase, device: number): Promise<SelftestOutcome> {
@@ -25,7 +26,8 @@ async function runOne(addon: Addon, table: NativeTable, c: SelftestCase, device:
       method: c.method, batch: c.batch, elemBytes: DTYPES[c.dtype], distribution: { kind: c.distribution }, seed: 7,
       device, mapping: c.mapping, vectorBytes: c.vector === 'elem' ? 0 : c.vector, uvmAdvise: c.uvmAdvise, threads: 0,
       // a cache that holds some rows and misses others: both paths of the kernel are checked
-      ...(c.method === 'cached-zerocopy' ? { cacheShare: 0.3 } : {}),
+      ...(c.method.endsWith('cached-zerocopy') ? { cacheShare: 0.3 } : {}),
+      ...(c.step ? { step: c.step, hidden: 64 } : {}),
     });
   } catch (e) {
     const code = nativeErrorCode(e);

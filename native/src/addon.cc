@@ -302,16 +302,16 @@ class Bench : public Holder<Bench, BenchState> {
         [](Napi::Env env, std::shared_ptr<ChunkResult>& c) -> Napi::Value {
           Napi::Object o = Napi::Object::New(env);
           const size_t n = c->samples.size();
-          auto total = Napi::Float64Array::New(env, n), gather = Napi::Float64Array::New(env, n),
-               copy = Napi::Float64Array::New(env, n);
-          for (size_t i = 0; i < n; ++i) {
-            total[i] = c->samples[i].total;
-            gather[i] = c->samples[i].gather;
-            copy[i] = c->samples[i].copy;
+          // every sample's time, and each phase's (NaN where a method has none)
+          const std::pair<const char*, double Sample::*> series[] = {
+              {"total", &Sample::total},     {"gather", &Sample::gather},
+              {"copy", &Sample::copy},       {"compute", &Sample::compute},
+              {"gatherAlone", &Sample::gather_alone}, {"computeAlone", &Sample::compute_alone}};
+          for (const auto& [name, field] : series) {
+            auto a = Napi::Float64Array::New(env, n);
+            for (size_t i = 0; i < n; ++i) a[i] = c->samples[i].*field;
+            o.Set(name, a);
           }
-          o.Set("total", total);
-          o.Set("gather", gather);
-          o.Set("copy", copy);
           Napi::Object v = Napi::Object::New(env);
           v.Set("ok", !c->failed);
           v.Set("mode", c->verdict.mode);
@@ -415,7 +415,11 @@ Napi::Value Facts(const Napi::CallbackInfo& info) {
                        {"zerocopy-naive", "cuda", false, true, 0},    {"zerocopy-aligned", "cuda", false, true, 0},
                        {"device-resident", "cuda", false, true, 0},   {"uvm", "cuda", false, true, 0},
                        {"copy-engine-rows", "cuda", false, false, 0}, {"copy-engine-batch", "cuda", false, false, 12080},
-                       {"cached-zerocopy", "cuda", false, true, 0},   {"zerocopy-sorted", "cuda", false, true, 0}};
+                       {"cached-zerocopy", "cuda", false, true, 0},   {"zerocopy-sorted", "cuda", false, true, 0},
+                       // training steps (training_step.cc): the gather method named after "step-", beside a layer
+                       {"step-cpu-gather-memcpy", "cuda", false, false, 0}, {"step-zerocopy-aligned", "cuda", false, true, 0},
+                       {"step-zerocopy-sorted", "cuda", false, true, 0},    {"step-copy-engine-batch", "cuda", false, false, 12080},
+                       {"step-cached-zerocopy", "cuda", false, true, 0},    {"step-device-resident", "cuda", false, true, 0}};
   Napi::Array ms = Napi::Array::New(env);
   for (const M& m : methods) {
     Napi::Object x = Napi::Object::New(env);
@@ -673,6 +677,8 @@ Napi::Value Prepare(const Napi::CallbackInfo& info) {
   if (c.uvm_reset != "point" && c.uvm_reset != "sample")
     throw js_error(env, "BAD_ARGUMENT", "uvmReset must be 'point' or 'sample', got '" + c.uvm_reset + "'");
   c.gpus = int(num_at_most(o, "gpus", 1, 64));
+  c.step = str(o, "step", "pipelined");
+  c.hidden = int(num_at_most(o, "hidden", 256, 65536));
   Napi::Value share = o.Get("cacheShare");
   if (!share.IsUndefined()) {
     if (!share.IsNumber() || !(share.As<Napi::Number>().DoubleValue() >= 0 && share.As<Napi::Number>().DoubleValue() <= 1))

@@ -175,6 +175,7 @@ void CudaMethod::queue(LaunchGate& gate, int slot) {
   enqueue_work(slot);
   planted_delay();
   check(cudaEventRecord(e1_.e, stream_.s), "cudaEventRecord");
+  if (on_queued_) on_queued_(e1_.e);
 }
 
 double CudaMethod::finish(const LaunchGate& gate) {
@@ -201,6 +202,7 @@ double CudaMethod::end_to_end(const std::function<void()>& work) {
   work();
   planted_delay();
   check(cudaEventRecord(e1_.e, stream_.s), "cudaEventRecord");
+  if (on_queued_) on_queued_(e1_.e);
   return planted_stretch(finish(gate_));
 }
 
@@ -757,6 +759,7 @@ std::unique_ptr<CudaMethod> make_cuda_method_of(const MethodConfig& c, const Hos
 }
 
 std::unique_ptr<Method> make_cuda_method(const MethodConfig& c, const HostTable& t, ThreadPool& pool) {
+  if (c.method.rfind("step-", 0) == 0) return make_training_step(c, t, pool);
   return make_cuda_method_of(c, t, pool);
 }
 

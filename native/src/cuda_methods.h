@@ -40,6 +40,12 @@ class CudaMethod : public Method {
   double finish(const LaunchGate& gate);
   // Which GPU of a multi-GPU point this is (-1: a single-GPU point).
   void set_gpu_index(int i) { gpu_index_ = i; }
+  // Called with a sample's closing event as soon as it is queued, before the wait: work on another stream
+  // can then be ordered after the sample without a host round trip (the training step's end). Empty: none.
+  void set_on_queued(std::function<void(cudaEvent_t)> f) { on_queued_ = std::move(f); }
+  const uint8_t* output() const { return out_.get(); }
+  uint64_t output_bytes() const { return out_bytes_; }
+  int device() const { return device_; }
   // Where the timed reads go to the pinned table row by row, the flush evicts their translations too.
   bool cold_after_flush() const override { return host_pages_ != nullptr; }
 
@@ -69,6 +75,7 @@ class CudaMethod : public Method {
   Lease out_, sum_, host_out_, flush_, check_idx_, check_;
   uint64_t flush_bytes_ = 0;
   int gpu_index_ = -1;
+  std::function<void(cudaEvent_t)> on_queued_;
 };
 
 std::unique_ptr<CudaMethod> make_cuda_method_of(const MethodConfig& c, const HostTable& t, ThreadPool& pool);

@@ -19,7 +19,7 @@ std::string free_device_memory();
 // buffer, freed when the lease ends.
 enum class BufferKind {
   DeviceOut, DeviceIdx, DeviceSum, DeviceFlush, DeviceCacheMap, DeviceCache, DeviceCacheIds,
-  DeviceSortedIdx, DeviceOutPos, DevicePositions, DeviceSortTemp, DeviceCheckIdx, DeviceCheck,
+  DeviceSortedIdx, DeviceOutPos, DevicePositions, DeviceSortTemp, DeviceCheckIdx, DeviceCheck, DeviceLayerIn, DeviceLayerWeights, DeviceLayerOut,
   PinnedVerify, PinnedIdx, PinnedStaging, PinnedGate  // pinned kinds last: pinned_kind() tells them apart by order
 };
 class Lease {

@@ -40,12 +40,18 @@ struct MethodConfig {
   // (cache_bytes > 0) this many bytes of rows.
   double cache_share = 0;
   uint64_t cache_bytes = 0;
+  // step-* methods (training_step.cc): how the gather meets the model's layer, and the layer's width
+  std::string step = "pipelined";  // serial | pipelined
+  int hidden = 256;
 };
 
 struct Sample {
   double total = 0;
   double gather = NAN;  // phases, seconds; NaN where a method has no such phase
   double copy = NAN;
+  double compute = NAN;        // a training step's layer (beside the gather where pipelined)
+  double gather_alone = NAN;   // a training step's parts measured alone in the same sample
+  double compute_alone = NAN;
 };
 
 struct Verdict {
@@ -78,6 +84,9 @@ class Method : public OutputView {
   virtual void load_set(int slot, std::vector<int64_t>& idx) { (void)slot, (void)idx; }
   // One gather of set `slot`, timed by the method itself.
   virtual Sample run(int slot, const std::vector<int64_t>& idx) = 0;
+  // What a telemetry window repeats: the run itself, except where a sample measures more than the method's
+  // own work (a training step's parts alone).
+  virtual Sample soak_run(int slot, const std::vector<int64_t>& idx) { return run(slot, idx); }
   // Checksum the output must have after gathering idx (additive over GPUs).
   virtual uint64_t reference_checksum(int slot, const std::vector<int64_t>& idx, ThreadPool& pool);
   // Thorough check of the output of set `slot`: every row, or sampled rows
@@ -180,6 +189,8 @@ std::unique_ptr<Method> make_cuda_method(const MethodConfig& c, const HostTable&
 // The same method on c.gpus GPUs at once over one shared host table.
 std::unique_ptr<Method> make_multi_gpu_method(const MethodConfig& c, const HostTable& t, ThreadPool& pool,
                                               unsigned cpu_threads);
+// step-<method>: that gather method beside a model layer on the gathered batch (training_step.cc).
+std::unique_ptr<Method> make_training_step(const MethodConfig& c, const HostTable& t, ThreadPool& pool);
 // Frees the buffers GPU methods keep across points (cuda_support.cc).
 void release_arena();
 #endif

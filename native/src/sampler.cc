@@ -190,7 +190,7 @@ SoakResult soak(Method& m, const HostTable&, const MethodConfig&, IndexSets& set
   const auto t0 = Clock::now();
   do {
     const int k = verified[r.iterations % verified.size()];
-    r.busy_seconds += m.run(k, sets.idx[k]).total;
+    r.busy_seconds += m.soak_run(k, sets.idx[k]).total;
     ++r.iterations;
     r.seconds = since(t0);
   } while (r.seconds < seconds);

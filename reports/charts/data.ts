@@ -1,7 +1,7 @@
 /** Flat rows for charts, and the pairings (speedup over the baseline, aligned over naive) derived from a run. */
 import type { PointResult, RunResults } from '../../harness/results/model.js';
 import { AXES, axisLabel, type AxisName } from '../../harness/scenario/axes.js';
-import { methodSpec } from '../../harness/methods.js';
+import { isTrainingStep, methodSpec } from '../../harness/methods.js';
 import { ciLabel, hasCi } from '../../harness/stats/ci-label.js';
 
 export interface ChartRow {
@@ -60,8 +60,9 @@ function isDefault(a: AxisName, v: string): boolean {
   return (AXES[a].default as readonly unknown[]).some((d) => axisLabel(a, AXES[a].schema.parse(d)) === v);
 }
 
+/** The run's measured gathers (a training step's points have charts and findings of their own: reports/findings-step.ts). */
 export function ok(run: RunResults): PointResult[] {
-  return run.points.filter((p) => p.status === 'ok' && p.bandwidth && p.stats);
+  return run.points.filter((p) => p.status === 'ok' && p.bandwidth && p.stats && !isTrainingStep(p.method));
 }
 
 /** A point's series: its method and variant, and its dtype where the run has several (fp16 and bf16 rows of one width are different rows). */

@@ -10,8 +10,9 @@ import { cpuCost, gpuEnergy } from './cpu-energy.js';
 import { latencyBoxes } from './latency-box.js';
 import { modelFit } from './model-fit.js';
 import { cacheShareChart } from './cache-share.js';
+import { stepAnatomyChart } from './step-anatomy.js';
 
-const BUILDERS: ((run: RunResults) => Chart | undefined)[] = [bandwidthByWidth, ceilingShare, speedupHeatmap, alignmentGain, tableSizeSweep, cacheShareChart, contentionChart, cpuCost, gpuEnergy, modelFit, latencyBoxes];
+const BUILDERS: ((run: RunResults) => Chart | undefined)[] = [bandwidthByWidth, ceilingShare, speedupHeatmap, alignmentGain, tableSizeSweep, cacheShareChart, contentionChart, stepAnatomyChart, cpuCost, gpuEnergy, modelFit, latencyBoxes];
 
 export function runCharts(run: RunResults): Chart[] {
   return BUILDERS.map((b) => b(run)).filter((c): c is Chart => c !== undefined);

@@ -1,0 +1,41 @@
+import type { Chart } from './types.js';
+import type { RunResults } from '../../harness/results/model.js';
+import { stepLabel, stepPoints } from '../findings-step.js';
+
+/** A training step's anatomy: each path's parts alone, the parts beside each other, and the step, per workload. */
+export function stepAnatomyChart(run: RunResults): Chart | undefined {
+  const steps = stepPoints(run);
+  if (!steps.length) return undefined;
+  const rows = steps.flatMap((s) => {
+    const part = (name: string, seconds: number) => ({ path: stepLabel(s), workload: s.key, part: name, ms: seconds * 1e3 });
+    return [
+      part('gather alone', s.a.gatherAloneS),
+      part('layer alone', s.a.layerAloneS),
+      ...(s.a.mode === 'pipelined' ? [part('gather beside the layer', s.a.gatherBesideS), part('layer beside the gather', s.a.layerBesideS)] : []),
+      part('step', s.a.stepS),
+    ];
+  });
+  return {
+    id: 'step-anatomy',
+    title: 'Training step anatomy',
+    caption:
+      "Each path's training step (the gather of a batch and the model's layer on it) beside its parts: the gather and the layer measured alone in the same samples, " +
+      'and, pipelined, each one while the other runs. A pipelined step near its longer part alone hides the shorter one; a layer slower beside the gather than alone is what the gather takes from the model.',
+    spec: {
+      data: { values: rows },
+      facet: { row: { field: 'workload', type: 'nominal', title: null } },
+      spec: {
+        width: 520,
+        height: { step: 9 },
+        mark: 'bar',
+        encoding: {
+          y: { field: 'path', type: 'nominal', title: null },
+          yOffset: { field: 'part', type: 'nominal', sort: ['gather alone', 'layer alone', 'gather beside the layer', 'layer beside the gather', 'step'] },
+          x: { field: 'ms', type: 'quantitative', title: 'ms' },
+          color: { field: 'part', type: 'nominal', title: null, sort: ['gather alone', 'layer alone', 'gather beside the layer', 'layer beside the gather', 'step'], scale: { scheme: 'tableau10' } },
+          tooltip: [{ field: 'path' }, { field: 'workload' }, { field: 'part' }, { field: 'ms', format: '.3f' }],
+        },
+      },
+    },
+  };
+}
