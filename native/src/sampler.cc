@@ -6,6 +6,10 @@
 #include <string>
 #include <vector>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include "errors.h"
 #include "hash.h"
 #include "method.h"
@@ -40,17 +44,17 @@ uint64_t last_level_cache_bytes() {
 }
 
 // Bytes read after a set's rows before they count as gone from the last-level cache: twice its size (the
-// pool's rotation waits this long for a set to come back; the eviction buffer is this large).
+// rotation of uvm and the peers waits this long for a set to come back).
 static uint64_t cpu_evict_bytes() { return 2 * last_level_cache_bytes(); }
 
 int index_set_count(uint64_t out_bytes, bool cold_after_flush) {
   const uint64_t out = std::max<uint64_t>(out_bytes, 1);
   const uint64_t budget = 256ull << 20;  // verifying a set reads its output once
   // Where the flush before each sample evicts everything a set's reads leave (GPU caches and the translations
-  // of the pages read: device-resident, zero-copy and copy engines over the pinned table, pinned-memcpy), a
-  // few sets. Elsewhere a set comes back only after twice the last-level cache of other sets' rows was
-  // gathered: with 4 sets, a CPU gather of 1024-16384 rows read them from its cache after the first round
-  // (H100: cpu-gather-memcpy up to 2x faster than with fresh indices). uvm keeps this rotation too: what its
+  // of the pages read: device-resident, zero-copy and copy engines over the pinned table, pinned-memcpy; a CPU
+  // gather's rows, evicted line by line), a few sets. Elsewhere a set comes back only after twice the
+  // last-level cache of other sets' rows was gathered (with 4 sets and no eviction, a CPU gather of 1024-16384
+  // rows read them from its cache after the first round: H100, cpu-gather-memcpy up to 2x faster). uvm keeps this rotation: what its
   // samples read depends on how many sets the point's first runs faulted in (1024 rows, H100: 4 sets read
   // in 5.5 us, as device-resident; fresh sets in 5-45 us), and the flush cannot evict its translations
   // without faulting pages in itself.
@@ -59,16 +63,41 @@ int index_set_count(uint64_t out_bytes, bool cold_after_flush) {
   return int(std::clamp<uint64_t>(want, 2, std::max<uint64_t>(2, std::min<uint64_t>(budget / out, 4096))));
 }
 
-// Reads twice the last-level cache's worth of a buffer of its own (on every thread of the pool), so the
-// rows a host gather's untimed first runs read are evicted. Reads, not writes: dirty lines would be
-// written back during the next timed sample (a host gather's runs then spread by 45% on a 2-core VM).
-static void evict_cpu_cache(ThreadPool& pool) {
-  static const std::vector<uint64_t> buf(cpu_evict_bytes() / sizeof(uint64_t), 1);
-  static std::atomic<uint64_t> sink{0};
-  pool.parallel_for(int64_t(buf.size()), [&](int64_t b, int64_t e, unsigned) {
-    uint64_t sum = 0;
-    for (int64_t i = b; i < e; i += 8) sum += buf[size_t(i)];  // one word a 64-byte line
-    sink.fetch_add(sum, std::memory_order_relaxed);
+// Evicts the rows of one index set from every level of the CPU's caches (clflushopt or clflush on x86, dc civac
+// on Arm: the lines' owner writes them back and every cache drops them), so a CPU gather's timed sample reads
+// its rows from DRAM whatever ran before. The cost follows the set's rows, not the last-level cache: a 480 MiB
+// L3 (a 2-vCPU VM) made the old eviction, a read of twice the LLC, 46-48% of a host-only run. The table is
+// only read, so no dirty line is written back inside the next timed sample.
+#if defined(__x86_64__)
+__attribute__((target("clflushopt"))) static void flush_line_opt(const void* p) { _mm_clflushopt(const_cast<void*>(p)); }
+static void flush_line(const void* p) { _mm_clflush(p); }
+#endif
+
+static void evict_rows(const HostTable& t, const std::vector<int64_t>& idx, ThreadPool& pool) {
+  const uint64_t rb = t.row_bytes();
+  const uint8_t* base = t.data();
+#if defined(__x86_64__)
+  static const auto line_flush = __builtin_cpu_supports("clflushopt") ? flush_line_opt : flush_line;
+#endif
+  pool.parallel_for(int64_t(idx.size()), [&](int64_t b, int64_t e, unsigned) {
+    for (int64_t k = b; k < e; ++k) {
+      const uintptr_t lo = reinterpret_cast<uintptr_t>(base + uint64_t(idx[size_t(k)]) * rb) & ~uintptr_t(63);
+      const uintptr_t hi = reinterpret_cast<uintptr_t>(base + uint64_t(idx[size_t(k)]) * rb + rb);
+      for (uintptr_t a = lo; a < hi; a += 64) {
+#if defined(__x86_64__)
+        line_flush(reinterpret_cast<const void*>(a));
+#elif defined(__aarch64__)
+        asm volatile("dc civac, %0" ::"r"(a) : "memory");
+#else
+#error "evict_rows: no cache-line flush for this architecture"
+#endif
+      }
+    }
+#if defined(__x86_64__)
+    _mm_sfence();
+#elif defined(__aarch64__)
+    asm volatile("dsb ish" ::: "memory");
+#endif
   });
 }
 
@@ -81,8 +110,9 @@ ChunkResult run_chunk(Method& m, const HostTable& t, const MethodConfig& c, Inde
   m.bind_thread();
   ChunkResult out;
   ChunkTime& time = out.time;
-  const int n_sets = index_set_count(c.batch * t.row_bytes() * uint64_t(c.gpus),
-                                      c.flush && m.cold_after_flush() && !m.reads_table_on_cpu());
+  // A CPU gather's rows are evicted before each timed sample: like the methods the flush leaves cold, it needs
+  // few sets.
+  const int n_sets = index_set_count(c.batch * t.row_bytes() * uint64_t(c.gpus), c.flush && (m.cold_after_flush() || m.reads_table_on_cpu()));
   if (sets.idx.empty()) {
     // Reserve first: if it throws (out of device memory), the sets stay empty and the next chunk reserves
     // again, where filling them first let the next chunk skip the reservation and load into nothing.
@@ -129,22 +159,11 @@ ChunkResult run_chunk(Method& m, const HostTable& t, const MethodConfig& c, Inde
     m.run(w % n_sets, sets.idx[w % n_sets]);
     time.warmup += since(t0);
   }
-  // Every set this chunk times is drawn and verified before any is timed. Verification derives the expected
-  // rows without reading the table, but a host gather's untimed first run of a set leaves its rows in the
-  // CPU's last-level cache: after such runs the cache is pushed out once, so no timed sample finds its rows
-  // there. (Between timed samples, the pool is large enough that a set's rows have left it when it comes back.)
-  bool touched = r.warmup > 0;
+  // Every set this chunk times is drawn and verified before any is timed. (Verification derives the expected
+  // rows without reading the table; a CPU gather's rows are evicted before each of its timed samples below.)
   for (int s = 0; s < r.samples; ++s) {
     const int k = int((r.first_sample + uint64_t(s)) % uint64_t(n_sets));
-    if (!sets.ready[k]) {
-      if (!ready(k)) return out;
-      touched = true;
-    }
-  }
-  if (c.flush && touched && r.samples > 0 && m.reads_table_on_cpu()) {  // warm samples (sampling.flush: false) keep it
-    auto t0 = Clock::now();
-    evict_cpu_cache(pool);
-    time.flush += since(t0);
+    if (!sets.ready[k] && !ready(k)) return out;
   }
   for (int s = 0; s < r.samples; ++s) {
     const uint64_t no = r.first_sample + uint64_t(s);
@@ -153,6 +172,7 @@ ChunkResult run_chunk(Method& m, const HostTable& t, const MethodConfig& c, Inde
     m.poison(poison_byte(no));
     m.reset_before_sample();
     if (c.flush) m.flush();
+    if (c.flush && m.reads_table_on_cpu()) evict_rows(t, sets.idx[k], pool);  // warm samples (sampling.flush: false) keep them
     time.flush += since(t0);
     t0 = Clock::now();
     Sample smp = m.run(k, sets.idx[k]);
