@@ -464,17 +464,24 @@ std::shared_ptr<HostTable> table_arg(const Napi::CallbackInfo& info, const char*
   return Table::Unwrap(info[0].As<Napi::Object>())->live(info.Env());
 }
 
-// The GPU gather kernel run on the host, thread by thread (a test of the kernel's own code where there is no GPU).
-Napi::Value EmulateGather(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  auto table = table_arg(info, "emulateGather");
-  Napi::Object o = need_object(info, 1, "options");
+// Option 'indices' (a BigInt64Array), each a row of a table of `rows` rows.
+std::vector<int64_t> row_indices(const Napi::Object& o, uint64_t rows) {
+  Napi::Env env = o.Env();
   if (!o.Get("indices").IsTypedArray() || o.Get("indices").As<Napi::TypedArray>().TypedArrayType() != napi_bigint64_array)
     throw js_error(env, "BAD_ARGUMENT", "option 'indices' must be a BigInt64Array");
   auto arr = o.Get("indices").As<Napi::BigInt64Array>();
   std::vector<int64_t> idx(arr.Data(), arr.Data() + arr.ElementLength());
   for (int64_t r : idx)
-    if (r < 0 || uint64_t(r) >= table->rows()) throw js_error(env, "BAD_ARGUMENT", "index " + std::to_string(r) + " outside the table");
+    if (r < 0 || uint64_t(r) >= rows) throw js_error(env, "BAD_ARGUMENT", "index " + std::to_string(r) + " outside the table");
+  return idx;
+}
+
+// The GPU gather kernel run on the host, thread by thread (a test of the kernel's own code where there is no GPU).
+Napi::Value EmulateGather(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto table = table_arg(info, "emulateGather");
+  Napi::Object o = need_object(info, 1, "options");
+  const std::vector<int64_t> idx = row_indices(o, table->rows());
   EmulatedLaunch l;
   l.kind = str(o, "kind", "aligned");
   l.vector_bytes = int(num_at_most(o, "vectorBytes", 4, 16));
@@ -505,12 +512,7 @@ Napi::Value EmulatePatternCheck(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto table = table_arg(info, "emulatePatternCheck");
   Napi::Object o = need_object(info, 1, "options");
-  if (!o.Get("indices").IsTypedArray() || o.Get("indices").As<Napi::TypedArray>().TypedArrayType() != napi_bigint64_array)
-    throw js_error(env, "BAD_ARGUMENT", "option 'indices' must be a BigInt64Array");
-  auto arr = o.Get("indices").As<Napi::BigInt64Array>();
-  std::vector<int64_t> idx(arr.Data(), arr.Data() + arr.ElementLength());
-  for (int64_t r : idx)
-    if (r < 0 || uint64_t(r) >= table->rows()) throw js_error(env, "BAD_ARGUMENT", "index " + std::to_string(r) + " outside the table");
+  const std::vector<int64_t> idx = row_indices(o, table->rows());
   const int64_t corrupt = o.Has("corruptByte") ? int64_t(num(o, "corruptByte", 0, true)) : -1;
   PatternCheck c;
   uint64_t host_reference = 0;
@@ -607,13 +609,7 @@ Napi::Value PlanCache(const Napi::CallbackInfo& info) {
   Napi::Object r = Napi::Object::New(env);
   r.Set("rows", out);
   r.Set("trace", Napi::Number::New(env, double(p.trace)));
-  if (o.Get("indices").IsTypedArray() && o.Get("indices").As<Napi::TypedArray>().TypedArrayType() == napi_bigint64_array) {
-    auto arr = o.Get("indices").As<Napi::BigInt64Array>();  // what cached-zerocopy records of its set 0
-    std::vector<int64_t> idx(arr.Data(), arr.Data() + arr.ElementLength());
-    for (int64_t x : idx)
-      if (x < 0 || uint64_t(x) >= rows) throw js_error(env, "BAD_ARGUMENT", "index " + std::to_string(x) + " outside the table");
-    r.Set("missRepeats", miss_repeats(idx, p.slot_of));
-  }
+  if (o.Has("indices")) r.Set("missRepeats", miss_repeats(row_indices(o, rows), p.slot_of));  // what cached-zerocopy records of its set 0
   return r;
 }
 
