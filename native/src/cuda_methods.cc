@@ -171,11 +171,12 @@ std::pair<double, double> CudaMethod::launch_latency_us() {
 void CudaMethod::queue(LaunchGate& gate, int slot) {
   gate.hold(stream_.s);
   check(cudaEventRecord(e0_.e, stream_.s), "cudaEventRecord");
+  if (hooks_.started) hooks_.started(e0_.e);
   planted_cuda_error();
   enqueue_work(slot);
   planted_delay();
   check(cudaEventRecord(e1_.e, stream_.s), "cudaEventRecord");
-  if (on_queued_) on_queued_(e1_.e);
+  if (hooks_.queued) hooks_.queued(e1_.e);
 }
 
 double CudaMethod::finish(const LaunchGate& gate) {
@@ -198,11 +199,12 @@ Sample CudaMethod::run(int slot, const std::vector<int64_t>&) {
 
 double CudaMethod::end_to_end(const std::function<void()>& work) {
   check(cudaEventRecord(e0_.e, stream_.s), "cudaEventRecord");
+  if (hooks_.started) hooks_.started(e0_.e);
   planted_cuda_error();
   work();
   planted_delay();
   check(cudaEventRecord(e1_.e, stream_.s), "cudaEventRecord");
-  if (on_queued_) on_queued_(e1_.e);
+  if (hooks_.queued) hooks_.queued(e1_.e);
   return planted_stretch(finish(gate_));
 }
 

@@ -40,9 +40,13 @@ class CudaMethod : public Method {
   double finish(const LaunchGate& gate);
   // Which GPU of a multi-GPU point this is (-1: a single-GPU point).
   void set_gpu_index(int i) { gpu_index_ = i; }
-  // Called with a sample's closing event as soon as it is queued, before the wait: work on another stream
-  // can then be ordered after the sample without a host round trip (the training step's end). Empty: none.
-  void set_on_queued(std::function<void(cudaEvent_t)> f) { on_queued_ = std::move(f); }
+  // Work on another stream ordered around a sample without a host round trip (the training step's layer):
+  // `started` gets the sample's opening event once queued (before a CPU path's CPU work), `queued` its closing
+  // event once queued (before the wait). Empty: none.
+  struct SampleHooks {
+    std::function<void(cudaEvent_t)> started, queued;
+  };
+  void set_hooks(SampleHooks h) { hooks_ = std::move(h); }
   const uint8_t* output() const { return out_.get(); }
   uint64_t output_bytes() const { return out_bytes_; }
   int device() const { return device_; }
@@ -75,7 +79,7 @@ class CudaMethod : public Method {
   Lease out_, sum_, host_out_, flush_, check_idx_, check_;
   uint64_t flush_bytes_ = 0;
   int gpu_index_ = -1;
-  std::function<void(cudaEvent_t)> on_queued_;
+  SampleHooks hooks_;
 };
 
 std::unique_ptr<CudaMethod> make_cuda_method_of(const MethodConfig& c, const HostTable& t, ThreadPool& pool);

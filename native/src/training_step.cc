@@ -2,8 +2,9 @@
 // layer on the gathered batch (kernels/layer.h: relu(features x W), batch x width by width x hidden).
 //   serial:    the gather, then the layer.
 //   pipelined: the gather of the next batch on the method's stream while the layer computes the current one
-//              on a stream of its own, as a prefetching loader runs them; the step ends when both have (one
-//              lockstep iteration of the loop; warm-up steps make the steady state).
+//              on a stream of its own, as a prefetching loader runs them: the gather issued first, the layer
+//              as soon as it has started; the step ends when both have (one lockstep iteration of the loop;
+//              warm-up steps make the steady state).
 // Every sample also measures both parts alone, cold, before its step: gather alone, layer alone, then (where
 // pipelined) the two together, so each point holds its parts and their slowdowns beside each other from the
 // same samples. The gather's output is verified like any method's (the one measured alone by checksum inside
@@ -130,25 +131,33 @@ class TrainingStep : public Method {
     check(cudaEventSynchronize(c1_.e), "the layer");
     return elapsed(c0_.e, c1_.e);
   }
-  // The layer starts, then the gather (held behind its gate or issued by the CPU); the layer's stream waits
-  // for the gather's closing event as soon as it is queued, so the step's end is a GPU timestamp too.
+  // The gather is issued first, as a prefetching loader's runs ahead of the step: the layer's stream waits for
+  // the gather's opening event (after its gate, before a CPU path's CPU work), then runs the layer, then waits
+  // for the gather's closing event, each queued as soon as the event is, so the step (from the gather's start
+  // to the later end) is GPU time. Which kernel's blocks the GPU dispatches first is the GPU's choice: a
+  // full-grid gather that holds every SM makes the layer wait, which is what its slowdown beside it shows.
   Sample pipelined(int slot, const std::vector<int64_t>& idx) {
-    check(cudaEventRecord(start_.e, layer_.s), "cudaEventRecord");
-    check(cudaEventRecord(c0_.e, layer_.s), "cudaEventRecord");
-    queue_layer();
-    check(cudaEventRecord(c1_.e, layer_.s), "cudaEventRecord");
-    g_->set_on_queued([this](cudaEvent_t gathered) {
+    CudaMethod::SampleHooks hooks;
+    hooks.started = [this](cudaEvent_t began) {
+      check(cudaStreamWaitEvent(layer_.s, began, 0), "cudaStreamWaitEvent");
+      check(cudaEventRecord(start_.e, layer_.s), "cudaEventRecord");
+      check(cudaEventRecord(c0_.e, layer_.s), "cudaEventRecord");
+      queue_layer();
+      check(cudaEventRecord(c1_.e, layer_.s), "cudaEventRecord");
+    };
+    hooks.queued = [this](cudaEvent_t gathered) {
       check(cudaStreamWaitEvent(layer_.s, gathered, 0), "cudaStreamWaitEvent");
       check(cudaEventRecord(end_.e, layer_.s), "cudaEventRecord");
-    });
+    };
+    g_->set_hooks(std::move(hooks));
     Sample beside;
     try {
       beside = g_->run(slot, idx);
     } catch (...) {
-      g_->set_on_queued(nullptr);
+      g_->set_hooks({});
       throw;
     }
-    g_->set_on_queued(nullptr);
+    g_->set_hooks({});
     check(cudaEventSynchronize(end_.e), "the training step");
     Sample s;
     s.total = planted_stretch(elapsed(start_.e, end_.e));
