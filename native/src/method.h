@@ -52,6 +52,9 @@ struct Sample {
   double compute = NAN;        // a training step's layer (beside the gather where pipelined)
   double gather_alone = NAN;   // a training step's parts measured alone in the same sample
   double compute_alone = NAN;
+  // event-timed work of the sample besides its total (a pipelined step's parts alone): timed, for the
+  // run's accounting of where its wall time went
+  double also_timed = 0;
 };
 
 struct Verdict {

@@ -176,8 +176,8 @@ ChunkResult run_chunk(Method& m, const HostTable& t, const MethodConfig& c, Inde
     time.flush += since(t0);
     t0 = Clock::now();
     Sample smp = m.run(k, sets.idx[k]);
-    time.launch += std::max(0.0, since(t0) - smp.total);
-    time.timed += smp.total;
+    time.launch += std::max(0.0, since(t0) - smp.total - smp.also_timed);
+    time.timed += smp.total + smp.also_timed;
     if (corrupt == int64_t(no)) m.corrupt_row_for_test(corrupt_row);
     t0 = Clock::now();
     const bool same = m.checksum() == sets.reference[k];

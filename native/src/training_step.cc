@@ -79,6 +79,7 @@ class TrainingStep : public Method {
     s.total = p.total;
     s.gather = p.gather;
     s.compute = p.compute;
+    s.also_timed = s.gather_alone + s.compute_alone;
     return s;
   }
   // Telemetry windows repeat the step alone.
