@@ -13,7 +13,7 @@ import { PHASES, type Phase, type PointResult } from '../results/model.js';
 import { closeTiming, emptyTiming } from '../results/timing.js';
 import { summarize } from '../stats/summary.js';
 import { nextChunk, stopReason } from './stopping.js';
-import { isTrainingStep, methodSpec } from '../methods.js';
+import { gatherOf, isTrainingStep, methodSpec } from '../methods.js';
 import { hostSnapshot, interferenceBetween } from '../telemetry/host-interference.js';
 import type { Telemetry } from '../telemetry/session.js';
 
@@ -36,7 +36,7 @@ export function prepareOptions(c: Case, seed: number, flush = true): PrepareOpti
     uvmReset: v.uvmReset,
     gpus: v.gpus,
     flush,
-    ...(c.method.endsWith('cached-zerocopy') ? (v.cache.bytes !== undefined ? { cacheBytes: v.cache.bytes } : { cacheShare: v.cache.share }) : {}),
+    ...(gatherOf(c.method) === 'cached-zerocopy' ? (v.cache.bytes !== undefined ? { cacheBytes: v.cache.bytes } : { cacheShare: v.cache.share }) : {}),
     ...(isTrainingStep(c.method) ? { step: v.step, hidden: v.hidden } : {}),
   };
 }

@@ -1,6 +1,7 @@
 /** Runs the correctness matrix through the addon: every case verified against the host table. */
 import { nativeErrorCode, type Addon, type NativeTable } from '../native/addon.js';
 import { DTYPES } from '../scenario/axes.js';
+import { gatherOf } from '../methods.js';
 import { TABLE_ROWS, expectedUnsupported, selftestCases, type SelftestCase } from './matrix.js';
 
 export type SelftestStatus = 'pass' | 'fail' | 'n/a';
@@ -26,7 +27,7 @@ async function runOne(addon: Addon, table: NativeTable, c: SelftestCase, device:
       method: c.method, batch: c.batch, elemBytes: DTYPES[c.dtype], distribution: { kind: c.distribution }, seed: 7,
       device, mapping: c.mapping, vectorBytes: c.vector === 'elem' ? 0 : c.vector, uvmAdvise: c.uvmAdvise, threads: 0,
       // a cache that holds some rows and misses others: both paths of the kernel are checked
-      ...(c.method.endsWith('cached-zerocopy') ? { cacheShare: 0.3 } : {}),
+      ...(gatherOf(c.method) === 'cached-zerocopy' ? { cacheShare: 0.3 } : {}),
       ...(c.step ? { step: c.step, hidden: 64 } : {}),
     });
   } catch (e) {

@@ -37,10 +37,6 @@ GB_HD uint64_t checksum_key(uint64_t w) { return w * kChecksumKeyStep; }
 
 GB_HD uint64_t checksum_term(uint64_t word, uint64_t w) { return (word ^ checksum_key(w)) * kChecksumMul; }
 
-}  // namespace gb
-
-namespace gb {
-
 // Output word w (bytes 8w..8w+7; bytes at or past `bytes` are zero, as the checksum reads a partial last
 // word) of a gather of rows idx[0..) of row_bytes each: the pattern's bytes at each output byte's table
 // offset, derived from (seed, offset) without reading the table. The GPU's check of an output

@@ -123,15 +123,16 @@ class TrainingStep : public Method {
     g_->poison(0x5A);
     if (c_.flush) g_->flush();
   }
-  void queue_layer() {
+  // The layer between events c0_ and c1_ on its stream.
+  void queue_timed_layer() {
+    check(cudaEventRecord(c0_.e, layer_.s), "cudaEventRecord");
     check(launch_layer(reinterpret_cast<const float*>(in_.get()), reinterpret_cast<const float*>(w_.get()),
                        reinterpret_cast<float*>(act_.get()), int64_t(c_.batch), k_, c_.hidden, layer_.s),
           "the layer's kernel");
+    check(cudaEventRecord(c1_.e, layer_.s), "cudaEventRecord");
   }
   double layer_alone() {
-    check(cudaEventRecord(c0_.e, layer_.s), "cudaEventRecord");
-    queue_layer();
-    check(cudaEventRecord(c1_.e, layer_.s), "cudaEventRecord");
+    queue_timed_layer();
     check(cudaEventSynchronize(c1_.e), "the layer");
     return elapsed(c0_.e, c1_.e);
   }
@@ -145,9 +146,7 @@ class TrainingStep : public Method {
     hooks.started = [this](cudaEvent_t began) {
       check(cudaStreamWaitEvent(layer_.s, began, 0), "cudaStreamWaitEvent");
       check(cudaEventRecord(start_.e, layer_.s), "cudaEventRecord");
-      check(cudaEventRecord(c0_.e, layer_.s), "cudaEventRecord");
-      queue_layer();
-      check(cudaEventRecord(c1_.e, layer_.s), "cudaEventRecord");
+      queue_timed_layer();
     };
     hooks.queued = [this](cudaEvent_t gathered) {
       check(cudaStreamWaitEvent(layer_.s, gathered, 0), "cudaStreamWaitEvent");
