@@ -77,6 +77,9 @@ class OutputView {
   virtual uint64_t checksum() = 0;
 };
 
+// Flushes the table rows idx names from every CPU cache level, line by line (sampler.cc).
+void evict_rows(const HostTable& t, const std::vector<int64_t>& idx, ThreadPool& pool);
+
 class Method : public OutputView {
  public:
   // How many index sets the sampling loop may rotate through; methods that
@@ -98,6 +101,9 @@ class Method : public OutputView {
   virtual void poison(uint8_t byte) = 0;
   // Evicts what the previous sample left in caches and translation state.
   virtual void flush() {}
+  // Where CPU threads read the table (reads_table_on_cpu): flushes the rows a gather of set `slot` reads from
+  // every CPU cache level (evict_rows), before a cold sample.
+  virtual void evict_rows_read(int slot, const std::vector<int64_t>& idx) { (void)slot, evict_rows(t_, idx, pool_); }
   // What a method puts back before every timed sample, whatever the cache policy (uvm with uvmReset:
   // sample moves its managed table back to host memory, warm samples or cold).
   virtual void reset_before_sample() {}

@@ -138,6 +138,10 @@ class MultiGpu : public Method {
       m->flush();
     }
   }
+  // Each GPU's CPU gather reads its own shifted set.
+  void evict_rows_read(int slot, const std::vector<int64_t>&) override {
+    for (size_t i = 0; i < methods_.size(); ++i) methods_[i]->evict_rows_read(slot, shifted_[slot][i]);
+  }
   void reset_before_sample() override {
     for (auto& m : methods_) {
       m->bind_thread();

@@ -73,7 +73,7 @@ __attribute__((target("clflushopt"))) static void flush_line_opt(const void* p) 
 static void flush_line(const void* p) { _mm_clflush(p); }
 #endif
 
-static void evict_rows(const HostTable& t, const std::vector<int64_t>& idx, ThreadPool& pool) {
+void evict_rows(const HostTable& t, const std::vector<int64_t>& idx, ThreadPool& pool) {
   const uint64_t rb = t.row_bytes();
   const uint8_t* base = t.data();
 #if defined(__x86_64__)
@@ -172,7 +172,7 @@ ChunkResult run_chunk(Method& m, const HostTable& t, const MethodConfig& c, Inde
     m.poison(poison_byte(no));
     m.reset_before_sample();
     if (c.flush) m.flush();
-    if (c.flush && m.reads_table_on_cpu()) evict_rows(t, sets.idx[k], pool);  // warm samples (sampling.flush: false) keep them
+    if (c.flush && m.reads_table_on_cpu()) m.evict_rows_read(k, sets.idx[k]);  // warm samples (sampling.flush: false) keep them
     time.flush += since(t0);
     t0 = Clock::now();
     Sample smp = m.run(k, sets.idx[k]);

@@ -69,7 +69,7 @@ class TrainingStep : public Method {
     // (a set's first, untimed run comes before its reference: the sampling loop then verifies it whole)
     if (known_[size_t(slot)] && g_->checksum() != refs_[size_t(slot)])
       throw Error("VERIFY", "the gather measured alone wrote a wrong output (its checksum differs from the set's reference)");
-    cold();
+    cold(slot, idx);
     s.compute_alone = layer_alone();
     if (c_.step == "serial") {
       s.gather = s.gather_alone;
@@ -77,7 +77,7 @@ class TrainingStep : public Method {
       s.total = planted_stretch(s.gather + s.compute);
       return s;
     }
-    cold();
+    cold(slot, idx);
     const Sample p = pipelined(slot, idx);
     s.total = p.total;
     s.gather = p.gather;
@@ -119,10 +119,13 @@ class TrainingStep : public Method {
 
  private:
   // Between the parts of a sample, as the sampling loop does between samples (outside every timed region).
-  void cold() {
+  void cold(int slot, const std::vector<int64_t>& idx) {
     g_->poison(0x5A);
-    if (c_.flush) g_->flush();
+    if (!c_.flush) return;
+    g_->flush();
+    if (g_->reads_table_on_cpu()) g_->evict_rows_read(slot, idx);  // the CPU path's gather alone read them
   }
+  void evict_rows_read(int slot, const std::vector<int64_t>& idx) override { g_->evict_rows_read(slot, idx); }
   // The layer between events c0_ and c1_ on its stream.
   void queue_timed_layer() {
     check(cudaEventRecord(c0_.e, layer_.s), "cudaEventRecord");
