@@ -100,6 +100,13 @@ describe("a step's anatomy", () => {
     expect(a.cpuSecondsPerStep).toBeCloseTo(0.002, 9);
   });
 
+  it('a step under its longer part alone counts only beyond the noise of both medians', () => {
+    const at = (stepS: number) => stepAnatomy(stepPoint({ gather: 'cpu-gather-memcpy', step: 'pipelined', width: 256, batch: 65536, stepS, gA: 0.01, cA: 0.004 }))!;
+    expect(at(0.0101).shorterThanLongerPart).toBe(false);
+    expect(at(0.00999).shorterThanLongerPart).toBe(false); // 0.1% under: inside both CIs (±0.2%)
+    expect(at(0.0095).shorterThanLongerPart).toBe(true);
+  });
+
   it('serial: the step is the sum of the parts, nothing overlaps', () => {
     const a = stepAnatomy(stepPoint({ gather: 'cpu-gather-memcpy', step: 'serial', width: 32, batch: 16384, stepS: 0.003, gA: 0.002, cA: 0.001 }))!;
     expect(a.overlap).toBe(0);
@@ -121,11 +128,21 @@ describe('a training-step run report', () => {
     { gpu: 'NVIDIA H200' },
   );
 
+  it('picks the shortest step among the paths from host memory and sets the device-resident bound beside it', () => {
+    const withBound = fakeRun([
+      stepPoint({ gather: 'cpu-gather-memcpy', step: 'pipelined', width: 256, batch: 65536, stepS: 0.016, gA: 0.015, cA: 0.004 }),
+      stepPoint({ gather: 'device-resident', step: 'pipelined', width: 256, batch: 65536, stepS: 0.004, gA: 0.001, cA: 0.004 }),
+    ]);
+    const f = STEP_FINDINGS[0](withBound)!;
+    expect(f.headline).toMatch(/^From host memory, cpu-gather-memcpy pipelined gives the shortest/);
+    expect(f.headline).toMatch(/the step is 4\.00x shorter/);
+  });
+
   it('answers which path gives the shortest step and what it costs the layer, each a headline with its number', () => {
     const fs = STEP_FINDINGS.map((f) => f(run)!);
     expect(fs.every(Boolean)).toBe(true);
     const [shortest, cost, speedup, cap, model] = fs;
-    expect(shortest.headline).toMatch(/^zerocopy-aligned pipelined \(grid 40\) gives the shortest training step at every row size and batch measured \(2 workloads\)/);
+    expect(shortest.headline).toMatch(/^From host memory, zerocopy-aligned pipelined \(grid 40\) gives the shortest training step at every row size and batch measured \(2 workloads\)/);
     expect(cost.headline).toMatch(/zerocopy-aligned \(full\)|zerocopy-aligned slows it most: 2\.63x/);
     expect(cost.headline).toMatch(/copy-engine-batch least, 1\.00x/);
     expect(speedup.headline).toMatch(/2\.00x as fast as the CPU path \(the papers: training up to 1\.6x faster\)/);

@@ -29,6 +29,11 @@ export interface StepAnatomy {
   predictedNoInterferenceS: number;
   /** the step from the parts beside each other: the longer of the two (serial: the sum) */
   predictedWithSlowdownsS: number;
+  /**
+   * pipelined: the step was shorter than its longer part alone beyond the noise of both medians (the step's
+   * 95% CI wholly below that part's). A step cannot beat its longer part; a median a little under it is noise.
+   */
+  shorterThanLongerPart: boolean;
   /** the layer's FLOP rate alone, GFLOP/s (from the point's recorded FLOPs) */
   layerGflops?: number;
   /** GPU energy and method CPU-seconds per step, over the point's telemetry window (steps back to back) */
@@ -46,6 +51,7 @@ export function stepAnatomy(p: PointResult): StepAnatomy | undefined {
   const gB = mode === 'pipelined' ? ph.gather?.median ?? gA : gA;
   const cB = mode === 'pipelined' ? ph.compute?.median ?? cA : cA;
   const step = p.stats.median;
+  const longerAlone = gA >= cA ? ph.gatherAlone : ph.computeAlone;
   const flops = Number(p.details['layer flops']);
   const t = p.telemetry;
   const per = (x: number | undefined) => (t && t.iterations > 0 && x !== undefined ? x / t.iterations : undefined);
@@ -63,6 +69,7 @@ export function stepAnatomy(p: PointResult): StepAnatomy | undefined {
     overlap: mode === 'serial' ? 0 : (gA + cA - step) / Math.min(gA, cA),
     predictedNoInterferenceS: mode === 'serial' ? gA + cA : Math.max(gA, cA),
     predictedWithSlowdownsS: mode === 'serial' ? gA + cA : Math.max(gB, cB),
+    shorterThanLongerPart: mode === 'pipelined' && longerAlone !== undefined && p.stats.ciHigh < longerAlone.ciLow,
     ...(Number.isFinite(flops) && flops > 0 ? { layerGflops: flops / cA / 1e9 } : {}),
     ...(per(t?.gpu?.energyJ) !== undefined ? { gpuJPerStep: per(t?.gpu?.energyJ) } : {}),
     ...(per(t?.cpuPackage?.energyJ) !== undefined ? { cpuJPerStep: per(t?.cpuPackage?.energyJ) } : {}),

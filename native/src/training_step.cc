@@ -69,7 +69,7 @@ class TrainingStep : public Method {
     // (a set's first, untimed run comes before its reference: the sampling loop then verifies it whole)
     if (known_[size_t(slot)] && g_->checksum() != refs_[size_t(slot)])
       throw Error("VERIFY", "the gather measured alone wrote a wrong output (its checksum differs from the set's reference)");
-    cold(slot, idx);
+    cold(slot, idx);  // the output is left as the gather wrote it: a serial step's output is that gather's
     s.compute_alone = layer_alone();
     if (c_.step == "serial") {
       s.gather = s.gather_alone;
@@ -77,6 +77,7 @@ class TrainingStep : public Method {
       s.total = planted_stretch(s.gather + s.compute);
       return s;
     }
+    g_->poison(0x5A);  // the step's own gather must write every byte again
     cold(slot, idx);
     const Sample p = pipelined(slot, idx);
     s.total = p.total;
@@ -120,7 +121,6 @@ class TrainingStep : public Method {
  private:
   // Between the parts of a sample, as the sampling loop does between samples (outside every timed region).
   void cold(int slot, const std::vector<int64_t>& idx) {
-    g_->poison(0x5A);
     if (!c_.flush) return;
     g_->flush();
     if (g_->reads_table_on_cpu()) g_->evict_rows_read(slot, idx);  // the CPU path's gather alone read them
@@ -134,9 +134,18 @@ class TrainingStep : public Method {
           "the layer's kernel");
     check(cudaEventRecord(c1_.e, layer_.s), "cudaEventRecord");
   }
+  // Held behind a gate until queued, as a gathering kernel is: its events then time the layer, not the
+  // launch that an idle stream would put between its opening event and the kernel (beside the gather, the
+  // layer is queued long before its stream runs).
   double layer_alone() {
-    queue_timed_layer();
+    gate_.arm();
+    {
+      GateRelease rel{gate_};
+      gate_.hold(layer_.s);
+      queue_timed_layer();
+    }
     check(cudaEventSynchronize(c1_.e), "the layer");
+    if (gate_.timed_out()) throw Error("CUDA", "the launch gate timed out while the layer was queued");
     return elapsed(c0_.e, c1_.e);
   }
   // The gather is issued first, as a prefetching loader's runs ahead of the step: the layer's stream waits for
@@ -180,6 +189,7 @@ class TrainingStep : public Method {
   MethodConfig c_;
   std::unique_ptr<CudaMethod> g_;  // made first: it selects the device the members below are made on
   StreamHandle layer_;
+  LaunchGate gate_;
   EventHandle start_, c0_, c1_, end_;
   Lease in_, w_, act_;
   int k_ = 0;
