@@ -160,6 +160,37 @@ describe('native error paths', () => {
     expect(byThreads['1'].status).toBe('ok'); // one thread: no pool thread to make
   }, 40000);
 
+  it('an index-set reservation that runs out of memory fails its point clearly; the bench reserves again on its next run', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const path = await import('node:path');
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const { packageRoot } = await import('../harness/paths.js');
+    const { scenarioFile, tmpDir } = await import('./helpers.js');
+    const env = { ...process.env, CI: 'true', GATHERBENCH_TEST_RESERVE_FAIL: '1' };
+    // the sweep: the first point's reservation fails, the second point's succeeds
+    const file = scenarioFile('name: reserve\nmethods: [host-gather-copy]\naxes: { width: [16], batch: [1024, 512], table: ["2000 rows"], threads: [1] }\nsampling: { minSamples: 3, budget: 50ms }\ntelemetry: { window: 0, idle: 0 }\n');
+    const out = tmpDir();
+    const r = spawnSync(process.execPath, [path.join(packageRoot, 'bin', 'gatherbench.js'), 'run', file, '-o', out, '--no-report'], { encoding: 'utf8', timeout: 30000, env });
+    expect(r.status).toBe(1);
+    const run = JSON.parse(readFileSync(path.join(out, readdirSync(out)[0], 'results.json'), 'utf8')) as { points: { axes: { batch: string }; status: string; reason?: string }[]; warnings?: string[] };
+    const byBatch = Object.fromEntries(run.points.map((p) => [p.axes.batch, p]));
+    expect(byBatch['1024']).toMatchObject({ status: 'failed', reason: expect.stringMatching(/out of memory reserving the point's index sets/) });
+    expect(byBatch['512'].status).toBe('ok');
+    expect(run.warnings!.some((w) => /GATHERBENCH_TEST_RESERVE_FAIL/.test(w))).toBe(true);
+    // one bench: the failed run leaves no sets behind, so the next run reserves, fills and verifies them
+    const script = `const a = require(${JSON.stringify(path.join(packageRoot, 'build', 'Release', 'gatherbench.node'))});
+      (async () => {
+        const t = await a.createTable({ rows: 2000, rowBytes: 64, alloc: 'malloc', seed: 3 });
+        const b = await a.prepare(t, { method: 'host-gather-copy', batch: 256, elemBytes: 4, distribution: { kind: 'uniform' }, seed: 1, threads: 1 });
+        const first = await b.run({ firstSample: 0, samples: 2, warmup: 1 }).then(() => 'ran', (e) => e.message);
+        const again = await b.run({ firstSample: 0, samples: 2, warmup: 1 });
+        console.log(JSON.stringify({ first, ok: again.verification.ok, n: again.total.length }));
+        b.close(); t.release();
+      })();`;
+    const direct = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30000, env });
+    expect(JSON.parse(direct.stdout)).toEqual({ first: expect.stringMatching(/out of memory reserving/), ok: true, n: 2 });
+  }, 40000);
+
   it('refuses counts past what their fields hold, instead of wrapping them', async () => {
     const addon = loadAddon().addon!;
     const storage = await addon.createStorage({ bytes: 64 * 1024, alloc: 'malloc', seed: 1 });

@@ -196,6 +196,10 @@ export interface NativeFacts {
     corrupt: number;
     cudaErrorGpu: number;
     throwInPool: boolean;
+    /** a thread pool's thread that cannot be made (1-based), -1 off */
+    threadFailAt: number;
+    /** the process's first index-set reservations run out of memory */
+    reserveFail: boolean;
     fullVerifyBytesLowered: boolean;
   };
 }

@@ -26,6 +26,8 @@ export function testSwitchWarnings(f: NativeFacts): string[] {
   if (s.corrupt > -2) out.push(`outputs deliberately corrupted (GATHERBENCH_TEST_CORRUPT): a test of verification`);
   if (s.cudaErrorGpu >= 0) out.push(`a CUDA error planted on GPU ${s.cudaErrorGpu} of every multi-GPU point (GATHERBENCH_TEST_CUDA_ERROR): a test of error handling`);
   if (s.throwInPool) out.push('host gathers deliberately throw on a pool worker (GATHERBENCH_TEST_THROW_IN_POOL): a test of error handling');
+  if (s.threadFailAt >= 0) out.push(`CPU thread ${s.threadFailAt} of every pool deliberately cannot be made (GATHERBENCH_TEST_THREAD_FAIL_AT): a test of error handling`);
+  if (s.reserveFail) out.push('index-set reservations deliberately run out of memory (GATHERBENCH_TEST_RESERVE_FAIL): a test of error handling');
   if (s.fullVerifyBytesLowered) out.push(`full-verification limit lowered to ${f.fullVerifyBytes} bytes (GATHERBENCH_TEST_FULL_VERIFY_BYTES): a test of the host methods' sampled verification`);
   return out;
 }

@@ -445,6 +445,8 @@ Napi::Value Facts(const Napi::CallbackInfo& info) {
   sw.Set("corrupt", double(test_corrupt_sample()));
   sw.Set("cudaErrorGpu", test_cuda_error_gpu());
   sw.Set("throwInPool", test_throw_in_pool());
+  sw.Set("threadFailAt", test_thread_fail_at());
+  sw.Set("reserveFail", test_env("GATHERBENCH_TEST_RESERVE_FAIL") != nullptr);
   sw.Set("fullVerifyBytesLowered", test_env("GATHERBENCH_TEST_FULL_VERIFY_BYTES") != nullptr);
   o.Set("testSwitches", sw);
   return o;

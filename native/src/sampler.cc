@@ -116,6 +116,8 @@ ChunkResult run_chunk(Method& m, const HostTable& t, const MethodConfig& c, Inde
   if (sets.idx.empty()) {
     // Reserve first: if it throws (out of device memory), the sets stay empty and the next chunk reserves
     // again, where filling them first let the next chunk skip the reservation and load into nothing.
+    if (test_reserve_fails_now())
+      throw Error("OOM", "out of memory reserving the point's index sets (planted: GATHERBENCH_TEST_RESERVE_FAIL)");
     m.reserve_sets(n_sets);
     sets.idx.assign(n_sets, {});
     sets.reference.assign(n_sets, 0);

@@ -9,7 +9,10 @@
 //   GATHERBENCH_TEST_THROW_IN_POOL=1    a host gather throws on a pool worker
 //   GATHERBENCH_TEST_SAME_DEVICE=1      every multi-GPU worker runs on the first GPU
 //   GATHERBENCH_TEST_THREAD_FAIL_AT=<i> a thread pool's i-th thread (1-based, the caller being 0) cannot be made
+//   GATHERBENCH_TEST_RESERVE_FAIL=<n>   the process's first n reservations of a point's index sets run out of
+//                                       memory, as a device reservation that does not fit
 #pragma once
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -55,6 +58,14 @@ inline int test_cuda_error_gpu() {
 inline int test_thread_fail_at() {
   const char* s = test_env("GATHERBENCH_TEST_THREAD_FAIL_AT");
   return s ? std::atoi(s) : -1;
+}
+
+// True for the process's first n calls (GATHERBENCH_TEST_RESERVE_FAIL=n), then false: the reservation fails
+// n times, then succeeds, so a test sees both the failure and the retry after it.
+inline bool test_reserve_fails_now() {
+  static std::atomic<int64_t> calls{0};
+  const char* s = test_env("GATHERBENCH_TEST_RESERVE_FAIL");
+  return s && calls.fetch_add(1) < std::atoll(s);
 }
 
 inline bool test_throw_in_pool() { return test_env("GATHERBENCH_TEST_THROW_IN_POOL") != nullptr; }
