@@ -29,6 +29,15 @@ describe('correctness matrix', () => {
     expect(expectedUnsupported({ ...c, method: 'device-resident', vector: 8, mapping: 'subwarp' })).toBe('row not a multiple of the vector');
   });
 
+  it('gives each method that reads its own copy of the table one case of that copy dropped under a live bench', () => {
+    const dropped = selftestCases(addon!.facts().methods.map((m) => m.name)).filter((c) => c.lifecycle === 'copy-dropped');
+    expect(dropped.map((c) => c.method)).toEqual(['device-resident', 'uvm', 'step-device-resident']);
+    expect(describeCase(dropped[0])).toMatch(/table copy dropped under the live bench/);
+    // the registry's sources: a step reads the table as its gather does
+    const source = Object.fromEntries(addon!.facts().methods.map((m) => [m.name, m.source]));
+    expect([source['host-gather-copy'], source['cpu-gather-memcpy'], source['zerocopy-aligned'], source['uvm'], source['step-zerocopy-aligned']]).toEqual(['host', 'host', 'pcie', 'managed-copy', 'pcie']);
+  });
+
   it('host methods pass it', async () => {
     const outcomes = await runSelftest(addon!, { methods: ['host-gather-copy', 'host-memcpy'] });
     const failed = outcomes.filter((o) => o.status !== 'pass');

@@ -51,6 +51,9 @@ describe('the training-step methods', () => {
       expect(m.axes).toEqual([...base.axes.filter((a) => a !== 'gpus'), 'step', 'hidden']);
     }
     expect(gatherOf('zerocopy-aligned')).toBe('zerocopy-aligned');
+    // the addon's registry names the same methods, the steps among them (the harness keeps a static copy)
+    const native = loadAddon().addon!.facts().methods;
+    expect(native.map((m) => m.name).sort()).toEqual(METHODS.filter((m) => m.backend !== 'peer').map((m) => m.name).sort());
     // the gathers themselves keep their ids: no step axes on them
     expect(methodSpec('zerocopy-aligned')!.axes).not.toContain('step');
   });

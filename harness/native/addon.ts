@@ -180,8 +180,11 @@ export interface NativeBench {
 
 /** What only the addon knows, exported so the harness keeps no second copy. */
 export interface NativeFacts {
-  /** minCuda: the CUDA version (e.g. 12080) runtime and driver must have; 0 for none */
-  methods: { name: string; backend: 'host' | 'cuda'; contiguous: boolean; kernel: boolean; minCuda: number }[];
+  /**
+   * source: where a timed sample reads the table (a copy the method makes in device or managed memory, or the
+   * host table by CPU or over PCIe); minCuda: the CUDA version (e.g. 12080) runtime and driver must have; 0 for none
+   */
+  methods: { name: string; backend: 'host' | 'cuda'; source: 'host' | 'pcie' | 'device-copy' | 'managed-copy'; contiguous: boolean; kernel: boolean; minCuda: number }[];
   vectorBytes: number[];
   fullVerifyBytes: number;
   sampledRows: number;

@@ -27,6 +27,11 @@ export interface SelftestCase {
   uvmAdvise: 'none' | 'read-mostly' | 'prefer-host';
   /** step-* methods */
   step?: 'serial' | 'pipelined';
+  /**
+   * copy-dropped: the bench's table copy is dropped from its table after its first run, and another table's
+   * copy made where it may land on the freed memory; the bench must still read its own copy (verified).
+   */
+  lifecycle?: 'copy-dropped';
 }
 
 /** Methods that run the gather kernel (vector and mapping variants apply), from the addon. */
@@ -44,10 +49,17 @@ function stepCases(method: string): SelftestCase[] {
   );
 }
 
+/** A method that reads a copy of the table it makes (device or managed memory) gets one case of that copy's lifetime. */
+function copyCases(method: string, source: string | undefined): SelftestCase[] {
+  if (source !== 'device-copy' && source !== 'managed-copy') return [];
+  return [{ method, width: 64, dtype: 'fp32', batch: 4096, distribution: 'uniform', vector: 'elem', mapping: 'warp', uvmAdvise: 'none', lifecycle: 'copy-dropped' }];
+}
+
 export function selftestCases(methods: string[]): SelftestCase[] {
   const out: SelftestCase[] = [];
   const facts = nativeFacts();
   for (const method of methods) {
+    out.push(...copyCases(method, facts.methods.find((m) => m.name === method)?.source));
     if (isTrainingStep(method)) {
       out.push(...stepCases(method));
       continue;

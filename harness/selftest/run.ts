@@ -1,5 +1,5 @@
 /** Runs the correctness matrix through the addon: every case verified against the host table. */
-import { nativeErrorCode, type Addon, type NativeTable } from '../native/addon.js';
+import { nativeErrorCode, type Addon, type NativeBench, type NativeTable } from '../native/addon.js';
 import { DTYPES } from '../scenario/axes.js';
 import { gatherOf } from '../methods.js';
 import { TABLE_ROWS, expectedUnsupported, selftestCases, type SelftestCase } from './matrix.js';
@@ -16,7 +16,8 @@ export function describeCase(c: SelftestCase): string {
   const variant = c.vector !== 'elem' || c.mapping !== 'warp' ? ` vector=${c.vector} mapping=${c.mapping}` : '';
   const advise = c.uvmAdvise !== 'none' ? ` advise=${c.uvmAdvise}` : '';
   const step = c.step ? ` step=${c.step}` : '';
-  return `${c.method} ${c.dtype} width=${c.width} batch=${c.batch} ${c.distribution}${variant}${advise}${step}`;
+  const life = c.lifecycle ? ' (its table copy dropped under the live bench, another copy made)' : '';
+  return `${c.method} ${c.dtype} width=${c.width} batch=${c.batch} ${c.distribution}${variant}${advise}${step}${life}`;
 }
 
 async function runOne(addon: Addon, table: NativeTable, c: SelftestCase, device: number): Promise<SelftestOutcome> {
@@ -40,11 +41,36 @@ async function runOne(addon: Addon, table: NativeTable, c: SelftestCase, device:
     const r = await bench.run({ firstSample: 0, samples: 2, warmup: 1 });
     if (!r.verification.ok) return { case: c, status: 'fail', detail: r.verification.detail };
     if (r.total.length !== 2 || ![...r.total].every((t) => t > 0)) return { case: c, status: 'fail', detail: `bad timings ${[...r.total]}` };
+    if (c.lifecycle === 'copy-dropped') return await afterCopyDropped(addon, table, bench, c, device);
     return { case: c, status: 'pass' };
   } catch (e) {
     return { case: c, status: 'fail', detail: `run: ${(e as Error).message}` };
   } finally {
     bench.close();
+  }
+}
+
+/**
+ * The bench's table copy is dropped from its table, then another table of the same size makes its own copy,
+ * which the allocator may place where the dropped one was: a bench that read a freed copy would read the other
+ * table's rows there and fail its checksums. It must read the copy it holds.
+ */
+async function afterCopyDropped(addon: Addon, table: NativeTable, bench: NativeBench, c: SelftestCase, device: number): Promise<SelftestOutcome> {
+  table.dropCopies();
+  const other = await addon.createTable({ rows: TABLE_ROWS, rowBytes: c.width * DTYPES[c.dtype], alloc: 'malloc', seed: 99 });
+  try {
+    const rival = await addon.prepare(other, { method: c.method, batch: c.batch, elemBytes: DTYPES[c.dtype], distribution: { kind: c.distribution }, seed: 8, device, threads: 0, ...(c.step ? { step: c.step, hidden: 64 } : {}) });
+    try {
+      const theirs = await rival.run({ firstSample: 0, samples: 1, warmup: 0 });
+      if (!theirs.verification.ok) return { case: c, status: 'fail', detail: `the other table's bench: ${theirs.verification.detail}` };
+      const r = await bench.run({ firstSample: 2, samples: 2, warmup: 0 });
+      if (!r.verification.ok) return { case: c, status: 'fail', detail: `after its copy was dropped: ${r.verification.detail}` };
+      return { case: c, status: 'pass' };
+    } finally {
+      rival.close();
+    }
+  } finally {
+    other.release();
   }
 }
 

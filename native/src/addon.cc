@@ -16,6 +16,7 @@
 #include "indices.h"
 #include "kernel_emulation.h"
 #include "method.h"
+#include "method_registry.h"
 #include "nvml.h"
 #include "test_switches.h"
 #include "thread_pool.h"
@@ -408,23 +409,13 @@ Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
 Napi::Value Facts(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = Napi::Object::New(env);
-  struct M { const char* name; const char* backend; bool contiguous; bool kernel; int min_cuda; };
-  // min_cuda: the CUDA version (runtime and driver) a method needs, 0 for none.
-  const M methods[] = {{"host-gather-copy", "host", false, false, 0}, {"host-memcpy", "host", true, false, 0},
-                       {"pinned-memcpy", "cuda", true, false, 0},     {"cpu-gather-memcpy", "cuda", false, false, 0},
-                       {"zerocopy-naive", "cuda", false, true, 0},    {"zerocopy-aligned", "cuda", false, true, 0},
-                       {"device-resident", "cuda", false, true, 0},   {"uvm", "cuda", false, true, 0},
-                       {"copy-engine-rows", "cuda", false, false, 0}, {"copy-engine-batch", "cuda", false, false, 12080},
-                       {"cached-zerocopy", "cuda", false, true, 0},   {"zerocopy-sorted", "cuda", false, true, 0},
-                       // training steps (training_step.cc): the gather method named after "step-", beside a layer
-                       {"step-cpu-gather-memcpy", "cuda", false, false, 0}, {"step-zerocopy-aligned", "cuda", false, true, 0},
-                       {"step-zerocopy-sorted", "cuda", false, true, 0},    {"step-copy-engine-batch", "cuda", false, false, 12080},
-                       {"step-cached-zerocopy", "cuda", false, true, 0},    {"step-device-resident", "cuda", false, true, 0}};
   Napi::Array ms = Napi::Array::New(env);
-  for (const M& m : methods) {
+  for (const MethodEntry& m : method_entries()) {
+    static const char* const kSources[] = {"host", "pcie", "device-copy", "managed-copy"};
     Napi::Object x = Napi::Object::New(env);
     x.Set("name", m.name);
-    x.Set("backend", m.backend);
+    x.Set("backend", m.backend == Backend::Host ? "host" : "cuda");
+    x.Set("source", kSources[int(m.source)]);
     x.Set("contiguous", m.contiguous);
     x.Set("kernel", m.kernel);
     x.Set("minCuda", m.min_cuda);
@@ -699,12 +690,19 @@ Napi::Value Prepare(const Napi::CallbackInfo& info) {
       [state] {
         BenchState& s = *state;
         const unsigned threads = s.config.threads ? s.config.threads : hardware_threads();
-        s.method = make_host_method(s.config, *s.table, *(s.pool = std::make_unique<ThreadPool>(threads)));
+        const MethodEntry* entry = find_method(s.config.method);
+        if (!entry) throw Error("UNSUPPORTED", "method '" + s.config.method + "' is not in this build");
+        s.pool = std::make_unique<ThreadPool>(threads);
+        if (entry->backend == Backend::Host) {
+          s.method = make_host_method(*entry, s.config, *s.table, *s.pool);
+        } else {
 #ifdef GATHERBENCH_HAVE_CUDA
-        if (!s.method && s.config.gpus > 1) s.method = make_multi_gpu_method(s.config, *s.table, *s.pool, threads);
-        if (!s.method) s.method = make_cuda_method(s.config, *s.table, *s.pool);
+          s.method = s.config.gpus > 1 ? make_multi_gpu_method(s.config, *s.table, *s.pool, threads)
+                                       : make_cuda_method(*entry, s.config, *s.table, *s.pool);
+#else
+          throw Error("UNSUPPORTED", "method '" + s.config.method + "' needs CUDA, and this build has none");
 #endif
-        if (!s.method) throw Error("UNSUPPORTED", "method '" + s.config.method + "' is not in this build");
+        }
         return state;
       },
       [](Napi::Env env, std::shared_ptr<BenchState>& s) -> Napi::Value {

@@ -424,7 +424,7 @@ class CopyEngineBatch : public CudaMethod {
 };
 
 // Everything that can be refused is refused before anything is allocated.
-int kernel_vector_bytes(const MethodConfig& c, const HostTable& t) {
+int kernel_vector_bytes(const MethodEntry& e, const MethodConfig& c, const HostTable& t) {
   const std::string& m = c.method;
   int v = c.vector_bytes > 0 ? c.vector_bytes : c.elem_bytes;
   // zerocopy-sorted loads as GraphBolt's UVA index select does: the widest vector (up to 16 B) that
@@ -445,7 +445,7 @@ int kernel_vector_bytes(const MethodConfig& c, const HostTable& t) {
                                    std::to_string(v) + " B; rows are " + std::to_string(t.row_bytes()) + " B");
   if (c.block % 32 != 0 || c.block < 32 || c.block > 1024)
     throw Error("BAD_ARGUMENT", "block size must be a multiple of 32 from 32 to 1024");
-  if ((m == "zerocopy-naive" || m == "zerocopy-aligned" || m == "cached-zerocopy" || m == "zerocopy-sorted") && !t.device_view())
+  if (e.source == TableSource::Pcie && !t.device_view())
     throw Error("UNSUPPORTED", "zero-copy needs a pinned, mapped table; this one is '" + t.obtained() + "'");
   return v;
 }
@@ -471,14 +471,14 @@ struct TableCopy {
 // or managed memory.
 class KernelGather : public CudaMethod {
  public:
-  KernelGather(const MethodConfig& c, const HostTable& t, ThreadPool& pool, int vector_bytes)
+  KernelGather(const MethodConfig& c, const HostTable& t, ThreadPool& pool, int vector_bytes, TableSource source)
       : CudaMethod(c, t, pool) {
     const std::string& m = c.method;
-    if (m == "device-resident") {
+    if (source == TableSource::DeviceCopy) {
       src_ = static_cast<const uint8_t*>(device_copy());
       in_device_memory_ = true;
       where_ = "device memory";
-    } else if (m == "uvm") {
+    } else if (source == TableSource::ManagedCopy) {
       src_ = static_cast<const uint8_t*>(managed_copy());
       where_ = "managed memory (advice: " + c.uvm_advise +
                (c.uvm_reset == "sample" ? "; back in host memory before every sample: each sample pays its own migrations)"
@@ -494,7 +494,7 @@ class KernelGather : public CudaMethod {
     launch_.row_bytes = int64_t(t.row_bytes());
     launch_.elem_bytes = c.elem_bytes;
     launch_.aligned = m != "zerocopy-naive";
-    launch_.gpu_memory = m == "device-resident" || m == "uvm";
+    launch_.gpu_memory = source == TableSource::DeviceCopy || source == TableSource::ManagedCopy;
     launch_.vector_bytes = vector_bytes;
     launch_.block_per_row = c.mapping == "block";
     if (c.mapping == "subwarp") {
@@ -744,25 +744,31 @@ class Quiesced final : public M {
 
 }  // namespace
 
-std::unique_ptr<CudaMethod> make_cuda_method_of(const MethodConfig& c, const HostTable& t, ThreadPool& pool) {
-  if (c.method == "pinned-memcpy") {
-    if (c.batch > t.rows())
-      throw Error("BAD_ARGUMENT", "pinned-memcpy copies batch consecutive rows: batch " + std::to_string(c.batch) +
-                                      " > table rows " + std::to_string(t.rows()));
-    return std::make_unique<Quiesced<PinnedMemcpy>>(c, t, pool);
+std::unique_ptr<CudaMethod> make_cuda_method_of(const MethodEntry& e, const MethodConfig& c, const HostTable& t, ThreadPool& pool) {
+  switch (e.maker) {
+    case Maker::PinnedMemcpy:
+      if (c.batch > t.rows())
+        throw Error("BAD_ARGUMENT", "pinned-memcpy copies batch consecutive rows: batch " + std::to_string(c.batch) +
+                                        " > table rows " + std::to_string(t.rows()));
+      return std::make_unique<Quiesced<PinnedMemcpy>>(c, t, pool);
+    case Maker::CpuGatherMemcpy:
+      return std::make_unique<Quiesced<CpuGatherMemcpy>>(c, t, pool);
+    case Maker::CopyEngineRows:
+      return std::make_unique<Quiesced<CopyEngineRows>>(c, t, pool);
+    case Maker::CopyEngineBatch:
+      return std::make_unique<Quiesced<CopyEngineBatch>>(c, t, pool);
+    case Maker::KernelGather:
+      return std::make_unique<Quiesced<KernelGather>>(c, t, pool, kernel_vector_bytes(e, c, t), e.source);
+    default:
+      return nullptr;
   }
-  if (c.method == "cpu-gather-memcpy") return std::make_unique<Quiesced<CpuGatherMemcpy>>(c, t, pool);
-  if (c.method == "copy-engine-rows") return std::make_unique<Quiesced<CopyEngineRows>>(c, t, pool);
-  if (c.method == "copy-engine-batch") return std::make_unique<Quiesced<CopyEngineBatch>>(c, t, pool);
-  if (c.method == "zerocopy-naive" || c.method == "zerocopy-aligned" || c.method == "device-resident" ||
-      c.method == "uvm" || c.method == "cached-zerocopy" || c.method == "zerocopy-sorted")
-    return std::make_unique<Quiesced<KernelGather>>(c, t, pool, kernel_vector_bytes(c, t));
-  return nullptr;
 }
 
-std::unique_ptr<Method> make_cuda_method(const MethodConfig& c, const HostTable& t, ThreadPool& pool) {
-  if (c.method.rfind("step-", 0) == 0) return make_training_step(c, t, pool);
-  return make_cuda_method_of(c, t, pool);
+std::unique_ptr<Method> make_cuda_method(const MethodEntry& e, const MethodConfig& c, const HostTable& t, ThreadPool& pool) {
+  if (e.maker == Maker::TrainingStep) return make_training_step(e, c, t, pool);
+  auto m = make_cuda_method_of(e, c, t, pool);
+  if (!m) throw Error("UNSUPPORTED", std::string("method '") + e.name + "' is not a GPU method");
+  return m;
 }
 
 }  // namespace gb

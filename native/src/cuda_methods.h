@@ -82,6 +82,7 @@ class CudaMethod : public Method {
   SampleHooks hooks_;
 };
 
-std::unique_ptr<CudaMethod> make_cuda_method_of(const MethodConfig& c, const HostTable& t, ThreadPool& pool);
+// A gather method (not a training step) on one GPU; nullptr for a method with no such form.
+std::unique_ptr<CudaMethod> make_cuda_method_of(const MethodEntry& e, const MethodConfig& c, const HostTable& t, ThreadPool& pool);
 
 }  // namespace gb

@@ -151,13 +151,18 @@ class HostMemcpy : public HostMethod {
 
 }  // namespace
 
-std::unique_ptr<Method> make_host_method(const MethodConfig& c, const HostTable& t, ThreadPool& pool) {
-  if (c.batch > t.rows() && c.method == "host-memcpy")
-    throw Error("BAD_ARGUMENT", "host-memcpy copies batch consecutive rows: batch " + std::to_string(c.batch) +
-                                    " > table rows " + std::to_string(t.rows()));
-  if (c.method == "host-gather-copy") return std::make_unique<HostGatherCopy>(c, t, pool);
-  if (c.method == "host-memcpy") return std::make_unique<HostMemcpy>(c, t, pool);
-  return nullptr;
+std::unique_ptr<Method> make_host_method(const MethodEntry& e, const MethodConfig& c, const HostTable& t, ThreadPool& pool) {
+  switch (e.maker) {
+    case Maker::HostGatherCopy:
+      return std::make_unique<HostGatherCopy>(c, t, pool);
+    case Maker::HostMemcpy:
+      if (c.batch > t.rows())
+        throw Error("BAD_ARGUMENT", "host-memcpy copies batch consecutive rows: batch " + std::to_string(c.batch) +
+                                        " > table rows " + std::to_string(t.rows()));
+      return std::make_unique<HostMemcpy>(c, t, pool);
+    default:
+      throw Error("UNSUPPORTED", std::string("method '") + e.name + "' is not a host method");
+  }
 }
 
 }  // namespace gb

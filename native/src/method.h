@@ -14,6 +14,7 @@
 
 #include "host_table.h"
 #include "indices.h"
+#include "method_registry.h"
 #include "thread_pool.h"
 
 namespace gb {
@@ -192,14 +193,15 @@ struct SoakResult {
 };
 SoakResult soak(Method& m, const HostTable& t, const MethodConfig& c, IndexSets& sets, double seconds, ThreadPool& pool);
 
-std::unique_ptr<Method> make_host_method(const MethodConfig& c, const HostTable& t, ThreadPool& pool);
+// The method of a registry entry (method_registry.h) of its backend.
+std::unique_ptr<Method> make_host_method(const MethodEntry& e, const MethodConfig& c, const HostTable& t, ThreadPool& pool);
 #ifdef GATHERBENCH_HAVE_CUDA
-std::unique_ptr<Method> make_cuda_method(const MethodConfig& c, const HostTable& t, ThreadPool& pool);
+std::unique_ptr<Method> make_cuda_method(const MethodEntry& e, const MethodConfig& c, const HostTable& t, ThreadPool& pool);
 // The same method on c.gpus GPUs at once over one shared host table.
 std::unique_ptr<Method> make_multi_gpu_method(const MethodConfig& c, const HostTable& t, ThreadPool& pool,
                                               unsigned cpu_threads);
 // step-<method>: that gather method beside a model layer on the gathered batch (training_step.cc).
-std::unique_ptr<Method> make_training_step(const MethodConfig& c, const HostTable& t, ThreadPool& pool);
+std::unique_ptr<Method> make_training_step(const MethodEntry& e, const MethodConfig& c, const HostTable& t, ThreadPool& pool);
 // Frees the buffers GPU methods keep across points (cuda_support.cc).
 void release_arena();
 #endif

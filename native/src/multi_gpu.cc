@@ -28,7 +28,8 @@ class MultiGpu : public Method {
       ci.device = test_same_device() ? c.device : c.device + i;
       ci.threads = per_gpu;
       pools_.push_back(std::make_unique<ThreadPool>(per_gpu));
-      auto m = make_cuda_method_of(ci, t, *pools_.back());
+      const MethodEntry* e = find_method(c.method);
+      auto m = e ? make_cuda_method_of(*e, ci, t, *pools_.back()) : nullptr;
       if (!m) throw Error("UNSUPPORTED", "method '" + c.method + "' has no multi-GPU form");
       m->set_gpu_index(i);
       gpu_only_ = gpu_only_ && m->gpu_only();

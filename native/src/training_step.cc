@@ -200,16 +200,13 @@ class TrainingStep : public Method {
 
 }  // namespace
 
-std::unique_ptr<Method> make_training_step(const MethodConfig& c, const HostTable& t, ThreadPool& pool) {
-  static const char* const kGathers[] = {"cpu-gather-memcpy", "zerocopy-aligned", "zerocopy-sorted",
-                                         "copy-engine-batch", "cached-zerocopy",  "device-resident"};
-  MethodConfig inner = c;
-  inner.method = c.method.substr(5);  // "step-" taken off
-  bool known = false;
-  for (const char* m : kGathers) known = known || inner.method == m;
-  if (!known) throw Error("BAD_ARGUMENT", "no training step for '" + inner.method + "'");
+std::unique_ptr<Method> make_training_step(const MethodEntry& e, const MethodConfig& c, const HostTable& t, ThreadPool& pool) {
+  const MethodEntry& g = step_gather(e);
   if (c.gpus != 1) throw Error("UNSUPPORTED", "a training step runs on one GPU");
-  auto gather = make_cuda_method_of(inner, t, pool);
+  MethodConfig inner = c;
+  inner.method = g.name;
+  auto gather = make_cuda_method_of(g, inner, t, pool);
+  if (!gather) throw Error("BAD_ARGUMENT", std::string("no training step for '") + g.name + "'");
   return std::make_unique<TrainingStep>(c, t, pool, std::move(gather));
 }
 
