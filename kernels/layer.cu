@@ -53,6 +53,11 @@ __global__ void __launch_bounds__(kThreads) layer_kernel(const float* __restrict
 
 }  // namespace
 
+cudaError_t load_layer() {
+  cudaFuncAttributes a{};
+  return cudaFuncGetAttributes(&a, layer_kernel);
+}
+
 cudaError_t launch_layer(const float* a, const float* w, float* c, int64_t rows, int k, int n, cudaStream_t stream) {
   const int64_t tiles_m = (rows + kTileM - 1) / kTileM;
   if (rows <= 0 || k <= 0 || n <= 0 || tiles_m > 65535) return cudaErrorInvalidValue;

@@ -8,6 +8,10 @@
 
 namespace gb {
 
+// Loads the layer's kernel now. CUDA loads modules lazily, at a kernel's first launch, and a load waits for
+// the kernels running: a first launch queued behind a held launch gate would wait for the gate's timeout.
+cudaError_t load_layer();
+
 // Queues the layer on `stream`; its FLOPs are 2 x rows x k x n.
 cudaError_t launch_layer(const float* a, const float* w, float* c, int64_t rows, int k, int n, cudaStream_t stream);
 

@@ -36,6 +36,7 @@ class TrainingStep : public Method {
     act_ = Lease(BufferKind::DeviceLayerOut, g_->device(), rows * uint64_t(c.hidden) * 4, "the layer's output");
     // weights of about 7e-4 (bytes 0x3A): finite, so the layer computes on numbers, not NaNs of zeroed memory
     check(cudaMemset(w_.get(), 0x3A, uint64_t(k_) * uint64_t(c.hidden) * 4), "the layer's weights");
+    check(load_layer(), "loading the layer's kernel");  // never first behind a held gate (layer.h)
     check(cudaDeviceSynchronize(), "the layer's weights");
   }
   ~TrainingStep() override {
