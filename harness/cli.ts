@@ -40,13 +40,24 @@ function gateCommand(program: Command, name: string, description: string, args: 
     .option('--json <file>', `write ${what} as JSON`);
 }
 
-export async function main(argv: string[], log: (l: string) => void = (l) => process.stdout.write(l + '\n')): Promise<number> {
-  let code: number = ExitCode.ok;
-  // Output piped into `head` and closed early: stop quietly, as any command-line tool does.
+/** The exit code of the command in progress: what a closed stdout ends the process with. */
+let currentCode: number = ExitCode.ok;
+let epipeGuarded = false;
+
+/** Output piped into `head` and closed early: stop quietly, as any command-line tool does (one listener a process). */
+function stopQuietlyOnClosedStdout(): void {
+  if (epipeGuarded) return;
+  epipeGuarded = true;
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(code);
+    if (e.code === 'EPIPE') process.exit(currentCode);
     throw e;
   });
+}
+
+export async function main(argv: string[], log: (l: string) => void = (l) => process.stdout.write(l + '\n')): Promise<number> {
+  let code: number = ExitCode.ok;
+  currentCode = code;
+  stopQuietlyOnClosedStdout();
   const program = new Command('gatherbench')
     .description('Measure and explain how a GPU should fetch irregular rows from host memory.')
     .version(version)
@@ -216,19 +227,32 @@ export async function main(argv: string[], log: (l: string) => void = (l) => pro
       code = historyReportCommand(opts, log);
     });
 
+  // A command of subcommands alone, or with one it lacks: one line and exit 2 (commander would print the
+  // command's help, and exit 0 where none was named).
+  for (const parent of [baseline, history]) {
+    const subs = parent.commands.map((c) => c.name()).join(', ');
+    parent.argument('[subcommand]').action((sub: string | undefined) => {
+      throw new UserError(sub === undefined ? `${parent.name()}: name a subcommand: ${subs}` : `${parent.name()}: unknown subcommand '${sub}' (${subs})`);
+    });
+  }
+
   // An unknown command is bad input, --help or not (commander would print the main help and exit 0).
-  const first = argv.slice(2).find((a) => !a.startsWith('-'));
+  // `help <name>` of an unknown name alike.
+  const words = argv.slice(2);
   const known = new Set(program.commands.flatMap((c) => [c.name(), ...c.aliases()]).concat('help'));
-  if (first !== undefined && argv.slice(2).indexOf(first) === 0 && !known.has(first)) {
-    process.stderr.write(`gatherbench: unknown command '${first}' (gatherbench --help lists them)\n`);
+  const named = words[0] === 'help' ? words.slice(1).find((a) => !a.startsWith('-')) : words[0];
+  if (named !== undefined && !named.startsWith('-') && !known.has(named)) {
+    process.stderr.write(`gatherbench: unknown command '${named}' (gatherbench --help lists them)\n`);
     return ExitCode.badInput;
   }
   try {
     await program.parseAsync(argv);
-    return code;
+    return (currentCode = code);
   } catch (e) {
     if (e instanceof CommanderError) {
-      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? ExitCode.ok : ExitCode.badInput;
+      // help asked for (or the version) is a success; help shown because no command was named is not
+      const asked = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || (e.code === 'commander.help' && e.exitCode === 0);
+      return asked ? ExitCode.ok : ExitCode.badInput;
     }
     if (e instanceof UserError) {
       process.stderr.write(`gatherbench: ${e.message}\n`);

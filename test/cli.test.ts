@@ -27,11 +27,17 @@ describe('gatherbench CLI', () => {
     expect(cli('run', 'no-such-scenario').err).toMatch(/no-such-scenario\.yaml: no such scenario file/);
     expect(cli('run', 'default', '--methods', 'teleport').code).toBe(2);
     expect(cli('frobnicate').code).toBe(2);
-    for (const args of [['nosuch'], ['nosuch', '--help']]) {
+    for (const args of [['nosuch'], ['nosuch', '--help'], ['help', 'nosuch']]) {
       const r = cli(...args);
       expect(r.code).toBe(2);
       expect(r.err.trim()).toBe("gatherbench: unknown command 'nosuch' (gatherbench --help lists them)");
     }
+    // a command of subcommands without one, or with one it lacks (found by the in-process CLI fuzzer)
+    expect(cli('baseline')).toMatchObject({ code: 2, err: 'gatherbench: baseline: name a subcommand: save, list\n' });
+    expect(cli('history', 'nosuch')).toMatchObject({ code: 2, err: "gatherbench: history: unknown subcommand 'nosuch' (append, report)\n" });
+    // help asked for is a success; no command named at all is not
+    expect(cli('help', 'run').code).toBe(0);
+    expect(cli().code).toBe(2);
     expect(cli('report', tmpDir()).code).toBe(2);
   });
 

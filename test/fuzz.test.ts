@@ -137,7 +137,7 @@ describe('fuzzed results files, journals and histories', () => {
     });
 
   it('mutated fields (wrong types, NaN, negative, huge, missing, extra) load and report, or are refused in one line', () => {
-    fc.assert(fc.property(edit, (t) => use(t)), runs(1500));
+    fc.assert(fc.property(edit, (t) => use(t)), runs(1700));
   }, 60000);
 
   it('truncated and byte-mutated files too', () => {
@@ -147,7 +147,7 @@ describe('fuzzed results files, journals and histories', () => {
   it('a journal of points a killed run left, mutated, is read with the run or refused', () => {
     const line = JSON.stringify((data.points as unknown[])[0]);
     const other = (p: string) => p.replace(/"id":"[^"]*"/, '"id":"journaled x"');
-    fc.assert(fc.property(fc.oneof(mutated(other(line)), fc.constant(other(line)), fc.constant('{'), fc.constant('[]')), (j) => use(source, j + '\n')), runs(500));
+    fc.assert(fc.property(fc.oneof(mutated(other(line)), fc.constant(other(line)), fc.constant('{'), fc.constant('[]')), (j) => use(source, j + '\n')), runs(2000));
   }, 60000);
 
   it('history files with mutated lines are read and searched for steps, or refused', () => {
@@ -161,7 +161,7 @@ describe('fuzzed results files, journals and histories', () => {
           findSteps(readHistory(file), 0.05);
         }),
       ),
-      runs(1000),
+      runs(2000),
     );
   }, 60000);
 });
@@ -171,10 +171,50 @@ describe('fuzzed command lines', () => {
   const cwd = tmpDir('gb-fuzz-cli-');
   mkdirSync(path.join(cwd, 'run'), { recursive: true });
   copyFileSync(path.join(packageRoot, 'docs/runs/h200-nightly-ab/slow-10/results.json'), path.join(cwd, 'run', 'results.json'));
-  writeFileSync(path.join(cwd, 'tiny.yaml'), 'name: tiny\nmethods: [host-memcpy]\naxes: { width: [8], batch: [64], table: ["1000 rows"] }\nsampling: { minSamples: 3, budget: 50ms }\ntelemetry: { window: 0, idle: 0 }\n');
+  writeFileSync(path.join(cwd, 'tiny.yaml'), 'name: tiny\nmethods: [host-memcpy]\naxes: { width: [8], batch: [64], table: ["1000 rows"] }\nsampling: { minSamples: 3, maxSamples: 5, budget: 50ms }\ntelemetry: { window: 0, idle: 0 }\n');
   const commands = ['run', 'list', 'info', 'report', 'model', 'merge', 'compare', 'gate-study', 'ab', 'baseline', 'history', 'selftest', 'nosuch', 'help'];
   const args = fc.constantFrom('tiny.yaml', 'run', 'run/results.json', '/etc/hostname/x', '-o', '--out', '--threshold', '150%', '5', '-1', 'NaN', '--rounds', '1', '--alpha', '2', '--budget', 'lots', '--methods', 'teleport', '--json', '--help', '--no-report', '--resume', '--only', 'save', 'append', '--file', '@nightly', '--plant', '--baselines', '0', '', 'ünï', '--', '-x');
   const argv = fc.tuple(fc.constantFrom(...commands), fc.array(args, { maxLength: 5 }));
+  writeFileSync(path.join(cwd, 'bad.yaml'), 'name: [\n');
+  // In process, a run names its scenario: the default sweep (seconds of real measuring) is left to the
+  // spawned vectors, which meet it as a user does.
+  const inProcess = argv.chain(([cmd, rest]) =>
+    cmd === 'run' ? fc.constantFrom('tiny.yaml', 'bad.yaml', 'missing.yaml', 'run', '/etc/hostname/x', 'ünï').map((s) => [cmd, [s, ...rest]] as [string, string[]]) : fc.constant([cmd, rest] as [string, string[]]),
+  );
+
+  // In process, through the CLI's own entry point: thousands of vectors in seconds. The spawned ones below
+  // check the same promise as a user meets it, a process's exit status and stderr, on fewer vectors.
+  it('in process: every vector ends in exit 0, 1 or 2 with a few lines at most on stderr and no internal error', async () => {
+    const here = process.cwd();
+    const { main } = await import('../harness/cli.js');
+    process.chdir(cwd);
+    const out = process.stdout.write, err = process.stderr.write;
+    let stderr = '';
+    try {
+      await fc.assert(
+        fc.asyncProperty(inProcess, async ([cmd, rest]) => {
+          stderr = '';
+          process.stdout.write = (() => true) as typeof process.stdout.write;
+          process.stderr.write = ((s: string | Uint8Array) => ((stderr += String(s)), true)) as typeof process.stderr.write;
+          let code: number;
+          try {
+            code = await main(['node', 'gatherbench', cmd, ...rest], () => {});
+          } finally {
+            process.stdout.write = out;
+            process.stderr.write = err;
+          }
+          const what = `gatherbench ${[cmd, ...rest].join(' ')}: exit ${code}\n${stderr}`;
+          expect([0, 1, 2], what).toContain(code);
+          expect(stderr, what).not.toMatch(/internal error|\n\s+at .+\(.*:\d+:\d+\)/);
+          expect(stderr.trim().split('\n').length, what).toBeLessThanOrEqual(3);
+        }),
+        runs(2000),
+      );
+    } finally {
+      process.chdir(here);
+    }
+    expect(readdirSync(packageRoot).filter((f) => ['results', 'baselines', 'history.jsonl'].includes(f))).toEqual([]);
+  }, 300000);
 
   it('every command answers with exit 0, 1 or 2, a few lines at most on stderr, no internal error, nothing written outside its folder', () => {
     fc.assert(
@@ -185,7 +225,7 @@ describe('fuzzed command lines', () => {
         expect(r.stderr, what).not.toMatch(/internal error|\n\s+at .+\(.*:\d+:\d+\)/);
         expect(r.stderr.trim().split('\n').length, what).toBeLessThanOrEqual(3);
       }),
-      runs(40),
+      runs(20),
     );
     // writes stayed under the folder it ran in (results/, baselines/, reports): the repository is untouched
     expect(readdirSync(packageRoot).filter((f) => ['results', 'baselines', 'history.jsonl'].includes(f))).toEqual([]);
