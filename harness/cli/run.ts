@@ -202,7 +202,7 @@ export async function runCommand(ref: string | undefined, o: RunOptions = {}): P
   timing.startupSeconds = (performance.now() - tStart) / 1e3;
   const tc = run.scenario.telemetry;
   let t0 = performance.now();
-  const telemetry = await Telemetry.open(addon, cuda, { intervalMs: tc.interval * 1e3, windowSeconds: tc.window, idleSeconds: tc.idle });
+  const telemetry = await Telemetry.open(addon, cuda, { intervalMs: tc.interval * 1e3, windowSeconds: tc.window, idleSeconds: tc.idle, energy: tc.energy ?? false });
   timing.telemetrySeconds += (performance.now() - t0) / 1e3;
   if (!run.telemetry) {
     run.telemetry = telemetry.info;

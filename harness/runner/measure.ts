@@ -15,7 +15,7 @@ import { summarize } from '../stats/summary.js';
 import { nextChunk, stopReason } from './stopping.js';
 import { gatherOf, isTrainingStep, methodSpec } from '../methods.js';
 import { hostSnapshot, interferenceBetween } from '../telemetry/host-interference.js';
-import type { Telemetry } from '../telemetry/session.js';
+import { ENERGY_WINDOW_S, type Telemetry } from '../telemetry/session.js';
 
 export function prepareOptions(c: Case, seed: number, flush = true): PrepareOptions {
   const v = c.values;
@@ -51,13 +51,14 @@ const CHUNK_PARTS = ['timed', 'setup', 'warmup', 'verify', 'flush', 'launch'] as
 
 /**
  * The telemetry window of a point: a quarter of its timed seconds, at least
- * MIN_WINDOW_S and at most the scenario's window, so telemetry costs in
+ * MIN_WINDOW_S (ENERGY_WINDOW_S where the scenario asks for every point's
+ * energy) and at most the scenario's window, so telemetry costs in
  * proportion to the point rather than a fixed extra per point.
  */
 export const MIN_WINDOW_S = 0.01;
-export function windowSeconds(timedSeconds: number, configured: number): number {
+export function windowSeconds(timedSeconds: number, configured: number, energy = false): number {
   if (configured <= 0) return 0;
-  return Math.min(configured, Math.max(MIN_WINDOW_S, timedSeconds / 4));
+  return Math.min(configured, Math.max(energy ? ENERGY_WINDOW_S : MIN_WINDOW_S, timedSeconds / 4));
 }
 
 export interface MeasureOptions {
@@ -149,7 +150,7 @@ async function measureWith(addon: Addon, table: NativeTable, c: Case, o: Measure
       for (const k of kept) phases[k] = summarize(series[k]);
       const details = Object.fromEntries(Object.entries(bench.details()).filter(([k]) => k !== 'contiguous').map(([k, v]) => [k, String(v)]));
       let telemetry;
-      const window = o.telemetry ? windowSeconds(timing.timedSeconds, o.telemetry.config.windowSeconds) : 0;
+      const window = o.telemetry ? windowSeconds(timing.timedSeconds, o.telemetry.config.windowSeconds, o.telemetry.config.energy) : 0;
       if (o.telemetry && window > 0 && !o.signal.aborted) {
         t = performance.now();
         const start = await o.telemetry.begin();

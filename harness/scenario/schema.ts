@@ -31,6 +31,11 @@ export const telemetrySchema = z
     window: durationOrZero.default(0.5),
     /** idle window at the start of the run, for idle power; 0 = skip */
     idle: durationOrZero.default(1),
+    /**
+     * every point's window at least as long as a GPU energy reading needs (100 ms), up to `window`; absent
+     * (false) leaves a scenario resolved as older builds resolve it, which `ab` requires of both sides
+     */
+    energy: z.boolean().optional(),
   })
   .strict();
 

@@ -22,6 +22,8 @@ export interface TelemetryConfig {
   windowSeconds: number;
   /** idle window at the start of the run, seconds; 0 skips it */
   idleSeconds: number;
+  /** every point's window long enough for an energy reading (ENERGY_WINDOW_S), within windowSeconds */
+  energy?: boolean;
 }
 
 interface WindowStart {
