@@ -19,6 +19,9 @@ import { selftestCases } from '../harness/selftest/matrix.js';
 import { loadAddon } from '../harness/native/addon.js';
 import type { PointResult } from '../harness/results/model.js';
 import { fakeRun, point } from './fixtures.js';
+import { loadRun } from '../harness/results/store.js';
+import { packageRoot } from '../harness/paths.js';
+import path from 'node:path';
 
 /** A step point as measure.ts records one: the step's samples and every phase's, in seconds. */
 function stepPoint(o: { gather: string; step: 'serial' | 'pipelined'; width: number; batch: number; grid?: number; stepS: number; gA: number; cA: number; gB?: number; cB?: number }): PointResult {
@@ -116,6 +119,25 @@ describe("a step's anatomy", () => {
     expect(a.predictedWithSlowdownsS).toBeCloseTo(0.003, 9);
     expect(a.layerSlowdown).toBe(1);
     expect(stepAnatomy(point('zerocopy-aligned x', [1e-3]))).toBeUndefined();
+  });
+});
+
+describe('the stored H100 training-step run (docs/runs/h100-training-step)', () => {
+  const { run } = loadRun(path.join(packageRoot, 'docs/runs/h100-training-step'));
+
+  it('verified every point, and no pipelined step beat its longer part beyond the noise', () => {
+    expect(run.points.length).toBe(108);
+    expect(run.points.every((p) => p.status === 'ok' && p.verification?.mode === 'full (GPU)' && p.verification.checkedSamples === p.samples.total.length)).toBe(true);
+    const piped = run.points.map(stepAnatomy).filter((a) => a?.mode === 'pipelined');
+    expect(piped.length).toBe(54);
+    expect(piped.filter((a) => a!.shorterThanLongerPart)).toEqual([]);
+  });
+
+  it('answers which path gives the shortest step and what it costs the layer', () => {
+    const fs = STEP_FINDINGS.map((f) => f(run)!);
+    expect(fs.every(Boolean)).toBe(true);
+    expect(fs[0].headline).toMatch(/^From host memory, cached-zerocopy pipelined \(grid 40\) gives the shortest training step at 4 of 6 workloads/);
+    expect(fs[1].headline).toMatch(/zerocopy-aligned slows it most: 2\.56-12\.72x/);
   });
 });
 
