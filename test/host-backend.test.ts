@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { loadAddon, nativeErrorCode } from '../harness/native/addon.js';
+import { packageRoot } from '../harness/paths.js';
+import { scenarioFile, tmpDir } from './helpers.js';
 
 const { addon, loadError } = loadAddon();
 if (!addon) throw new Error(`tests need the native addon: ${loadError}`);
@@ -144,35 +149,28 @@ describe('host backend', () => {
 });
 
 describe('native error paths', () => {
-  it('a CPU thread that cannot be created fails its point with a clear error: no hang, no crash, the sweep goes on', async () => {
-    const { spawnSync } = await import('node:child_process');
-    const path = await import('node:path');
-    const { readdirSync, readFileSync } = await import('node:fs');
-    const { packageRoot } = await import('../harness/paths.js');
-    const { scenarioFile, tmpDir } = await import('./helpers.js');
-    const file = scenarioFile('name: threads\nmethods: [host-gather-copy]\naxes: { width: [16], batch: [1024], table: ["2000 rows"], threads: [4, 1] }\nsampling: { minSamples: 3, budget: 50ms }\ntelemetry: { window: 0, idle: 0 }\n');
+  interface Saved { points: { axes: Record<string, string>; status: string; reason?: string }[]; warnings?: string[] }
+  /** A host-gather-copy sweep over these axes, run by the CLI with a test switch: its exit status and saved run. */
+  const sweepWith = (axes: string, env: Record<string, string>) => {
+    const file = scenarioFile(`name: planted\nmethods: [host-gather-copy]\naxes: { width: [16], table: ["2000 rows"], ${axes} }\nsampling: { minSamples: 3, budget: 50ms }\ntelemetry: { window: 0, idle: 0 }\n`);
     const out = tmpDir();
-    const r = spawnSync(process.execPath, [path.join(packageRoot, 'bin', 'gatherbench.js'), 'run', file, '-o', out, '--no-report'], { encoding: 'utf8', timeout: 30000, env: { ...process.env, CI: 'true', GATHERBENCH_TEST_THREAD_FAIL_AT: '2' } });
-    expect(r.status).toBe(1); // a point failed; the run completed
-    const run = JSON.parse(readFileSync(path.join(out, readdirSync(out)[0], 'results.json'), 'utf8')) as { points: { axes: { threads: string }; status: string; reason?: string }[] };
+    const r = spawnSync(process.execPath, [path.join(packageRoot, 'bin', 'gatherbench.js'), 'run', file, '-o', out, '--no-report'], { encoding: 'utf8', timeout: 30000, env: { ...process.env, CI: 'true', ...env } });
+    return { status: r.status, run: JSON.parse(readFileSync(path.join(out, readdirSync(out)[0], 'results.json'), 'utf8')) as Saved };
+  };
+
+  it('a CPU thread that cannot be created fails its point with a clear error: no hang, no crash, the sweep goes on', () => {
+    const { status, run } = sweepWith('batch: [1024], threads: [4, 1]', { GATHERBENCH_TEST_THREAD_FAIL_AT: '2' });
+    expect(status).toBe(1); // a point failed; the run completed
     const byThreads = Object.fromEntries(run.points.map((p) => [p.axes.threads, p]));
     expect(byThreads['4']).toMatchObject({ status: 'failed', reason: expect.stringMatching(/could not create CPU thread 2 of 4/) });
     expect(byThreads['1'].status).toBe('ok'); // one thread: no pool thread to make
   }, 40000);
 
-  it('an index-set reservation that runs out of memory fails its point clearly; the bench reserves again on its next run', async () => {
-    const { spawnSync } = await import('node:child_process');
-    const path = await import('node:path');
-    const { readdirSync, readFileSync } = await import('node:fs');
-    const { packageRoot } = await import('../harness/paths.js');
-    const { scenarioFile, tmpDir } = await import('./helpers.js');
+  it('an index-set reservation that runs out of memory fails its point clearly; the bench reserves again on its next run', () => {
     const env = { ...process.env, CI: 'true', GATHERBENCH_TEST_RESERVE_FAIL: '1' };
     // the sweep: the first point's reservation fails, the second point's succeeds
-    const file = scenarioFile('name: reserve\nmethods: [host-gather-copy]\naxes: { width: [16], batch: [1024, 512], table: ["2000 rows"], threads: [1] }\nsampling: { minSamples: 3, budget: 50ms }\ntelemetry: { window: 0, idle: 0 }\n');
-    const out = tmpDir();
-    const r = spawnSync(process.execPath, [path.join(packageRoot, 'bin', 'gatherbench.js'), 'run', file, '-o', out, '--no-report'], { encoding: 'utf8', timeout: 30000, env });
-    expect(r.status).toBe(1);
-    const run = JSON.parse(readFileSync(path.join(out, readdirSync(out)[0], 'results.json'), 'utf8')) as { points: { axes: { batch: string }; status: string; reason?: string }[]; warnings?: string[] };
+    const { status, run } = sweepWith('batch: [1024, 512], threads: [1]', { GATHERBENCH_TEST_RESERVE_FAIL: '1' });
+    expect(status).toBe(1);
     const byBatch = Object.fromEntries(run.points.map((p) => [p.axes.batch, p]));
     expect(byBatch['1024']).toMatchObject({ status: 'failed', reason: expect.stringMatching(/out of memory reserving the point's index sets/) });
     expect(byBatch['512'].status).toBe('ok');
