@@ -14,7 +14,6 @@ import { runCommand } from '../harness/cli/run.js';
 import { loadRun } from '../harness/results/store.js';
 import { PlainProgress } from '../harness/runner/progress.js';
 import { measureCase, windowSeconds, MIN_WINDOW_S } from '../harness/runner/measure.js';
-import { ENERGY_WINDOW_S } from '../harness/telemetry/session.js';
 import { expand } from '../harness/scenario/expand.js';
 import { Telemetry } from '../harness/telemetry/session.js';
 import { TIMING_PARTS, timingLine, closeTiming, costByMethod, costLine, emptyTiming } from '../harness/results/timing.js';
@@ -251,9 +250,9 @@ describe('telemetry windows and the accounting line', () => {
     expect(windowSeconds(0.8, 0.5)).toBeCloseTo(0.2, 12);
     expect(windowSeconds(10, 0.5)).toBe(0.5);
     expect(windowSeconds(10, 0)).toBe(0);
-    // a scenario that asks for every point's energy gets windows a GPU energy reading fits in, within its window
-    expect(windowSeconds(0.001, 0.5, true)).toBe(ENERGY_WINDOW_S);
-    expect(windowSeconds(0.001, 0.05, true)).toBe(0.05);
+    // a scenario that asks for every point's energy gets its whole window, however short the point
+    expect(windowSeconds(0.001, 0.5, true)).toBe(0.5);
+    expect(windowSeconds(10, 0.5, true)).toBe(0.5);
   });
 
   it('the closing line says the timed share and the largest other parts', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import path from 'node:path';
-import { gpuWindow, implausiblePcie, integratePowerJ, sumGpuWindows, systemLoad, throttleNames, ticksIn } from '../harness/telemetry/window.js';
+import { gpuWindow, implausibleEnergy, implausiblePcie, integratePowerJ, sumGpuWindows, systemLoad, throttleNames, ticksIn } from '../harness/telemetry/window.js';
 import { findRaplZones, raplDeltaJ, readRapl } from '../harness/telemetry/rapl.js';
 import { Sampler } from '../harness/telemetry/sampler.js';
 import { parseSmi } from '../harness/telemetry/gpu-source.js';
@@ -73,6 +73,14 @@ describe('implausible readings', () => {
     expect(implausiblePcie(w, 48)).toMatch(/read 20\.0 GB\/s where 48\.0 GB\/s were gathered/);
     expect(implausiblePcie({ ...w, pcieRxGBps: 52 }, 48)).toBeUndefined();
     expect(implausiblePcie({ uuid: 'g', throttle: [] }, 48)).toBeUndefined();
+  });
+
+  it('GPU energy above the board power limit over its window is refused with the reason (the H100 read 478 W in 100 ms)', () => {
+    const w = { uuid: 'g', throttle: [], energyJ: 47.8 };
+    expect(implausibleEnergy(w, 0.1, 700)).toBeUndefined();
+    expect(implausibleEnergy({ ...w, energyJ: 78.1 }, 0.1, 700)).toMatch(/read 781 W over a 100 ms window, above the 700 W power limit/);
+    expect(implausibleEnergy({ uuid: 'g', throttle: [] }, 0.1, 700)).toBeUndefined();
+    expect(implausibleEnergy({ ...w, energyJ: 78.1 }, 0.1, NaN)).toBeUndefined(); // no limit known: nothing to hold it to
   });
 
   it('a window the method mostly waited through gives no energy, power or PCIe figure, with the reason', () => {

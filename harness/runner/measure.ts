@@ -15,7 +15,7 @@ import { summarize } from '../stats/summary.js';
 import { nextChunk, stopReason } from './stopping.js';
 import { gatherOf, isTrainingStep, methodSpec } from '../methods.js';
 import { hostSnapshot, interferenceBetween } from '../telemetry/host-interference.js';
-import { ENERGY_WINDOW_S, type Telemetry } from '../telemetry/session.js';
+import type { Telemetry } from '../telemetry/session.js';
 
 export function prepareOptions(c: Case, seed: number, flush = true): PrepareOptions {
   const v = c.values;
@@ -51,14 +51,16 @@ const CHUNK_PARTS = ['timed', 'setup', 'warmup', 'verify', 'flush', 'launch'] as
 
 /**
  * The telemetry window of a point: a quarter of its timed seconds, at least
- * MIN_WINDOW_S (ENERGY_WINDOW_S where the scenario asks for every point's
- * energy) and at most the scenario's window, so telemetry costs in
- * proportion to the point rather than a fixed extra per point.
+ * MIN_WINDOW_S and at most the scenario's window, so telemetry costs in
+ * proportion to the point rather than a fixed extra per point. A scenario that
+ * asks for every point's energy gets its whole window: NVML's energy counter
+ * advances in steps, so a reading is only as good as the window is long.
  */
 export const MIN_WINDOW_S = 0.01;
 export function windowSeconds(timedSeconds: number, configured: number, energy = false): number {
   if (configured <= 0) return 0;
-  return Math.min(configured, Math.max(energy ? ENERGY_WINDOW_S : MIN_WINDOW_S, timedSeconds / 4));
+  if (energy) return configured;
+  return Math.min(configured, Math.max(MIN_WINDOW_S, timedSeconds / 4));
 }
 
 export interface MeasureOptions {

@@ -32,7 +32,7 @@ export const telemetrySchema = z
     /** idle window at the start of the run, for idle power; 0 = skip */
     idle: durationOrZero.default(1),
     /**
-     * every point's window at least as long as a GPU energy reading needs (100 ms), up to `window`; absent
+     * every point's window the whole `window` (not a quarter of its timed work), for an energy reading of each; absent
      * (false) leaves a scenario resolved as older builds resolve it, which `ab` requires of both sides
      */
     energy: z.boolean().optional(),

@@ -11,7 +11,7 @@ import { findRaplZones, raplDeltaJ, readRapl, type RaplReading, type RaplZone } 
 import { nvidiaSmiSource, nvmlSource, type GpuSource } from './gpu-source.js';
 import { Sampler, type Collect } from './sampler.js';
 import { tickCost } from './overhead.js';
-import { gpuWindow, implausiblePcie, sumGpuWindows, systemLoad, ticksIn } from './window.js';
+import { gpuWindow, implausibleEnergy, implausiblePcie, sumGpuWindows, systemLoad, ticksIn } from './window.js';
 import type { GpuStatic, PointTelemetry, RunTelemetry } from './types.js';
 import { withdrawIdleFigures } from './busy-share.js';
 import { interfered, INTERFERENCE_EXPLAINS_UP_TO, type HostInterference } from './host-interference.js';
@@ -211,6 +211,12 @@ export class Telemetry {
         unavailable['PCIe throughput'] = why;
         delete out.gpu.pcieRxGBps;
         delete out.gpu.pcieTxGBps;
+      }
+      const limitW = o.uuids.reduce((s, u) => s + (this.info.gpus.find((g) => g.uuid === u)?.powerLimitW ?? NaN), 0);
+      const coarse = implausibleEnergy(out.gpu, seconds, limitW);
+      if (coarse) {
+        unavailable['GPU energy'] = coarse;
+        for (const k of ['energyJ', 'energyPerGBJ', 'energyAboveIdleJ', 'energyAboveIdlePerGBJ'] as const) delete out.gpu[k];
       }
     } else if (o.uuids?.length) {
       unavailable.gpu = this.info.sources['GPU power, clocks, PCIe'];

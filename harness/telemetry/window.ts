@@ -106,6 +106,15 @@ export function gpuWindow(
  * whose bytes cross the link moves at least what it gathered, so a counter
  * reading under 90% of that sampled partly outside the window.
  */
+/**
+ * GPU energy over a short window: NVML's energy counter advances in steps, so a window of a few of its periods
+ * can read more than the board may draw. Above the boards' power limit the reading cannot be right: say so.
+ */
+export function implausibleEnergy(w: GpuWindow, seconds: number, powerLimitW: number): string | undefined {
+  if (w.energyJ === undefined || !(powerLimitW > 0) || w.energyJ / seconds <= powerLimitW) return undefined;
+  return `the energy counter read ${(w.energyJ / seconds).toFixed(0)} W over a ${(seconds * 1e3).toFixed(0)} ms window, above the ${powerLimitW.toFixed(0)} W power limit: it is too coarse for a window this short`;
+}
+
 export function implausiblePcie(w: GpuWindow, usefulGBps: number): string | undefined {
   if (w.pcieRxGBps === undefined || w.pcieRxGBps >= 0.9 * usefulGBps) return undefined;
   return `the counter read ${w.pcieRxGBps.toFixed(1)} GB/s where ${usefulGBps.toFixed(1)} GB/s were gathered over the link: its samples did not cover the window`;
