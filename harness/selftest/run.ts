@@ -1,5 +1,5 @@
 /** Runs the correctness matrix through the addon: every case verified against the host table. */
-import { nativeErrorCode, type Addon, type NativeBench, type NativeTable } from '../native/addon.js';
+import { nativeErrorCode, type Addon, type NativeBench, type NativeTable, type PrepareOptions } from '../native/addon.js';
 import { DTYPES } from '../scenario/axes.js';
 import { gatherOf } from '../methods.js';
 import { TABLE_ROWS, expectedUnsupported, selftestCases, type SelftestCase } from './matrix.js';
@@ -20,17 +20,22 @@ export function describeCase(c: SelftestCase): string {
   return `${c.method} ${c.dtype} width=${c.width} batch=${c.batch} ${c.distribution}${variant}${advise}${step}${life}`;
 }
 
+/** A case's bench, its index sets drawn from `seed`. */
+function benchOptions(c: SelftestCase, device: number, seed: number): PrepareOptions {
+  return {
+    method: c.method, batch: c.batch, elemBytes: DTYPES[c.dtype], distribution: { kind: c.distribution }, seed,
+    device, mapping: c.mapping, vectorBytes: c.vector === 'elem' ? 0 : c.vector, uvmAdvise: c.uvmAdvise, threads: 0,
+    // a cache that holds some rows and misses others: both paths of the kernel are checked
+    ...(gatherOf(c.method) === 'cached-zerocopy' ? { cacheShare: 0.3 } : {}),
+    ...(c.step ? { step: c.step, hidden: 64 } : {}),
+  };
+}
+
 async function runOne(addon: Addon, table: NativeTable, c: SelftestCase, device: number): Promise<SelftestOutcome> {
   const expected = expectedUnsupported(c);
   let bench;
   try {
-    bench = await addon.prepare(table, {
-      method: c.method, batch: c.batch, elemBytes: DTYPES[c.dtype], distribution: { kind: c.distribution }, seed: 7,
-      device, mapping: c.mapping, vectorBytes: c.vector === 'elem' ? 0 : c.vector, uvmAdvise: c.uvmAdvise, threads: 0,
-      // a cache that holds some rows and misses others: both paths of the kernel are checked
-      ...(gatherOf(c.method) === 'cached-zerocopy' ? { cacheShare: 0.3 } : {}),
-      ...(c.step ? { step: c.step, hidden: 64 } : {}),
-    });
+    bench = await addon.prepare(table, benchOptions(c, device, 7));
   } catch (e) {
     const code = nativeErrorCode(e);
     if (code === 'UNSUPPORTED' && expected) return { case: c, status: 'n/a', detail: expected };
@@ -59,7 +64,7 @@ async function afterCopyDropped(addon: Addon, table: NativeTable, bench: NativeB
   table.dropCopies();
   const other = await addon.createTable({ rows: TABLE_ROWS, rowBytes: c.width * DTYPES[c.dtype], alloc: 'malloc', seed: 99 });
   try {
-    const rival = await addon.prepare(other, { method: c.method, batch: c.batch, elemBytes: DTYPES[c.dtype], distribution: { kind: c.distribution }, seed: 8, device, threads: 0, ...(c.step ? { step: c.step, hidden: 64 } : {}) });
+    const rival = await addon.prepare(other, benchOptions(c, device, 8));
     try {
       const theirs = await rival.run({ firstSample: 0, samples: 1, warmup: 0 });
       if (!theirs.verification.ok) return { case: c, status: 'fail', detail: `the other table's bench: ${theirs.verification.detail}` };

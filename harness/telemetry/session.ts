@@ -22,7 +22,7 @@ export interface TelemetryConfig {
   windowSeconds: number;
   /** idle window at the start of the run, seconds; 0 skips it */
   idleSeconds: number;
-  /** every point's window long enough for an energy reading (ENERGY_WINDOW_S), within windowSeconds */
+  /** every point's window the whole windowSeconds, not a share of its timed work (scenario telemetry.energy) */
   energy?: boolean;
 }
 

@@ -697,7 +697,7 @@ Napi::Value Prepare(const Napi::CallbackInfo& info) {
           s.method = make_host_method(*entry, s.config, *s.table, *s.pool);
         } else {
 #ifdef GATHERBENCH_HAVE_CUDA
-          s.method = s.config.gpus > 1 ? make_multi_gpu_method(s.config, *s.table, *s.pool, threads)
+          s.method = s.config.gpus > 1 ? make_multi_gpu_method(*entry, s.config, *s.table, *s.pool, threads)
                                        : make_cuda_method(*entry, s.config, *s.table, *s.pool);
 #else
           throw Error("UNSUPPORTED", "method '" + s.config.method + "' needs CUDA, and this build has none");

@@ -198,8 +198,8 @@ std::unique_ptr<Method> make_host_method(const MethodEntry& e, const MethodConfi
 #ifdef GATHERBENCH_HAVE_CUDA
 std::unique_ptr<Method> make_cuda_method(const MethodEntry& e, const MethodConfig& c, const HostTable& t, ThreadPool& pool);
 // The same method on c.gpus GPUs at once over one shared host table.
-std::unique_ptr<Method> make_multi_gpu_method(const MethodConfig& c, const HostTable& t, ThreadPool& pool,
-                                              unsigned cpu_threads);
+std::unique_ptr<Method> make_multi_gpu_method(const MethodEntry& e, const MethodConfig& c, const HostTable& t,
+                                              ThreadPool& pool, unsigned cpu_threads);
 // step-<method>: that gather method beside a model layer on the gathered batch (training_step.cc).
 std::unique_ptr<Method> make_training_step(const MethodEntry& e, const MethodConfig& c, const HostTable& t, ThreadPool& pool);
 // Frees the buffers GPU methods keep across points (cuda_support.cc).

@@ -19,7 +19,7 @@ namespace {
 class MultiGpu : public Method {
  public:
   // `pool` verifies; each GPU's CPU work gets its own share of cpu_threads.
-  MultiGpu(const MethodConfig& c, const HostTable& t, ThreadPool& pool, unsigned cpu_threads)
+  MultiGpu(const MethodEntry& e, const MethodConfig& c, const HostTable& t, ThreadPool& pool, unsigned cpu_threads)
       : Method(t, pool, c.batch * t.row_bytes() * uint64_t(c.gpus)), workers_(unsigned(c.gpus)) {
     const unsigned per_gpu = std::max(1u, cpu_threads / unsigned(c.gpus));
     for (int i = 0; i < c.gpus; ++i) {
@@ -28,8 +28,7 @@ class MultiGpu : public Method {
       ci.device = test_same_device() ? c.device : c.device + i;
       ci.threads = per_gpu;
       pools_.push_back(std::make_unique<ThreadPool>(per_gpu));
-      const MethodEntry* e = find_method(c.method);
-      auto m = e ? make_cuda_method_of(*e, ci, t, *pools_.back()) : nullptr;
+      auto m = make_cuda_method_of(e, ci, t, *pools_.back());
       if (!m) throw Error("UNSUPPORTED", "method '" + c.method + "' has no multi-GPU form");
       m->set_gpu_index(i);
       gpu_only_ = gpu_only_ && m->gpu_only();
@@ -190,10 +189,10 @@ class MultiGpu : public Method {
 
 }  // namespace
 
-std::unique_ptr<Method> make_multi_gpu_method(const MethodConfig& c, const HostTable& t, ThreadPool& pool,
-                                              unsigned cpu_threads) {
+std::unique_ptr<Method> make_multi_gpu_method(const MethodEntry& e, const MethodConfig& c, const HostTable& t,
+                                              ThreadPool& pool, unsigned cpu_threads) {
   if (c.gpus < 2) throw Error("BAD_ARGUMENT", "multi-GPU needs at least 2 GPUs");
-  return std::make_unique<MultiGpu>(c, t, pool, cpu_threads);
+  return std::make_unique<MultiGpu>(e, c, t, pool, cpu_threads);
 }
 
 }  // namespace gb
