@@ -246,7 +246,7 @@ export interface Addon {
 }
 
 /** Error codes the addon attaches to its errors. */
-export type NativeErrorCode = 'OOM' | 'UNSUPPORTED' | 'CUDA' | 'BAD_ARGUMENT' | 'SYSTEM';
+export type NativeErrorCode = 'OOM' | 'UNSUPPORTED' | 'CUDA' | 'BAD_ARGUMENT' | 'SYSTEM' | 'VERIFY';
 
 export function nativeErrorCode(e: unknown): NativeErrorCode | undefined {
   const code = (e as { code?: unknown })?.code;

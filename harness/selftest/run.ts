@@ -2,7 +2,7 @@
 import { nativeErrorCode, type Addon, type NativeBench, type NativeTable, type PrepareOptions } from '../native/addon.js';
 import { DTYPES } from '../scenario/axes.js';
 import { gatherOf } from '../methods.js';
-import { TABLE_ROWS, expectedUnsupported, selftestCases, type SelftestCase } from './matrix.js';
+import { CACHE_SHARE, TABLE_ROWS, expectedUnsupported, selftestCases, type SelftestCase } from './matrix.js';
 
 export type SelftestStatus = 'pass' | 'fail' | 'n/a';
 
@@ -17,7 +17,9 @@ export function describeCase(c: SelftestCase): string {
   const advise = c.uvmAdvise !== 'none' ? ` advise=${c.uvmAdvise}` : '';
   const step = c.step ? ` step=${c.step}` : '';
   const life = c.lifecycle ? ' (its table copy dropped under the live bench, another copy made)' : '';
-  return `${c.method} ${c.dtype} width=${c.width} batch=${c.batch} ${c.distribution}${variant}${advise}${step}${life}`;
+  const cache = c.cache !== undefined ? ` cache=${c.cache}` : '';
+  const rows = c.tableRows !== undefined ? ` table=${c.tableRows} rows` : '';
+  return `${c.method} ${c.dtype} width=${c.width} batch=${c.batch} ${c.distribution}${variant}${advise}${step}${cache}${rows}${life}`;
 }
 
 /** A case's bench, its index sets drawn from `seed`. */
@@ -25,8 +27,7 @@ function benchOptions(c: SelftestCase, device: number, seed: number): PrepareOpt
   return {
     method: c.method, batch: c.batch, elemBytes: DTYPES[c.dtype], distribution: { kind: c.distribution }, seed,
     device, mapping: c.mapping, vectorBytes: c.vector === 'elem' ? 0 : c.vector, uvmAdvise: c.uvmAdvise, threads: 0,
-    // a cache that holds some rows and misses others: both paths of the kernel are checked
-    ...(gatherOf(c.method) === 'cached-zerocopy' ? { cacheShare: 0.3 } : {}),
+    ...(gatherOf(c.method) === 'cached-zerocopy' ? { cacheShare: c.cache ?? CACHE_SHARE } : {}),
     ...(c.step ? { step: c.step, hidden: 64 } : {}),
   };
 }
@@ -86,13 +87,13 @@ export async function runSelftest(
   const cases = selftestCases(o.methods);
   const byTable = new Map<string, SelftestCase[]>();
   for (const c of cases) {
-    const k = `${c.width}x${DTYPES[c.dtype]}`;
+    const k = `${c.width}x${DTYPES[c.dtype]}x${c.tableRows ?? TABLE_ROWS}`;
     byTable.set(k, [...(byTable.get(k) ?? []), c]);
   }
   const outcomes: SelftestOutcome[] = [];
   for (const group of byTable.values()) {
     const rowBytes = group[0].width * DTYPES[group[0].dtype];
-    const table = await addon.createTable({ rows: TABLE_ROWS, rowBytes, alloc: o.alloc ?? 'malloc', seed: rowBytes });
+    const table = await addon.createTable({ rows: group[0].tableRows ?? TABLE_ROWS, rowBytes, alloc: o.alloc ?? 'malloc', seed: rowBytes });
     try {
       for (const c of group) {
         const x = await runOne(addon, table, c, o.device ?? 0);

@@ -573,6 +573,11 @@ class KernelGather : public CudaMethod {
     check(launch_gather(launch_, stream_.s), "gather kernel launch");
   }
   bool cold_after_flush() const override { return in_device_memory_ || CudaMethod::cold_after_flush(); }
+  Verdict verify(int slot, const std::vector<int64_t>& idx, uint64_t reference) override {
+    Verdict v = CudaMethod::verify(slot, idx, reference);
+    if (!v.ok && v.bad_row >= 0 && !host_slot_of_.empty()) v.detail += cache_side(idx[size_t(v.bad_row)]);
+    return v;
+  }
   std::map<std::string, std::string> details() const override {
     std::map<std::string, std::string> d = {
         {"table", where_},
@@ -696,11 +701,11 @@ class KernelGather : public CudaMethod {
     const std::vector<int64_t>& chosen = plan.rows;
     cache_rows_ = chosen.size();
     slot_of_ = Lease(BufferKind::DeviceCacheMap, device_, rows * sizeof(int32_t), "the cache map");
-    check(cudaMemcpy(slot_of_.get(), host_slot_of_.data(), rows * sizeof(int32_t), cudaMemcpyHostToDevice), "uploading the cache map");
+    upload(slot_of_.get(), host_slot_of_.data(), rows * sizeof(int32_t), "uploading the cache map");
     cache_ = Lease(BufferKind::DeviceCache, device_, cache_rows_ * rb + HostTable::kPadBytes, "the row cache");
     if (cache_rows_) {  // filled by the gather kernel itself, reading the rows through the mapping
       Lease ids(BufferKind::DeviceCacheIds, device_, cache_rows_ * sizeof(int64_t), "the cache row list");
-      check(cudaMemcpy(ids.get(), chosen.data(), cache_rows_ * sizeof(int64_t), cudaMemcpyHostToDevice), "uploading the cache rows");
+      upload(ids.get(), chosen.data(), cache_rows_ * sizeof(int64_t), "uploading the cache rows");
       GatherLaunch fill;
       fill.table = t_.device_view();
       fill.idx = ids.as<int64_t>();
@@ -712,8 +717,46 @@ class KernelGather : public CudaMethod {
       check(resolve_grid(fill, device_), "sizing the cache fill");
       check(launch_gather(fill, stream_.s), "filling the cache");
       check(cudaStreamSynchronize(stream_.s), "filling the cache");
+      check_cache(ids.as<int64_t>(), chosen);
     }
     cache_build_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
+
+  // A host vector to device memory, ordered on the method's stream before the work queued after it. A plain
+  // cudaMemcpy from pageable memory returns once its bytes are staged, its DMA still running on the legacy
+  // stream, which the method's non-blocking stream does not wait for: the fill kernel read cache slots
+  // before they arrived (#34; GATHERBENCH_TEST_UNORDERED_UPLOAD plants that copy back).
+  void upload(void* dst, const void* src, uint64_t bytes, const char* what) {
+    if (test_unordered_upload()) return check(cudaMemcpy(dst, src, bytes, cudaMemcpyHostToDevice), what);
+    check(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, stream_.s), what);
+    check(cudaStreamSynchronize(stream_.s), what);
+  }
+
+  // Every cached byte held to the table's pattern right after the fill, so a wrong cache fails its point
+  // here, naming the slot, instead of surfacing as a random output row of some sample.
+  void check_cache(const int64_t* ids, const std::vector<int64_t>& chosen) {
+    const uint64_t rb = t_.row_bytes();
+    unsigned long long* r = check_.as<unsigned long long>();
+    check(launch_pattern_check(cache_.get(), ids, int64_t(cache_rows_ * rb), int64_t(rb), t_.storage().seed(), r, stream_.s),
+          "checking the cache");
+    unsigned long long got[2] = {0, 0};
+    check(cudaMemcpyAsync(got, r, sizeof got, cudaMemcpyDeviceToHost, stream_.s), "checking the cache");
+    check(cudaStreamSynchronize(stream_.s), "checking the cache");
+    if (got[1] >= cache_rows_ * rb) return;
+    const uint64_t slot = got[1] / rb;
+    throw Error("VERIFY", "the GPU cache's slot " + std::to_string(slot) + " (table row " + std::to_string(chosen[slot]) +
+                              ") differs from the table right after its fill");
+  }
+
+  // Where a cached-zerocopy output row came from, for a failed verification: a miss (host memory) or a hit,
+  // and whether the cache's copy of that row still matches the table.
+  std::string cache_side(int64_t row) {
+    const int32_t s = host_slot_of_[size_t(row)];
+    if (s < 0) return "; a cache miss, read from host memory";
+    const uint8_t* cached = cache_.get() + uint64_t(s) * t_.row_bytes();
+    const bool now_ok = pattern_check({row}, cached).second == ~0ull;
+    return "; a cache hit (slot " + std::to_string(s) + "), whose cached copy " +
+           (now_ok ? "matches the table now" : "differs from the table");
   }
 
   std::shared_ptr<void> copy_;  // the device or managed table copy src_ points into (device-resident, uvm)

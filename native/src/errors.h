@@ -7,7 +7,7 @@
 namespace gb {
 
 struct Error : std::runtime_error {
-  std::string code;  // "OOM", "UNSUPPORTED", "CUDA", "BAD_ARGUMENT", "SYSTEM"
+  std::string code;  // "OOM", "UNSUPPORTED", "CUDA", "BAD_ARGUMENT", "SYSTEM", "VERIFY" (a GPU buffer built wrong)
   Error(std::string c, const std::string& msg) : std::runtime_error(msg), code(std::move(c)) {}
 };
 

@@ -11,6 +11,8 @@
 //   GATHERBENCH_TEST_THREAD_FAIL_AT=<i> a thread pool's i-th thread (1-based, the caller being 0) cannot be made
 //   GATHERBENCH_TEST_RESERVE_FAIL=<n>   the process's first n reservations of a point's index sets run out of
 //                                       memory, as a device reservation that does not fit
+//   GATHERBENCH_TEST_UNORDERED_UPLOAD=1 cached-zerocopy uploads its cache's rows with a plain cudaMemcpy,
+//                                       unordered with the fill kernel on the method's stream (the bug of #34)
 #pragma once
 #include <atomic>
 #include <chrono>
@@ -67,6 +69,8 @@ inline bool test_reserve_fails_now() {
   const char* s = test_env("GATHERBENCH_TEST_RESERVE_FAIL");
   return s && calls.fetch_add(1) < std::atoll(s);
 }
+
+inline bool test_unordered_upload() { return test_env("GATHERBENCH_TEST_UNORDERED_UPLOAD") != nullptr; }
 
 inline bool test_throw_in_pool() { return test_env("GATHERBENCH_TEST_THROW_IN_POOL") != nullptr; }
 
