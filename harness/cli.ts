@@ -105,6 +105,7 @@ export async function main(argv: string[], log: (l: string) => void = (l) => pro
     .description('check every available method against the host table over the correctness matrix')
     .option('--methods <list>', 'comma-separated methods (default: all available here)')
     .option('--device <n>', 'CUDA device index', '0')
+    .option('--scenario <name|file>', 'instead: every point of a scenario through verification only (its sets checked, 3 checksummed samples each, no telemetry)')
     .action(async (opts) => {
       code = await selftestCommand(opts, log);
     });
@@ -152,6 +153,7 @@ export async function main(argv: string[], log: (l: string) => void = (l) => pro
     .option('--history <file>', 'a JSONL history (gatherbench history append): its earlier runs of this GPU widen each point\'s run-to-run noise estimate')
     .option('--confirm', 're-measure the points called slower in a fresh process (the candidate\'s scenario, on this machine); only those slower again fail')
     .option('--store <dir>', 'baseline store for @name', defaultStore())
+    .option('--allow-incomplete', 'judge an interrupted or unfinished candidate run on the points it has (refused by default: exit 1)')
     .addHelpText('after', '\nEach point ends same, slower, faster or uncertain. Runs are the unit: a point\'s change is its candidate\nmedian over the geometric mean of its earlier run medians, split into the shift its method took in the\ncandidate run and its own part. Slower: its own part beyond the residual noise, or its method\'s shift beyond\nearlier runs\' shifts (variances pooled over methods of alike noise), and a threshold-sized slowdown not\nruled out; alpha is shared over the gated points and the methods (Student t). Same: the whole\nchange\'s interval inside the threshold. One baseline run cannot show run-to-run noise: moves are uncertain.\nOnly a gated point (not a copy ceiling, unless --gate-ceilings) that is slower fails the job.\n' + EXIT_HELP)
     .action((runs: string[], opts) => {
       code = compareCommand(runs, opts, log);
@@ -171,11 +173,12 @@ export async function main(argv: string[], log: (l: string) => void = (l) => pro
     .option('--seed <n>', 'seed of the random order', '1')
     .option('--grain <run|method|point>', 'inside a round, the sides take turns by whole run, by method or by point (round 1 runs whole)', 'run')
     .option('--budget <duration>', "both sides' time budget per point (run --budget)")
+    .option('--side-timeout <duration>', 'how long one side\'s run may take before its process group is killed and the job fails (default: 4x the longer side of round 1, at least 30s; 1h for the first side)')
     .option('-o, --out <dir>', 'the job\'s folder: every run, ab.json, report.html, summary.md (default results/ab-<UTC time>)')
     .option('--history <file>', 'append the night to this JSONL history: the candidate\'s last run and each point\'s paired ratio (history report draws them)')
     .addHelpText('after', '\nRounds alternate the order (ABBA, or randomized); both sides read one scenario file, so seeds and index sets\nare the same. Per point, the paired ratios of the rounds (candidate over baseline) give a geometric mean and\na Student t interval at the level the job\'s false rate leaves each gated point and look. Slower: the interval\nlies above 1 and reaches past the threshold. Same: it lies inside the threshold band. Otherwise uncertain.\nThe job stops after every second round from --min-rounds on once every gated point is resolved, or once those\nleft uncertain could not be resolved by --rounds at their spread.\n' + EXIT_HELP)
-    .action((sides: string[], opts) => {
-      code = abCommand(sides, opts, log);
+    .action(async (sides: string[], opts) => {
+      code = await abCommand(sides, opts, log);
     });
 
   program
@@ -256,7 +259,7 @@ export async function main(argv: string[], log: (l: string) => void = (l) => pro
     }
     if (e instanceof UserError) {
       process.stderr.write(`gatherbench: ${e.message}\n`);
-      return ExitCode.badInput;
+      return (currentCode = e.exitCode);
     }
     process.stderr.write(`gatherbench: internal error: ${(e as Error)?.message ?? String(e)}\n`);
     if (process.env.GATHERBENCH_DEBUG) process.stderr.write(`${(e as Error)?.stack}\n`);

@@ -11,9 +11,13 @@ export const ExitCode = {
   terminated: 143,
 } as const;
 
-/** An error the user can fix; printed as one line, never with a stack trace. */
+/** An error the user can fix; printed as one line, never with a stack trace. Exits 2 unless it says otherwise. */
 export class UserError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** a gate whose candidate failed to run exits 1: the build under test is what failed */
+    readonly exitCode: number = ExitCode.badInput,
+  ) {
     super(message);
     this.name = 'UserError';
   }

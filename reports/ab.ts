@@ -1,5 +1,5 @@
 /** report.html of an A/B job: each point's paired ratio with its interval, every round's ratio beside it. */
-import type { PointComparison } from '../harness/compare/verdict.js';
+import { failsJob, tallyText, type PointComparison } from '../harness/compare/verdict.js';
 import type { RoundRecord } from '../harness/ab/job.js';
 import type { PairedPoint } from '../harness/ab/paired.js';
 import type { MethodNoise } from '../harness/ab/noise.js';
@@ -44,12 +44,10 @@ export function abChart(r: AbReport): Chart {
 
 export function renderAbReport(r: AbReport): string {
   const section = chartSection([abChart(r)]);
-  const c = (v: string) => r.points.filter((p) => p.verdict === v && p.gated !== false).length;
-  const gated = r.points.filter((p) => p.gated !== false).length;
   const noiseRows = r.noise.map((n) => `<tr><td>${escapeHtml(n.method)}</td><td>${(n.betweenRounds * 100).toFixed(2)}%</td><td>${Number.isFinite(n.withinRun) ? `${(n.withinRun * 100).toFixed(2)}%` : 'n/a'}</td><td>${n.points}</td></tr>`).join('');
   const roundRows = r.rounds.map((x) => `<tr><td>${x.round}</td><td>${x.order.join(' then ').toUpperCase()}</td><td>${x.a.seconds.toFixed(1)} s</td><td>${x.b.seconds.toFixed(1)} s</td></tr>`).join('');
   const body = `<h1>gatherbench ab: ${escapeHtml(r.scenario)}</h1>
-<p><b>${c('slower')} of ${gated} gated points slower</b>, ${c('uncertain')} uncertain, ${c('same')} same, ${c('faster')} faster after ${r.rounds.length} rounds (${escapeHtml(r.stop)}).</p>
+<p><b>${failsJob(r.points) ? 'FAIL' : 'PASS'}: ${escapeHtml(tallyText(r.points))}</b> after ${r.rounds.length} rounds (${escapeHtml(r.stop)}).</p>
 <p>Baseline (A): <code>${escapeHtml(r.baseline)}</code><br>Candidate (B): <code>${escapeHtml(r.candidate)}</code></p>
 ${section.html}
 <h2>Where the noise lives</h2>

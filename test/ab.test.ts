@@ -125,7 +125,7 @@ describe('gatherbench ab', () => {
     const plain = path.join(tmpDir(), 'not-exec');
     writeFileSync(plain, '#!/bin/sh\n');
     expect(ab([plain, tiny()]).stderr).toMatch(/is not executable/);
-    expect(ab([bin, tiny(), '--rounds', '1']).stderr).toMatch(/--rounds: expected a whole number, at least 2/);
+    expect(ab([bin, tiny(), '--rounds', '1']).stderr).toMatch(/--rounds: expected a whole number from 2 to 100/);
     expect(ab([bin, tiny(), '--grain', 'sample']).stderr).toMatch(/--grain: expected run, method or point/);
     // a build whose scenario differs (here: a wrapper that runs another seed)
     const otherSeed = path.join(tmpDir(), 'other.sh');
@@ -154,7 +154,12 @@ describe('gatherbench ab', () => {
     expect(job.points[0].timeRatio).toBeGreaterThan(2);
     for (const r of job.rounds) expect(existsSync(path.join(r.b.dir, 'results.json'))).toBe(true);
     expect(readFileSync(path.join(out, 'ab', 'report.html'), 'utf8')).toMatch(/Candidate time over baseline time, paired by round/);
-    expect(readFileSync(path.join(out, 'ab.md'), 'utf8')).toMatch(/1 point\(s\) slower/);
+    // one job's terminal output, summary.md and report.html give the same counts
+    const counts = '1 of 1 gated points slower, 0 uncertain, 0 same, 0 faster';
+    expect(diff.stdout).toContain(counts);
+    expect(readFileSync(path.join(out, 'ab.md'), 'utf8')).toContain(`### gatherbench: FAIL: ${counts}`);
+    expect(readFileSync(path.join(out, 'ab', 'summary.md'), 'utf8')).toContain(counts);
+    expect(readFileSync(path.join(out, 'ab', 'report.html'), 'utf8')).toContain(`FAIL: ${counts}`);
     // the night went into the history: the candidate's last run, with the point's paired ratio
     const [night] = readFileSync(history, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(night).toMatchObject({ method: 'host-gather-copy', ab: { verdict: 'slower' } });

@@ -78,6 +78,20 @@ describe('the regression gate and the history say the truth', () => {
     oneLine(cli('compare', 'docs/runs/h100-cuda-paths', 'docs/runs/h100-contention'), /nothing to compare: .*\(132 missing, 24 new\)/);
   });
 
+  it('compare refuses an interrupted candidate (exit 1, one line) unless --allow-incomplete asks it to judge what the run has', () => {
+    const base = 'docs/runs/h200-nightly-ab/slow-10';
+    const run = JSON.parse(readFileSync(path.join(base, 'results.json'), 'utf8'));
+    const cand = tmpDir();
+    writeFileSync(path.join(cand, 'results.json'), JSON.stringify({ ...run, status: 'interrupted', points: run.points.slice(0, 5) }));
+    const refused = cli('compare', base, cand);
+    expect(refused.code).toBe(1);
+    expect(refused.err.trim().split('\n')).toHaveLength(1);
+    expect(refused.err).toMatch(new RegExp(`the candidate .* is interrupted \\(5 of ${run.plannedPoints} points\\): finish it with run --resume, or judge what it has with --allow-incomplete`));
+    const taken = cli('compare', base, cand, '--allow-incomplete');
+    expect(taken.code, taken.err).toBe(0);
+    expect(taken.out).toMatch(/\d+ missing/);
+  });
+
   it('a run is appended to a history once', () => {
     const file = path.join(tmpDir(), 'h.jsonl');
     expect(cli('history', 'append', 'docs/runs/h100-cuda-paths', '--file', file).code).toBe(0);

@@ -18,6 +18,7 @@ import { noiseByMethod, noiseLines } from '../ab/noise.js';
 import type { Grain, Order } from '../ab/schedule.js';
 import { renderAbReport } from '../../reports/ab.js';
 import { parseThreshold } from './compare.js';
+import { parseSeconds } from '../units.js';
 import { appendAbNight } from '../compare/history.js';
 
 export interface AbCliOptions {
@@ -28,6 +29,7 @@ export interface AbCliOptions {
   order?: string;
   seed?: string;
   budget?: string;
+  sideTimeout?: string;
   grain?: string;
   gateCeilings?: boolean;
   all?: boolean;
@@ -44,10 +46,28 @@ export const AB_ALPHA = 0.02;
 /** The alternation grain by default: chosen by measurement (docs/nightly-ci.md, "Choosing the grain"). */
 export const AB_GRAIN: Grain = 'run';
 
-function whole(name: string, s: string | undefined, dflt: number, min: number): number {
+/** Every numeric option has a bound: past it a value is a typo, not a plan (--rounds 99999999999 grew arrays until V8 died). */
+export const MAX_ROUNDS = 100;
+const MAX_SEED = 2 ** 31 - 1;
+export const MAX_SIDE_SECONDS = 24 * 3600;
+const MAX_BUDGET_SECONDS = 3600;
+
+function whole(name: string, s: string | undefined, dflt: number, min: number, max: number): number {
   if (s === undefined) return dflt;
   const v = Number(s);
-  if (!Number.isInteger(v) || v < min) throw new UserError(`--${name}: expected a whole number, at least ${min}, got '${s}'`);
+  if (!/^\s*\d+\s*$/.test(s) || !Number.isSafeInteger(v) || v < min || v > max) throw new UserError(`--${name}: expected a whole number from ${min} to ${max}, got '${s}'`);
+  return v;
+}
+
+/** A duration option, bounded: seconds. */
+function duration(name: string, s: string, max: number): number {
+  let v: number;
+  try {
+    v = parseSeconds(s);
+  } catch {
+    throw new UserError(`--${name}: expected a duration like 500ms, 20s or 10m, got '${s}'`);
+  }
+  if (!(v > 0 && v <= max)) throw new UserError(`--${name}: expected a duration above 0 and at most ${max / 3600} h, got '${s}'`);
   return v;
 }
 
@@ -70,25 +90,27 @@ function jobFolder(out: string | undefined): string {
   return dir;
 }
 
-export function abCommand(refs: string[], o: AbCliOptions, log: (l: string) => void): number {
+export async function abCommand(refs: string[], o: AbCliOptions, log: (l: string) => void): Promise<number> {
   const { a, b, scenario } = parseRefs(refs);
   const loaded = loadScenario(scenario); // a bad scenario ends here, before any side runs
   const threshold = parseThreshold(o.threshold);
   const alpha = o.alpha === undefined ? AB_ALPHA : Number(o.alpha);
   if (!(alpha > 0 && alpha < 1)) throw new UserError(`--alpha: expected the job's false rate, between 0 and 1, got '${o.alpha}'`);
-  const maxRounds = whole('rounds', o.rounds, 10, 2);
-  const minRounds = whole('min-rounds', o.minRounds, Math.min(4, maxRounds), 2);
+  const maxRounds = whole('rounds', o.rounds, 10, 2, MAX_ROUNDS);
+  const minRounds = whole('min-rounds', o.minRounds, Math.min(4, maxRounds), 2, MAX_ROUNDS);
   if (minRounds > maxRounds) throw new UserError(`--min-rounds ${minRounds} exceeds --rounds ${maxRounds}`);
   const order = (o.order ?? 'abba') as Order;
   if (order !== 'abba' && order !== 'random') throw new UserError(`--order: expected abba or random, got '${o.order}'`);
-  const seed = whole('seed', o.seed, 1, 0);
+  const seed = whole('seed', o.seed, 1, 0, MAX_SEED);
+  if (o.budget !== undefined && o.budget.trim() !== '0') duration('budget', o.budget, MAX_BUDGET_SECONDS);
+  const sideTimeoutSeconds = o.sideTimeout === undefined ? undefined : duration('side-timeout', o.sideTimeout, MAX_SIDE_SECONDS);
   const grain = (o.grain ?? AB_GRAIN) as Grain;
   if (!['run', 'method', 'point'].includes(grain)) throw new UserError(`--grain: expected run, method or point, got '${o.grain}'`);
   checkGateFiles(o);
   if (o.history) checkOutputFile('--history', o.history);
   const out = jobFolder(o.out);
   log(`ab: '${loaded.scenario.name}' (${loaded.file}), baseline ${a.label}, candidate ${b.label}; ${minRounds}-${maxRounds} rounds, ${order.toUpperCase()} order, alternating by ${grain}; runs in ${out}`);
-  const job = runAbJob({ a, b }, { scenarioFile: path.resolve(loaded.file), out, minRounds, maxRounds, order, seed, grain, budget: o.budget, verdict: { threshold, alpha, gateCeilings: !!o.gateCeilings }, log });
+  const job = await runAbJob({ a, b }, { scenarioFile: path.resolve(loaded.file), out, minRounds, maxRounds, order, seed, grain, budget: o.budget, sideTimeoutSeconds, verdict: { threshold, alpha, gateCeilings: !!o.gateCeilings }, log });
   const first = job.runs[0];
   const noise = noiseByMethod(job.paired);
   const stop = `${job.stop.reason} after ${job.stop.after} round(s)`;

@@ -31,6 +31,8 @@ export interface CompareCliOptions {
   history?: string;
   /** re-measure the points called slower in a fresh process; only those slower again stay slower */
   confirm?: boolean;
+  /** judge an interrupted or unfinished candidate run on the points it has */
+  allowIncomplete?: boolean;
 }
 
 /** "5", "5%" or "0.05" -> 0.05 */
@@ -65,6 +67,9 @@ export function compareCommand(refs: string[], o: CompareCliOptions, log: (l: st
   if (refs.length < 2) throw new UserError('compare needs a baseline and a candidate');
   checkGateFiles(o);
   const cand = loadRun(refs[refs.length - 1]);
+  // An interrupted or unfinished candidate lacks points: judged, it would pass on what it never measured.
+  if (cand.run.status !== 'complete' && !o.allowIncomplete)
+    throw new UserError(`the candidate ${cand.dir} is ${cand.run.status} (${cand.run.points.length} of ${cand.run.plannedPoints} points): finish it with run --resume, or judge what it has with --allow-incomplete`, ExitCode.failures);
   const bases: { dir: string; run: RunResults }[] = [];
   let note: string | undefined;
   for (const ref of refs.slice(0, -1)) {

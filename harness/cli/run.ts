@@ -25,6 +25,7 @@ import { PeerSession } from '../peers/session.js';
 import { addTiming, closeTiming, emptyTiming, runCostLine, timingLine } from '../results/timing.js';
 import { testSwitchWarnings } from '../native/facts.js';
 import { performance } from 'node:perf_hooks';
+import { verifyOnly } from '../scenario/verify-only.js';
 
 export interface RunOptions {
   out?: string;
@@ -48,6 +49,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   log?: (line: string) => void;
   availableHostBytes?: number;
+  /** selftest --scenario: verification only (harness/selftest/scenario.ts) */
+  verifyOnly?: boolean;
 }
 
 function requireAddon(): Addon {
@@ -58,7 +61,7 @@ function requireAddon(): Addon {
 
 /** Applies command-line overrides and resolves alloc 'auto' for this machine. */
 function resolveScenario(s: Scenario, o: RunOptions, cudaUsable: boolean): Scenario {
-  const out: Scenario = structuredClone(s);
+  const out: Scenario = structuredClone(o.verifyOnly ? verifyOnly(s) : s);
   if (o.methods) {
     const names = o.methods.split(',').map((m) => m.trim()).filter(Boolean);
     for (const n of names) if (!methodSpec(n)) throw new UserError(`--methods: unknown method '${n}' (see gatherbench list)`);

@@ -3,8 +3,13 @@ import { UserError } from '../errors.js';
 import { loadAddon } from '../native/addon.js';
 import { availability, methodSpec } from '../methods.js';
 import { describeCase, runSelftest } from '../selftest/run.js';
+import { selftestScenario } from '../selftest/scenario.js';
 
-export async function selftestCommand(o: { methods?: string; device?: string }, log: (l: string) => void): Promise<number> {
+export async function selftestCommand(o: { methods?: string; device?: string; scenario?: string }, log: (l: string) => void): Promise<number> {
+  if (o.scenario !== undefined) {
+    if (o.methods !== undefined) throw new UserError('selftest: --scenario runs the scenario\'s own methods; --methods cannot be given with it');
+    return selftestScenario(o.scenario, { log });
+  }
   const { addon, loadError } = loadAddon();
   if (!addon) throw new UserError(loadError!);
   const avail = availability(addon);

@@ -1,12 +1,12 @@
 /** Markdown for a CI job summary ($GITHUB_STEP_SUMMARY) or a PR comment. */
-import { failsJob, type RunComparison } from './verdict.js';
+import { failsJob, tallyText, type RunComparison } from './verdict.js';
 import { change, ciText, neededText, sortForReading, summaryLine } from './print-table.js';
 
 const ICON = { slower: '🔴', missing: '🟠', uncertain: '🟡', faster: '🟢', new: '🔵', same: '⚪' } as const;
 
 export function toMarkdown(c: RunComparison): string {
   const lines = [
-    `### gatherbench compare: ${failsJob(c.points) ? `${c.points.filter((p) => p.verdict === 'slower' && p.gated !== false).length} point(s) slower` : 'nothing slower'}${c.counts.uncertain ? `, ${c.counts.uncertain} uncertain` : ''}`,
+    `### gatherbench: ${failsJob(c.points) ? 'FAIL' : 'PASS'}: ${tallyText(c.points)}`,
     '',
     `baseline **${c.baseline.label}** (${c.baseline.machine}) → candidate **${c.candidate.label}** (${c.candidate.machine})`,
     '',

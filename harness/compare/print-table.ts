@@ -1,5 +1,5 @@
 /** The terminal table of a comparison: slower points first, then the rest. */
-import type { PointComparison, RunComparison, Verdict } from './verdict.js';
+import { tallyText, type PointComparison, type RunComparison, type Verdict } from './verdict.js';
 
 export const VERDICT_ORDER: Verdict[] = ['slower', 'missing', 'uncertain', 'faster', 'new', 'same'];
 
@@ -18,9 +18,7 @@ export function ciText(p: PointComparison): string {
 }
 
 export function summaryLine(c: RunComparison): string {
-  const n = c.counts;
-  const ungated = c.points.filter((p) => p.verdict === 'slower' && p.gated === false).length;
-  return `${n.slower} slower${ungated ? ` (${ungated} of them copy ceilings, not gated)` : ''}, ${n.uncertain} uncertain, ${n.faster} faster, ${n.same} same, ${n.missing} missing, ${n.new} new (${c.basis ?? `threshold ${(c.options.threshold * 100).toFixed(0)}%; noise from ${c.baseline.runs} baseline run(s) and any history, pooled by family; false rate ${c.options.alpha} a night`})`;
+  return `${tallyText(c.points)} (${c.basis ?? `threshold ${(c.options.threshold * 100).toFixed(0)}%; noise from ${c.baseline.runs} baseline run(s) and any history, pooled by family; false rate ${c.options.alpha} a night`})`;
 }
 
 /** The bar a point had to clear, where run-to-run spread raised it above the threshold. */

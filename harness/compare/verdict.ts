@@ -252,6 +252,25 @@ export interface RunComparison {
   basis?: string;
 }
 
+/**
+ * The counts every printer of a gate shows (terminal, summary.md, report.html), from one place: the gated
+ * points by verdict, and the copy ceilings apart, which are reported but fail no job.
+ */
+export function tally(points: PointComparison[]): { gated: Record<Verdict, number>; gatedTotal: number; ceilings: Record<Verdict, number> } {
+  const gated = countVerdicts(points.filter((p) => p.gated !== false));
+  const ceilings = countVerdicts(points.filter((p) => p.gated === false));
+  return { gated, gatedTotal: points.filter((p) => p.gated !== false).length, ceilings };
+}
+
+/** "11 of 18 gated points slower, 4 uncertain, 3 same, 0 faster; copy ceilings (not gated): 3 slower, 3 same". */
+export function tallyText(points: PointComparison[]): string {
+  const t = tally(points);
+  const g = t.gated;
+  const extra = (['missing', 'new'] as const).filter((v) => g[v]).map((v) => `, ${g[v]} ${v}`).join('');
+  const ceilings = (Object.keys(t.ceilings) as Verdict[]).filter((v) => t.ceilings[v]).map((v) => `${t.ceilings[v]} ${v}`);
+  return `${g.slower} of ${t.gatedTotal} gated points slower, ${g.uncertain} uncertain, ${g.same} same, ${g.faster} faster${extra}${ceilings.length ? `; copy ceilings (not gated): ${ceilings.join(', ')}` : ''}`;
+}
+
 export function countVerdicts(points: PointComparison[]): Record<Verdict, number> {
   const c: Record<Verdict, number> = { slower: 0, faster: 0, same: 0, uncertain: 0, missing: 0, new: 0 };
   for (const p of points) c[p.verdict]++;
