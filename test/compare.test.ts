@@ -213,8 +213,8 @@ describe('compare command', () => {
     } finally {
       delete process.env.GITHUB_STEP_SUMMARY;
     }
-    expect(readFileSync(path.join(out, 'c.md'), 'utf8')).toMatch(/1 point\(s\) slower/);
-    expect(readFileSync(summary, 'utf8')).toMatch(/gatherbench compare/);
+    expect(readFileSync(path.join(out, 'c.md'), 'utf8')).toMatch(/^### gatherbench: FAIL: 1 of 2 gated points slower, 0 uncertain, 1 same, 0 faster$/m);
+    expect(readFileSync(summary, 'utf8')).toMatch(/^### gatherbench: FAIL: /);
     const xml = readFileSync(path.join(out, 'c.xml'), 'utf8');
     expect(xml).toMatch(/tests="2" failures="1"/);
     expect(xml).toMatch(/<testcase name="b x" classname="gatherbench.b"><failure message="slower: \+30/);
@@ -265,9 +265,9 @@ describe('compare command', () => {
     const [bd, bd2, sd] = [base.dir, base2.dir, slowed.dir];
     expect(cmp(bd, bd2, bd).status).toBe(0);
     const flagged = cmp(bd, bd2, base3.dir, base4.dir, base5.dir, sd); // five baselines: a busy CI machine's odd run widens fewer
-    expect(flagged.stdout, flagged.stdout).toMatch(/2 slower/);
+    expect(flagged.stdout, flagged.stdout).toMatch(/2 of 2 gated points slower/);
     expect(flagged.status).toBe(1);
-    expect(flagged.stdout, flagged.stdout).toMatch(/2 slower/);
+    expect(flagged.stdout, flagged.stdout).toMatch(/2 of 2 gated points slower/);
     const one = cmp(bd, sd); // one baseline run: uncertain, not a failure
     expect(one.status).toBe(0);
     expect(one.stdout).toMatch(/2 uncertain/);

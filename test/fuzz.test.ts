@@ -19,7 +19,7 @@ import { renderRunReport } from '../reports/html.js';
 import { summaryMarkdown } from '../reports/summary-md.js';
 import { findSteps, readHistory } from '../harness/compare/history.js';
 import { packageRoot } from '../harness/paths.js';
-import { tmpDir } from './helpers.js';
+import { checkoutWrites, tmpDir } from './helpers.js';
 
 const RUNS = Number(process.env.GATHERBENCH_FUZZ_RUNS ?? 0) || undefined;
 const runs = (n: number) => ({ numRuns: RUNS ?? n, seed: 20261204, endOnFailure: true });
@@ -185,6 +185,7 @@ describe('fuzzed command lines', () => {
   // In process, through the CLI's own entry point: thousands of vectors in seconds. The spawned ones below
   // check the same promise as a user meets it, a process's exit status and stderr, on fewer vectors.
   it('in process: every vector ends in exit 0, 1 or 2 with a few lines at most on stderr and no internal error', async () => {
+    const before = checkoutWrites(packageRoot);
     const here = process.cwd();
     const { main } = await import('../harness/cli.js');
     process.chdir(cwd);
@@ -213,10 +214,11 @@ describe('fuzzed command lines', () => {
     } finally {
       process.chdir(here);
     }
-    expect(readdirSync(packageRoot).filter((f) => ['results', 'baselines', 'history.jsonl'].includes(f))).toEqual([]);
+    expect(checkoutWrites(packageRoot)).toEqual(before);
   }, 300000);
 
   it('every command answers with exit 0, 1 or 2, a few lines at most on stderr, no internal error, nothing written outside its folder', () => {
+    const before = checkoutWrites(packageRoot);
     fc.assert(
       fc.property(argv, ([cmd, rest]) => {
         const r = spawnSync(process.execPath, [bin, cmd, ...rest], { cwd, encoding: 'utf8', timeout: 20000, env: { ...process.env, CI: 'true', GATHERBENCH_BASELINES: path.join(cwd, 'baselines') } });
@@ -227,7 +229,7 @@ describe('fuzzed command lines', () => {
       }),
       runs(20),
     );
-    // writes stayed under the folder it ran in (results/, baselines/, reports): the repository is untouched
-    expect(readdirSync(packageRoot).filter((f) => ['results', 'baselines', 'history.jsonl'].includes(f))).toEqual([]);
+    // writes stayed under the folder it ran in (results/, baselines/, reports): the checkout is as the user left it
+    expect(checkoutWrites(packageRoot)).toEqual(before);
   }, 300000);
 });
