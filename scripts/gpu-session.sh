@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs on the lent GPU host (no Node.js there): unpack the bundle, check the
-# machine, run the correctness matrix, then the given scenarios. Full logs go
-# to $OUT; a short table is printed last.
+# machine, run the correctness matrix, check that every shipped scenario
+# verifies on this GPU (selftest --scenario), then run the given scenarios.
+# Full logs go to $OUT; a short table is printed last.
 #   scripts/gpu-session.sh <bundle dir> [scenario ...]
 set -uo pipefail
 bundle=${1:?bundle dir}; shift
@@ -11,6 +12,12 @@ nvidia-smi --query-gpu=name,driver_version,pcie.link.gen.current,pcie.link.gen.m
 "$gb" info > "$out/info.txt" 2>&1; echo "info: exit $?"
 if [ -z "${SKIP_SELFTEST:-}" ]; then
   "$gb" selftest > "$out/selftest.txt" 2>&1; echo "selftest: exit $?"; tail -3 "$out/selftest.txt"
+fi
+if [ -z "${SKIP_SCENARIO_SELFTEST:-}" ]; then
+  for f in "$bundle"/scenarios/*.yaml; do
+    s=$(basename "$f" .yaml)
+    "$gb" selftest --scenario "$s" > "$out/selftest-$s.txt" 2>&1; echo "selftest --scenario $s: exit $? ($(tail -1 "$out/selftest-$s.txt"))"
+  done
 fi
 for s in "$@"; do
   "$gb" run "$s" -o /tmp/gb-results > "$out/run-$(basename "$s" .yaml).txt" 2>&1; echo "run $s: exit $?"
