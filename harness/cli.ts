@@ -16,6 +16,7 @@ import { historyAppendCommand, historyReportCommand } from './cli/history.js';
 import { defaultStore } from './compare/baselines.js';
 import { gateStudyCommand } from './cli/gate-study.js';
 import { abCommand } from './cli/ab.js';
+import { anatomyCommand } from './cli/anatomy.js';
 import { version } from './version.js';
 
 const EXIT_HELP = `
@@ -179,6 +180,23 @@ export async function main(argv: string[], log: (l: string) => void = (l) => pro
     .addHelpText('after', '\nRounds alternate the order (ABBA, or randomized); both sides read one scenario file, so seeds and index sets\nare the same. Per point, the paired ratios of the rounds (candidate over baseline) give a geometric mean and\na Student t interval at the level the job\'s false rate leaves each gated point and look. Slower: the interval\nlies above 1 and reaches past the threshold. Same: it lies inside the threshold band. Otherwise uncertain.\nThe job stops after every second round from --min-rounds on once every gated point is resolved, or once those\nleft uncertain could not be resolved by --rounds at their spread.\n' + EXIT_HELP)
     .action(async (sides: string[], opts) => {
       code = await abCommand(sides, opts, log);
+    });
+
+  program
+    .command('anatomy')
+    .description("where the CPU path's run-to-run luck lives: each suspect redrawn inside one process, against fresh processes")
+    .option('--rows <bytes,...>', 'row sizes', '128,4096')
+    .option('--threads <n,...>', 'gather threads (0: every CPU)', '0')
+    .option('--batch <rows>', 'rows a gather', '65536')
+    .option('--table <size>', 'the table', '256MiB')
+    .option('--factors <list|all>', `suspects redrawn between draws: ${'none, table-fresh, table-remap, table-huge, buffers, threads, threads-pinned, wake-spin, time'}`, 'all')
+    .option('--draws <n>', 'draws of each suspect', '6')
+    .option('--samples <n>', 'timed samples a draw', '9')
+    .option('--processes <n>', 'fresh processes, one draw each, for the spread between processes', '6')
+    .option('--wait <duration>', 'between the draws of suspect time', '10s')
+    .option('--json <file>', 'write every draw\'s samples as JSON (- for stdout alone)')
+    .action(async (opts) => {
+      code = await anatomyCommand(opts, log);
     });
 
   program

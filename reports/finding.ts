@@ -6,6 +6,8 @@ export interface Finding {
   title: string;
   headline: string;
   detail?: { columns: string[]; rows: string[][] };
+  /** what its figures rest on, said beside the headline (the CPU path's draws) */
+  basis?: string;
   /** the chart that shows it */
   chart: string;
 }

@@ -3,6 +3,7 @@
  * costs the model's layer, zero-copy's step against the CPU path beside the papers' claim, what GraphBolt's
  * thread cap buys, and how well the step follows from its parts.
  */
+import { cpuDrawsBasis } from './cpu-draws.js';
 import type { PointResult, RunResults } from '../harness/results/model.js';
 import { isTrainingStep, methodSpec } from '../harness/methods.js';
 import { stepAnatomy, type StepAnatomy } from '../harness/model/step.js';
@@ -121,6 +122,7 @@ export function stepSpeedupFinding(run: RunResults): Finding | undefined {
     title: "Zero-copy's training step against the CPU path",
     headline: `Pipelined, aligned zero-copy makes the step ${range(ratios.map((x) => x.r))}x as fast as the CPU path (the papers: training up to 1.6x faster); most at ${best.key}${costs}.`,
     detail: { columns: ['workload', 'CPU path step', 'zero-copy step (better grid)', 'speedup', 'CPU path: GPU energy, CPU time a step', 'zero-copy: GPU energy, CPU time a step'], rows },
+    basis: cpuDrawsBasis(run.points.filter((p) => p.method === 'step-cpu-gather-memcpy')),
     chart: 'step-anatomy',
   };
 }

@@ -6,6 +6,7 @@
  */
 import type { PointResult, RunResults } from '../harness/results/model.js';
 import { alignmentGains, baselineMethod, ceilingMethod, ok, variantOf, workloadKey } from './charts/data.js';
+import { cpuDrawsBasis } from './cpu-draws.js';
 import { FLAG_ERROR, modelRun } from '../harness/model/model.js';
 import { cacheFinding, copyEngineFinding, peerFinding, sortedFinding } from './findings-beyond.js';
 import { STEP_FINDINGS } from './findings-step.js';
@@ -56,12 +57,14 @@ function crossoverFinding(run: RunResults): Finding | undefined {
     return {
       title: 'Crossover with the CPU path',
       headline: `Zero-copy (aligned) beats ${base} at every measured point: by ${f2(worst.s!)}x at the least (${point(worst.p)}) up to ${f2(best.s!)}x (${point(best.p)}), so there is no crossover in this sweep.`,
+      basis: cpuDrawsBasis(plain(run, base)),
       chart: 'speedup-heatmap',
     };
   return {
     title: 'Crossover with the CPU path',
     headline: `Zero-copy (aligned) beats ${base} at ${rows.length - losing.length} of ${rows.length} points, by up to ${f2(best.s!)}x (${point(best.p)}), and loses at ${losing.length}, by ${f2(1 / worst.s!)}x at worst (${point(worst.p)}). Where it loses, small rows over a big table make zero-copy translation-bound.`,
     detail: { columns: ['where zero-copy loses', 'table', 'indices', `speed-up over ${base}`], rows: losing.map((x) => [point(x.p).replace(/, table .*$/, ''), x.p.axes.table ?? '', x.p.axes.distribution ?? '', `${f2(x.s!)}x`]) },
+    basis: cpuDrawsBasis(plain(run, base)),
     chart: 'speedup-heatmap',
   };
 }
@@ -146,7 +149,7 @@ function savingsFinding(run: RunResults): Finding | undefined {
   if (bt.gpu?.energyPerGBJ !== undefined && zt.gpu?.energyPerGBJ !== undefined) parts.push(`GPU board energy: ${f2(bt.gpu.energyPerGBJ)} vs ${f2(zt.gpu.energyPerGBJ)} J/GB`);
   if (bt.cpuPackage && zt.cpuPackage) parts.push(`CPU package energy: ${f2(bt.cpuPackage.energyPerGBJ)} vs ${f2(zt.cpuPackage.energyPerGBJ)} J/GB`);
   else parts.push('CPU package energy: not measured here (no readable RAPL)');
-  return { title: 'CPU and energy savings', headline: `At the largest common point (${point(b)}), ${base} vs zero-copy (aligned) — ${parts.join('; ')}.`, chart: 'cpu-cost' };
+  return { title: 'CPU and energy savings', headline: `At the largest common point (${point(b)}), ${base} vs zero-copy (aligned) — ${parts.join('; ')}.`, basis: cpuDrawsBasis([b]), chart: 'cpu-cost' };
 }
 
 function modelFinding(run: RunResults): Finding | undefined {

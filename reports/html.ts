@@ -141,7 +141,7 @@ function findingsSection(run: RunResults, charts: Chart[]): string {
   const fs = findings(run);
   if (!fs.length) return '';
   const ids = new Set(charts.map((c) => c.id));
-  return `<h2>Findings</h2><ul class="findings">${fs.map((f) => `<li><b>${escapeHtml(f.title)}.</b> ${escapeHtml(f.headline)}${ids.has(f.chart) ? ` <a href="#${f.chart}">(chart)</a>` : ''}${detailHtml(f)}</li>`).join('')}</ul>`;
+  return `<h2>Findings</h2><ul class="findings">${fs.map((f) => `<li><b>${escapeHtml(f.title)}.</b> ${escapeHtml(f.headline)}${f.basis ? ` <span class="basis">(${escapeHtml(f.basis)})</span>` : ''}${ids.has(f.chart) ? ` <a href="#${f.chart}">(chart)</a>` : ''}${detailHtml(f)}</li>`).join('')}</ul>`;
 }
 
 /** Every report's page: one offline file, vega inlined, the charts embedded by `script` at the end. */

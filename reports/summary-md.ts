@@ -15,7 +15,7 @@ export function summaryMarkdown(run: RunResults): string {
   const w = warnings(run);
   if (w.length) lines.push(...w.map((x) => `> ⚠ ${x}`), '');
   const fs = findings(run);
-  if (fs.length) lines.push('### Findings', '', ...fs.map((f) => `- **${f.title}.** ${f.headline}`), '');
+  if (fs.length) lines.push('### Findings', '', ...fs.map((f) => `- **${f.title}.** ${f.headline}${f.basis ? ` _(${f.basis})_` : ''}`), '');
   lines.push('### Best bandwidth per method', '', '| method | GB/s | ± CI | at |', '| --- | ---: | ---: | --- |');
   const best = new Map<string, (typeof run.points)[number]>();
   for (const p of ok(run)) {

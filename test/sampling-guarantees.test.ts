@@ -204,7 +204,8 @@ describe('a run', () => {
     const watched = watchRuns(() => {
       if (points === 2) controller.abort(); // while the third point samples
     });
-    const file = scenarioFile(TINY);
+    // one draw a point: points are measured one after another (the CPU path's turns are the next test)
+    const file = scenarioFile(TINY.replace('precision: 0.05 }', 'precision: 0.05, draws: 1 }'));
     const code = await runCommand(file, { out, log: quiet, progress, signal: controller.signal, addon: watched });
     expect(code).toBe(130);
     const dir = runDir(out);
@@ -213,6 +214,22 @@ describe('a run', () => {
     const { run } = loadRun(dir);
     expect(run.points).toHaveLength(4);
     expect(new Set(run.points.map((p) => p.id)).size).toBe(4);
+  });
+
+  it("an abort during the CPU path's turns records none of its batch; resume measures every point's draws", async () => {
+    const out = tmpDir();
+    const controller = new AbortController();
+    let runs = 0;
+    const watched = watchRuns(() => {
+      if (++runs === 12) controller.abort(); // in the middle of the turns
+    });
+    const code = await runCommand(scenarioFile(TINY), { out, log: quiet, progress: new PlainProgress(quiet), signal: controller.signal, addon: watched });
+    expect(code).toBe(130);
+    const dir = runDir(out);
+    expect(loadRun(dir).run.points).toHaveLength(0);
+    expect(await runCommand(undefined, { resume: dir, log: quiet, progress: new PlainProgress(quiet) })).toBe(0);
+    const { run } = loadRun(dir);
+    expect(run.points.map((p) => p.draws?.medians.length)).toEqual([12, 12, 12, 12]);
   });
 
   it('refuses --methods, --budget, --no-flush or a scenario with --resume', async () => {

@@ -175,6 +175,8 @@ export interface NativeBench {
   /** empty-kernel launch latency on the method's stream; null for methods timed end to end */
   launchLatency(): Promise<{ ungatedUs: number; gatedUs: number } | null>;
   details(): Record<string, string | boolean>;
+  /** a new draw of the CPU path's luck: the bench's CPU threads made anew (a peer's bench has none) */
+  redraw?(): void;
   close(): void;
 }
 
@@ -207,6 +209,27 @@ export interface NativeFacts {
   };
 }
 
+/** What the anatomy probe redraws between draws (native/src/cpu_anatomy.h). */
+export const ANATOMY_FACTORS = ['none', 'table-fresh', 'table-remap', 'table-huge', 'buffers', 'threads', 'threads-pinned', 'wake-spin', 'time'] as const;
+export type AnatomyFactor = (typeof ANATOMY_FACTORS)[number];
+export interface AnatomyOptions {
+  tableBytes: number;
+  rowBytes: number;
+  batch: number;
+  /** 0: every CPU the process may use */
+  threads: number;
+  factor: AnatomyFactor;
+  draws: number;
+  samples: number;
+  waitSeconds?: number;
+  seed?: number;
+}
+export interface AnatomyResult {
+  draws: { seconds: number[]; placement: string; hugePages: string }[];
+  thp: string;
+  cpus: number;
+}
+
 export interface Addon {
   buildInfo(): BuildInfo;
   cudaInfo(): CudaInfo;
@@ -218,6 +241,8 @@ export interface Addon {
   /** the rows cached-zerocopy's GPU cache would hold (slot order) and the warm-up trace length they came from */
   /** the GPU cache cached-zerocopy plans; with indices, their misses as the method records them ("times:rows ...") */
   planCache(o: { rows: number; batch: number; cachedRows: number; seed: number; distribution: DistributionSpec; indices?: BigInt64Array }): { rows: BigInt64Array; trace: number; missRepeats?: string };
+  /** the CPU path's anatomy probe (native/src/cpu_anatomy.h): one suspect redrawn `draws` times */
+  cpuAnatomy(o: AnatomyOptions): Promise<AnatomyResult>;
   /** the warm-up draws a cache plan of that many rows ranks them by (plans of one trace are prefixes of each other) */
   cacheTraceLength(o: { batch: number; cachedRows: number; distribution: DistributionSpec }): number;
   /** word w of every table filled with `seed` */

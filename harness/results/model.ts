@@ -45,6 +45,8 @@ export interface PointResult {
    * whose whole output matched its set's reference checksum */
   verification?: { mode: string; rowsVerified: number; badRow?: number; checkedSamples?: number };
   stop?: { reason: StopReason; samples: number; seconds: number };
+  /** a point sampled in draws (the CPU path): each draw's median, seconds; stats.median is their geometric mean */
+  draws?: { medians: number[] };
   /** settings the backend resolved (grid, pinned or not, huge pages obtained, ...) */
   details: Record<string, string>;
   /** CPU, power and energy over the point's telemetry window */

@@ -3,6 +3,7 @@ import cliProgress from 'cli-progress';
 import type { Case } from '../scenario/expand.js';
 import type { PointResult } from '../results/model.js';
 import { ciLabel, hasCi } from '../stats/ci-label.js';
+import { drawSpread } from '../stats/draws.js';
 
 export interface Progress {
   start(total: number): void;
@@ -13,6 +14,8 @@ export interface Progress {
 export function describePoint(p: PointResult): string {
   if (p.status !== 'ok') return `${p.status}: ${p.reason ?? ''}`;
   const bw = p.bandwidth!.median;
+  if (p.draws && p.draws.medians.length > 1)
+    return `${bw.toFixed(2)} GB/s ${ciLabel(p.stats)} over ${p.draws.medians.length} draws (spread ${(drawSpread(p.draws.medians) * 100).toFixed(1)}% between them, ${p.stats!.n} samples)`;
   // "CI n/a (3 samples)" already says how many
   const n = hasCi(p.stats) ? `${p.stats!.n} samples, ` : '';
   return `${bw.toFixed(2)} GB/s ${ciLabel(p.stats)} (${n}stopped on ${p.stop!.reason})`;

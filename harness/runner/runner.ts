@@ -2,7 +2,8 @@
  * Runs the cases of a scenario: host memory is allocated, filled and pinned
  * once per allocation mode (every table shape is a view of it), cases run
  * method by method, largest first (so buffers kept across points are
- * allocated once), and every finished point is journaled to disk at once.
+ * allocated once), the CPU path's last and in turns (draws.ts), and every
+ * finished point is journaled to disk at once.
  */
 import { performance } from 'node:perf_hooks';
 import { nativeErrorCode, type Addon, type HostAllocMode, type NativeStorage, type NativeTable, type PrepareOptions } from '../native/addon.js';
@@ -14,6 +15,8 @@ import type { PointResult, RunResults } from '../results/model.js';
 import { journalPoint } from '../results/store.js';
 import { addTiming, type Timing } from '../results/timing.js';
 import { basePoint, measureCase } from './measure.js';
+import type { MeasureOptions } from './point-options.js';
+import { drawBatches, isDrawn, measureDrawn } from './draws.js';
 import type { Progress } from './progress.js';
 import type { Telemetry } from '../telemetry/session.js';
 
@@ -98,9 +101,25 @@ export async function runCases(cases: Case[], ctx: RunnerContext): Promise<void>
         if (nativeErrorCode(e) === undefined) throw e;
         failure = `could not allocate the ${group.alloc} table: ${(e as Error).message}`;
       }
+      const optionsOf = (c: Case): MeasureOptions => ({
+        seed: run.scenario.seed,
+        sampling: run.scenario.sampling,
+        device: ctx.deviceOf(c),
+        signal: ctx.signal,
+        telemetry: ctx.telemetry,
+        gpuUuids: ctx.gpuUuidsOf?.(c),
+        ...(methodSpec(c.method)!.backend === 'peer' && ctx.peers ? { prepare: (t: NativeTable, o: PrepareOptions) => ctx.peers!.prepare(addon, t, o) } : {}),
+      });
+      const measured = (c: Case, p: PointResult) => {
+        if (p.timing) addTiming(ctx.timing, { ...p.timing, otherSeconds: 0 });
+        record(c, p);
+      };
+      const facts = addon.facts();
+      const draws = run.scenario.sampling.draws;
+      const drawn = storage ? runnable.filter((c) => isDrawn(c, draws, facts)) : [];
       try {
         let lastMethod = '';
-        for (const c of runnable) {
+        for (const c of runnable.filter((x) => !drawn.includes(x))) {
           if (ctx.signal.aborted) return;
           if (!storage) {
             record(c, { ...basePoint(c, ctx.deviceOf(c)), reason: failure });
@@ -109,19 +128,16 @@ export async function runCases(cases: Case[], ctx: RunnerContext): Promise<void>
           if (c.method !== lastMethod) storage.dropCopies(); // the previous method's table copies are done
           lastMethod = c.method;
           const table = storage.view({ rows: c.derived.tableRows, rowBytes: c.derived.rowBytes });
-          const p = await measureCase(addon, table, c, {
-            seed: run.scenario.seed,
-            sampling: run.scenario.sampling,
-            device: ctx.deviceOf(c),
-            signal: ctx.signal,
-            telemetry: ctx.telemetry,
-            gpuUuids: ctx.gpuUuidsOf?.(c),
-            ...(methodSpec(c.method)!.backend === 'peer' && ctx.peers ? { prepare: (t: NativeTable, o: PrepareOptions) => ctx.peers!.prepare(addon, t, o) } : {}),
-          });
+          const p = await measureCase(addon, table, c, optionsOf(c));
           table.release();
           if (!p) return; // aborted mid-point: not recorded, redone on resume
-          if (p.timing) addTiming(ctx.timing, { ...p.timing, otherSeconds: 0 });
-          record(c, p);
+          measured(c, p);
+        }
+        // the CPU path last, its points in turns: each point's draws spread over the batch's time
+        if (storage) storage.dropCopies();
+        for (const batch of drawBatches(drawn)) {
+          if (ctx.signal.aborted) return;
+          await measureDrawn(batch, draws, { addon, tableOf: (c) => storage!.view({ rows: c.derived.tableRows, rowBytes: c.derived.rowBytes }), optionsOf, record: measured, signal: ctx.signal });
         }
       } finally {
         if (storage) await setup(() => storage.release());

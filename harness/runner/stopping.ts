@@ -10,7 +10,8 @@
 import { medianCi } from '../stats/median-ci.js';
 import type { Sampling } from '../scenario/schema.js';
 
-export type StopReason = 'precision' | 'max-samples' | 'budget';
+/** draws: the point was sampled in visits, each a draw of the CPU path's luck (harness/runner/draws.ts) */
+export type StopReason = 'precision' | 'max-samples' | 'budget' | 'draws';
 
 /** How far past its budget a point may run to reach minSamples. */
 export const BUDGET_OVERRUN = 10;

@@ -39,6 +39,9 @@ export const telemetrySchema = z
   })
   .strict();
 
+/** Draws of a CPU-path point by default: measured, docs/methodology.md. */
+export const DEFAULT_DRAWS = 12;
+
 export const samplingSchema = z
   .object({
     /** untimed, verified runs before the first sample */
@@ -53,6 +56,12 @@ export const samplingSchema = z
     minTime: durationOrZero.default(0),
     /** evict GPU caches and translation state before each timed sample (cold); false: warm samples */
     flush: z.boolean().default(true),
+    /**
+     * Where the CPU reads the table (the CPU path): the point's budget and samples split into this many
+     * visits, each a new draw of its luck (new pool threads, another moment of the host), interleaved with
+     * the other such points; its figure is the draws' geometric mean (docs/methodology.md, "The CPU path's luck")
+     */
+    draws: z.number().int().min(1).max(64).default(DEFAULT_DRAWS),
   })
   .strict()
   .refine((s) => s.maxSamples >= s.minSamples, { message: 'maxSamples must be >= minSamples' });
@@ -70,7 +79,7 @@ export const scenarioSchema = z
     seed: z.number().int().nonnegative().default(1),
     axes: z.object(axisLists).strict().default({}),
     exclude: z.array(excludeRule).default([]),
-    sampling: samplingSchema.default({ warmup: 3, minSamples: 10, maxSamples: 500, budget: 2, precision: 0.02, minTime: 0, flush: true }),
+    sampling: samplingSchema.default({ warmup: 3, minSamples: 10, maxSamples: 500, budget: 2, precision: 0.02, minTime: 0, flush: true, draws: DEFAULT_DRAWS }),
     telemetry: telemetrySchema.default({ interval: 0.1, window: 0.5, idle: 1 }),
   })
   .strict();

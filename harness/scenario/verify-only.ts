@@ -8,7 +8,7 @@ export const VERIFY_SAMPLES = 3;
 export function verifyOnly(s: Scenario): Scenario {
   return {
     ...s,
-    sampling: { ...s.sampling, warmup: 0, minSamples: VERIFY_SAMPLES, maxSamples: VERIFY_SAMPLES, budget: 0, minTime: 0 },
+    sampling: { ...s.sampling, warmup: 0, minSamples: VERIFY_SAMPLES, maxSamples: VERIFY_SAMPLES, budget: 0, minTime: 0, draws: 1 },
     telemetry: { ...s.telemetry, window: 0, idle: 0, energy: false },
   };
 }

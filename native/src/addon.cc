@@ -9,6 +9,7 @@
 
 #include "cache_plan.h"
 #include "contention.h"
+#include "cpu_anatomy.h"
 #include "cuda_info.h"
 #include "errors.h"
 #include "hash.h"
@@ -276,6 +277,7 @@ class Bench : public Holder<Bench, BenchState> {
     return DefineClass(env, "Bench", {InstanceMethod("run", &Bench::Run), InstanceMethod("soak", &Bench::Soak),
                                       InstanceMethod("details", &Bench::Details),
                                       InstanceMethod("launchLatency", &Bench::LaunchLatency),
+                                      InstanceMethod("redraw", &Bench::Redraw),
                                       InstanceMethod("close", &Bench::Close)});
   }
   explicit Bench(const Napi::CallbackInfo& info) : Holder(info, "prepare", "bench was closed") {}
@@ -363,7 +365,15 @@ class Bench : public Holder<Bench, BenchState> {
     Napi::Object o = Napi::Object::New(info.Env());
     for (auto& kv : s->method->details()) o.Set(kv.first, kv.second);
     o.Set("contiguous", s->method->contiguous());
+    o.Set("readsTableOnCpu", s->method->reads_table_on_cpu());
     return o;
+  }
+  // A new draw of the CPU path's luck before the next visit: the pool's threads made anew.
+  Napi::Value Redraw(const Napi::CallbackInfo& info) {
+    auto s = claim(info.Env());
+    BusyUntilDone done{s};
+    rethrow_as_js(info.Env(), [&] { s->pool->respawn(); });
+    return info.Env().Undefined();
   }
   // Launch latency of an empty kernel on the method's stream, ungated and gated.
   Napi::Value LaunchLatency(const Napi::CallbackInfo& info) {
@@ -583,6 +593,38 @@ Napi::Value GenerateIndices(const Napi::CallbackInfo& info) {
   auto out = Napi::BigInt64Array::New(env, n);
   for (uint64_t i = 0; i < n; ++i) out[i] = idx[i];
   return out;
+}
+
+// The CPU path's anatomy probe (cpu_anatomy.h): one suspect redrawn `draws` times, each draw's samples.
+Napi::Value CpuAnatomy(const Napi::CallbackInfo& info) {
+  Napi::Object o = need_object(info, 0, "anatomy options");
+  AnatomyConfig c;
+  c.table_bytes = uint64_t(num_at_most(o, "tableBytes", double(c.table_bytes), double(1ull << 40)));
+  c.row_bytes = uint64_t(num_at_most(o, "rowBytes", double(c.row_bytes), double(1 << 24)));
+  c.batch = uint64_t(num_at_most(o, "batch", double(c.batch), double(1 << 24)));
+  c.threads = unsigned(num_at_most(o, "threads", 0, 1024));
+  c.factor = str(o, "factor", c.factor);
+  c.draws = int(num_at_most(o, "draws", c.draws, 1000));
+  c.samples = int(num_at_most(o, "samples", c.samples, 10000));
+  c.wait_seconds = num_at_most(o, "waitSeconds", 0, 3600);
+  c.seed = uint64_t(num(o, "seed", 1));
+  return start<AnatomyResult>(info.Env(), [c] { return cpu_anatomy(c); }, [](Napi::Env env, AnatomyResult& r) {
+    Napi::Object out = Napi::Object::New(env);
+    Napi::Array draws = Napi::Array::New(env, r.draws.size());
+    for (size_t i = 0; i < r.draws.size(); ++i) {
+      Napi::Object d = Napi::Object::New(env);
+      Napi::Array s = Napi::Array::New(env, r.draws[i].seconds.size());
+      for (size_t k = 0; k < r.draws[i].seconds.size(); ++k) s.Set(uint32_t(k), r.draws[i].seconds[k]);
+      d.Set("seconds", s);
+      d.Set("placement", r.draws[i].placement);
+      d.Set("hugePages", r.draws[i].pages);
+      draws.Set(uint32_t(i), d);
+    }
+    out.Set("draws", draws);
+    out.Set("thp", r.thp);
+    out.Set("cpus", r.cpus);
+    return out;
+  });
 }
 
 // The rows cached-zerocopy's GPU cache would hold at a point (cache_plan.h), and the trace they came from.
@@ -811,6 +853,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("indexSetCount", Napi::Function::New(env, IndexSetCount));
   exports.Set("generateIndices", Napi::Function::New(env, GenerateIndices));
   exports.Set("planCache", Napi::Function::New(env, PlanCache));
+  exports.Set("cpuAnatomy", Napi::Function::New(env, CpuAnatomy));
   exports.Set("cacheTraceLength", Napi::Function::New(env, CacheTraceLength));
   exports.Set("createTable", Napi::Function::New(env, CreateTable));
   Storage::ctor = new Napi::FunctionReference(Napi::Persistent(Storage::Define(env)));

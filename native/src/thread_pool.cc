@@ -15,8 +15,9 @@ unsigned hardware_threads() {
   return n == 0 ? 1 : n;
 }
 
-ThreadPool::ThreadPool(unsigned threads) {
-  if (threads == 0) threads = 1;
+ThreadPool::ThreadPool(unsigned threads) { spawn(threads == 0 ? 1 : threads); }
+
+void ThreadPool::spawn(unsigned threads) {
   try {
     for (unsigned i = 1; i < threads; ++i) {
       if (int(i) == test_thread_fail_at()) throw std::system_error(std::make_error_code(std::errc::resource_unavailable_try_again), "planted");
@@ -30,6 +31,20 @@ ThreadPool::ThreadPool(unsigned threads) {
     stop_all();
     throw Error("SYSTEM", "could not create CPU thread " + std::to_string(workers_.size() + 1) + " of " + std::to_string(threads) + " (" + e.what() + ")");
   }
+}
+
+void ThreadPool::respawn() {
+  std::lock_guard<std::mutex> call(call_mu_);
+  const unsigned n = size();
+  stop_all();
+  workers_.clear();
+  clocks_.clear();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = false;
+    generation_ = 0;  // a new worker waits for a generation other than 0
+  }
+  spawn(n);
 }
 
 void ThreadPool::stop_all() {

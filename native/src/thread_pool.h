@@ -28,8 +28,12 @@ class ThreadPool {
   void parallel_for(int64_t n, const std::function<void(int64_t, int64_t, unsigned)>& fn);
   // CPU time the worker threads have used (the caller's own thread excluded).
   double worker_cpu_seconds() const;
+  // New worker threads in place of the old (as many): a draw of where the scheduler puts them, for the CPU
+  // path's draws (harness/runner/draws.ts). Not while a parallel_for runs.
+  void respawn();
 
  private:
+  void spawn(unsigned threads);
   void worker_loop(unsigned id);
   void stop_all();
   std::vector<std::thread> workers_;
