@@ -11,7 +11,7 @@ mkdir -p "$out"
 gbpath=$(command -v "$gb" || echo "$gb")
 slowed="$out/slowed-side.sh"
 printf '#!/bin/sh\nexport GATHERBENCH_TEST_SLOWDOWN_PCT=%s\nexec "%s" "$@"\n' "$plant" "$gbpath" > "$slowed"; chmod +x "$slowed"
-summary() { grep -E "^[0-9]+ slower" "$1" | tail -n 1; }
+summary() { grep -E "^[0-9]+ of [0-9]+ gated points slower" "$1" | tail -n 1; }
 for i in $(seq 1 "$jobs"); do
   s=$(date +%s); "$gbpath" ab "$gbpath" "$gbpath" "$scenario" -o "$out/aa-$i" > "$out/aa-$i.txt" 2>&1; rc=$?
   echo "A/A $i: exit $rc, $(( $(date +%s) - s )) s: $(summary "$out/aa-$i.txt")"
@@ -23,7 +23,7 @@ shopt -s nullglob
 clean=("$out"/aa-*/round-*-[ab]/*/); slow=("$out"/slow-10/*/)
 if [ "${#clean[@]}" -ge 4 ] && [ "${#slow[@]}" -ge 1 ]; then
   "$gbpath" compare "${clean[@]:0:3}" "${slow[0]}" > "$out/compare-10.txt" 2>&1
-  echo "compare 3 baselines vs +10%: exit $?: $(grep -E "^[0-9]+ slower" "$out/compare-10.txt" | tail -n 1)"
+  echo "compare 3 baselines vs +10%: exit $?: $(summary "$out/compare-10.txt")"
   "$gbpath" gate-study "${clean[@]}" --plant 10% --slowed "${slow[@]}" --json "$out/study.json" > "$out/study.txt" 2>&1
   grep -E "^false failures|^detection" "$out/study.txt"
 fi
