@@ -42,6 +42,19 @@ export function abChart(r: AbReport): Chart {
   };
 }
 
+const pct = (x: number) => `${x >= 1 ? '+' : ''}${((x - 1) * 100).toFixed(1)}%`;
+
+/** The points of one verdict as rows: the change, its interval, whether gated, and the note (why uncertain). */
+function verdictTable(points: PointComparison[], verdict: 'slower' | 'uncertain'): string {
+  const rows = points.filter((p) => p.verdict === verdict);
+  if (!rows.length) return '';
+  const body = rows
+    .map((p) => `<tr><td><code>${escapeHtml(p.id)}</code></td><td>${p.timeRatio !== undefined ? pct(p.timeRatio) : ''}</td><td>${p.ratioCi ? `${p.ratioCi[0].toFixed(3)}-${p.ratioCi[1].toFixed(3)}` : ''}</td><td>${p.gated === false ? 'no (a copy ceiling)' : 'yes'}</td><td>${escapeHtml(p.note ?? '')}</td></tr>`)
+    .join('');
+  const title = verdict === 'slower' ? `Slower (${rows.length})` : `Uncertain (${rows.length}): the rounds could not tell, and why`;
+  return `<h2>${title}</h2><table class="points"><thead><tr><th>point</th><th>time change</th><th>interval of the time ratio</th><th>gated</th><th>why</th></tr></thead><tbody>${body}</tbody></table>`;
+}
+
 export function renderAbReport(r: AbReport): string {
   const section = chartSection([abChart(r)]);
   const noiseRows = r.noise.map((n) => `<tr><td>${escapeHtml(n.method)}</td><td>${(n.betweenRounds * 100).toFixed(2)}%</td><td>${Number.isFinite(n.withinRun) ? `${(n.withinRun * 100).toFixed(2)}%` : 'n/a'}</td><td>${n.points}</td></tr>`).join('');
@@ -49,6 +62,9 @@ export function renderAbReport(r: AbReport): string {
   const body = `<h1>gatherbench ab: ${escapeHtml(r.scenario)}</h1>
 <p><b>${failsJob(r.points) ? 'FAIL' : 'PASS'}: ${escapeHtml(tallyText(r.points))}</b> after ${r.rounds.length} rounds (${escapeHtml(r.stop)}).</p>
 <p>Baseline (A): <code>${escapeHtml(r.baseline)}</code><br>Candidate (B): <code>${escapeHtml(r.candidate)}</code></p>
+<p>Only gated points fail the job; the copy ceilings (pinned-memcpy, host-memcpy) are reported, not gated.</p>
+${verdictTable(r.points, 'slower')}
+${verdictTable(r.points, 'uncertain')}
 ${section.html}
 <h2>Where the noise lives</h2>
 <p>Per method, the spread of the paired ratios between rounds against the spread the runs' own samples imply. Far above 1x, the noise is each process's own luck: only more rounds average it out.</p>

@@ -13,9 +13,9 @@ import { scenarioFile, tmpDir } from './helpers.js';
 
 const bin = path.join(packageRoot, 'bin', 'gatherbench.js');
 const node = process.execPath;
-// Points long enough that a kill lands mid-run: 6 points of a 300 ms budget.
+// Points long enough that a kill lands mid-run: 6 points of a 300 ms budget, each journaled as it ends (one draw).
 const scenario = () =>
-  scenarioFile('name: sides\nmethods: [host-gather-copy, host-memcpy]\naxes: { width: [16, 64, 256], batch: [1024], table: ["4000 rows"] }\nsampling: { minSamples: 5, maxSamples: 2000, budget: 300ms, precision: 0.0001 }\ntelemetry: { window: 0, idle: 0 }\n');
+  scenarioFile('name: sides\nmethods: [host-gather-copy, host-memcpy]\naxes: { width: [16, 64, 256], batch: [1024], table: ["4000 rows"] }\nsampling: { minSamples: 5, maxSamples: 2000, budget: 300ms, precision: 0.0001, draws: 1 }\ntelemetry: { window: 0, idle: 0 }\n');
 
 /** A side as a shell script; `this` runs this gatherbench with the arguments it was given. */
 function side(body: string): string {

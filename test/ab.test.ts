@@ -160,6 +160,18 @@ describe('gatherbench ab', () => {
     expect(readFileSync(path.join(out, 'ab.md'), 'utf8')).toContain(`### gatherbench: FAIL: ${counts}`);
     expect(readFileSync(path.join(out, 'ab', 'summary.md'), 'utf8')).toContain(counts);
     expect(readFileSync(path.join(out, 'ab', 'report.html'), 'utf8')).toContain(`FAIL: ${counts}`);
+    // gatherbench report rebuilds the job's folder, a comparison's folder too
+    const rebuilt = spawnSync(process.execPath, [bin, 'report', path.join(out, 'ab')], { encoding: 'utf8' });
+    expect(rebuilt.status, rebuilt.stderr).toBe(0);
+    expect(readFileSync(path.join(out, 'ab', 'report.html'), 'utf8')).toContain(`FAIL: ${counts}`);
+    const cmp = path.join(out, 'cmp');
+    expect(spawnSync(process.execPath, [bin, 'report', '--compare', job.rounds[0].a.dir, job.rounds[0].b.dir, '-o', cmp], { encoding: 'utf8' }).status).toBe(0);
+    const again = spawnSync(process.execPath, [bin, 'report', cmp], { encoding: 'utf8' });
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/comparison: .*compare\.html/);
+    const nothing = spawnSync(process.execPath, [bin, 'report', out], { encoding: 'utf8' });
+    expect(nothing.status).toBe(2);
+    expect(nothing.stderr).toMatch(/not a folder gatherbench wrote/);
     // the night went into the history: the candidate's last run, with the point's paired ratio
     const [night] = readFileSync(history, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(night).toMatchObject({ method: 'host-gather-copy', ab: { verdict: 'slower' } });

@@ -17,6 +17,7 @@ import { runAbJob } from '../ab/job.js';
 import { noiseByMethod, noiseLines } from '../ab/noise.js';
 import type { Grain, Order } from '../ab/schedule.js';
 import { renderAbReport } from '../../reports/ab.js';
+import { abReportOf, type AbRecord } from '../ab/record.js';
 import { parseThreshold } from './compare.js';
 import { parseSeconds } from '../units.js';
 import { appendAbNight } from '../compare/history.js';
@@ -125,10 +126,10 @@ export async function abCommand(refs: string[], o: AbCliOptions, log: (l: string
   log(toTable(c, o.all));
   log('noise by method (SD of ln time ratio):');
   for (const l of noiseLines(noise)) log(l);
-  const record = { ...c, scenario: loaded.scenario.name, rounds: job.rounds, stop: job.stop, noise };
+  const record: AbRecord = { ...c, scenario: loaded.scenario.name, rounds: job.rounds, stop: job.stop, noise, paired: job.paired };
   writeFileSync(path.join(out, 'summary.md'), writeGateFiles(c, o, record));
   writeFileSync(path.join(out, 'ab.json'), JSON.stringify(record, null, 1));
-  writeFileSync(path.join(out, 'report.html'), renderAbReport({ baseline: a.label, candidate: b.label, scenario: loaded.scenario.name, threshold, alpha, stop, rounds: job.rounds, points: job.points, paired: job.paired, noise }));
+  writeFileSync(path.join(out, 'report.html'), renderAbReport(abReportOf(record)));
   log(`ab: ${path.join(out, 'ab.json')}, ${path.join(out, 'report.html')}`);
   if (o.history) {
     const last = job.rounds[job.rounds.length - 1];
