@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import os from 'node:os';
 import { findChromium, withReportPage } from '../reports/browser.js';
 import { loadRun } from '../harness/results/store.js';
 import { exportRunCharts, writeComparison, writeRunReport } from '../reports/write-report.js';
@@ -11,7 +12,8 @@ import { packageRoot } from '../harness/paths.js';
 import { scenarioFile, tmpDir } from './helpers.js';
 
 const chromium = findChromium();
-const artefacts = path.join(packageRoot, 'test-output');
+// Screenshots to look at after a run, outside the checkout (tests never write into it).
+const artefacts = process.env.GATHERBENCH_TEST_OUTPUT ?? path.join(os.tmpdir(), 'gatherbench-test-output');
 const quiet = () => undefined;
 
 /** A report from a real GPU run, kept in docs/runs, rebuilt in a temp dir. */
