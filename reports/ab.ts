@@ -19,11 +19,27 @@ export interface AbReport {
   noise: MethodNoise[];
 }
 
+/**
+ * A point's row label: its method and the axes that tell the job's points apart (the whole id, 150
+ * characters of settings every point shares, was cut short in the chart).
+ */
+export function shortLabels(ids: string[]): Map<string, string> {
+  const values = new Map<string, Set<string>>();
+  for (const id of ids)
+    for (const kv of id.split(' ').slice(1)) {
+      const [k, v] = kv.split('=');
+      values.set(k, (values.get(k) ?? new Set()).add(v));
+    }
+  const varying = new Set([...values].filter(([, v]) => v.size > 1).map(([k]) => k));
+  return new Map(ids.map((id) => [id, [id.split(' ')[0], ...id.split(' ').slice(1).filter((kv) => varying.has(kv.split('=')[0]))].join(' ')]));
+}
+
 export function abChart(r: AbReport): Chart {
   const judged = r.points.filter((p) => p.timeRatio !== undefined);
-  const est = judged.map((p) => ({ id: p.id, verdict: p.verdict, ratio: p.timeRatio, lo: p.ratioCi?.[0], hi: p.ratioCi?.[1] }));
-  const rounds = r.paired.flatMap((p) => p.ratios.map((ratio, k) => ({ id: p.id, round: k + 1, ratio })));
-  const y = { field: 'id', type: 'nominal', title: null, sort: judged.map((p) => p.id), axis: { labelLimit: 600 } };
+  const label = shortLabels(r.points.map((p) => p.id));
+  const est = judged.map((p) => ({ id: p.id, label: label.get(p.id), verdict: p.verdict, ratio: p.timeRatio, lo: p.ratioCi?.[0], hi: p.ratioCi?.[1] }));
+  const rounds = r.paired.flatMap((p) => p.ratios.map((ratio, k) => ({ id: p.id, label: label.get(p.id) ?? p.id, round: k + 1, ratio })));
+  const y = { field: 'label', type: 'nominal', title: null, sort: judged.map((p) => label.get(p.id)) };
   return {
     id: 'ab-ratios',
     title: 'Candidate time over baseline time, paired by round',

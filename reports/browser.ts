@@ -60,3 +60,22 @@ export async function withReportPage<T>(file: string, fn: (page: Page, check: ()
     await browser.close();
   }
 }
+
+/** What a reader at this window width would find wrong: the page wider than the window, chart text cut short, numbers that are no numbers. */
+export interface LayoutProblems {
+  overflowPx: number;
+  ellipsized: string[];
+  badText: string[];
+}
+
+export async function layoutProblems(page: Page, width: number): Promise<LayoutProblems> {
+  await page.setViewportSize({ width, height: 900 });
+  await page.waitForTimeout(300); // vega re-lays out container-sized charts on resize
+  return page.evaluate(() => {
+    const overflowPx = document.documentElement.scrollWidth - document.documentElement.clientWidth;
+    const ellipsized = [...document.querySelectorAll('.chart svg text')].map((t) => t.textContent ?? '').filter((t) => t.includes('…'));
+    const text = document.body.innerText;
+    const badText = [...new Set(text.match(/[^\n]{0,40}\b(NaN|undefined|Infinity)\b[^\n]{0,40}/g) ?? [])];
+    return { overflowPx, ellipsized, badText };
+  });
+}

@@ -60,7 +60,7 @@ function environmentPanel(run: RunResults): string {
     ['commit', e.gitCommit],
     ['run', `${run.startedAt} to ${run.finishedAt ?? '(unfinished)'}`],
   ];
-  return `<table class="env">${rows.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</table>`;
+  return `<div class="scroll"><table class="env">${rows.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</table></div>`;
 }
 
 function gpuRows(run: RunResults): [string, string][] {
@@ -108,7 +108,8 @@ h1{font-size:22px}h2{font-size:17px;margin-top:32px}.banner{background:#fff4d6;b
 table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:3px 6px;text-align:left;vertical-align:top}
 table.points th{cursor:pointer;background:#f4f4f4;position:sticky;top:0}tr.failed{background:#fde2e2}tr.skipped{color:#888}
 .caption{color:#444;max-width:900px;margin:4px 0 16px}input#filter{margin:8px 0;padding:4px;width:320px}
-ul.findings li{margin:6px 0}details{margin:2px 0 6px}summary{cursor:pointer;color:#555}table.detail{font-size:13px;margin-top:4px}`;
+ul.findings li{margin:6px 0}details{margin:2px 0 6px}summary{cursor:pointer;color:#555}table.detail{font-size:13px;margin-top:4px}
+.scroll{overflow-x:auto;max-width:100%}.chart svg{max-width:100%;height:auto}.basis{color:#555}`;
 
 const TABLE_SCRIPT = `(()=>{const t=document.querySelector('table.points');if(!t)return;const body=t.tBodies[0];
 t.querySelectorAll('th').forEach((th,i)=>th.addEventListener('click',()=>{const asc=th.dataset.dir!=='asc';th.dataset.dir=asc?'asc':'desc';
@@ -125,7 +126,8 @@ function inlineVega(): string {
 export function chartSection(charts: Chart[]): { html: string; embed: string } {
   return {
     html: charts.map((c) => `<h2 id="${c.id}">${escapeHtml(c.title)}</h2><div class="chart" id="chart-${c.id}"></div><p class="caption">${escapeHtml(c.caption)}</p>`).join('\n'),
-    embed: charts.map((c) => `vegaEmbed('#chart-${c.id}', ${scriptJson(c.spec)}, {actions:false, renderer:'svg'}).catch(e=>console.error(e));`).join('\n'),
+    // Labels whole (vega cuts them at 180 px with an ellipsis); a chart wider than the window scales down to it (.chart svg).
+    embed: charts.map((c) => `vegaEmbed('#chart-${c.id}', ${scriptJson(c.spec)}, {actions:false, renderer:'svg', config:{axis:{labelLimit:0}, legend:{labelLimit:0}, header:{labelLimit:0}}}).catch(e=>console.error(e));`).join('\n'),
   };
 }
 
@@ -134,7 +136,7 @@ function detailHtml(f: Finding): string {
   if (!f.detail?.rows.length) return '';
   const head = f.detail.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('');
   const rows = f.detail.rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('');
-  return `<details><summary>detail (${f.detail.rows.length} row${f.detail.rows.length === 1 ? '' : 's'})</summary><table class="detail"><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table></details>`;
+  return `<details><summary>detail (${f.detail.rows.length} row${f.detail.rows.length === 1 ? '' : 's'})</summary><div class="scroll"><table class="detail"><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table></div></details>`;
 }
 
 function findingsSection(run: RunResults, charts: Chart[]): string {
@@ -171,7 +173,7 @@ ${chartHtml}
 <h2>All points</h2>
 <p>Data: <a href="results.csv">results.csv</a>, <a href="results.json">results.json</a> (raw samples included). Click a header to sort.</p>
 <input id="filter" placeholder="filter rows (e.g. zerocopy width=1000)">
-<table class="points"><thead><tr>${HEAD.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>
-<tbody>${run.points.map(pointRow).join('\n')}</tbody></table>`;
+<div class="scroll"><table class="points"><thead><tr>${HEAD.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>
+<tbody>${run.points.map(pointRow).join('\n')}</tbody></table></div>`;
   return htmlPage(`gatherbench: ${run.scenario.name}`, body, `${section.embed}\n${TABLE_SCRIPT}`);
 }

@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
-import { findChromium, withReportPage } from '../reports/browser.js';
+import { findChromium, layoutProblems, withReportPage } from '../reports/browser.js';
 import { loadRun } from '../harness/results/store.js';
 import { exportRunCharts, writeComparison, writeRunReport } from '../reports/write-report.js';
 import { runCharts } from '../reports/charts/index.js';
 import { runCommand } from '../harness/cli/run.js';
+import { reportCommand } from '../harness/cli/report.js';
 import { PlainProgress } from '../harness/runner/progress.js';
 import { packageRoot } from '../harness/paths.js';
 import { scenarioFile, tmpDir } from './helpers.js';
@@ -92,4 +93,37 @@ describe.skipIf(!chromium)(`reports in a real browser${chromium ? '' : ' (skippe
     }
     expect(files).toHaveLength(2 * ids.length);
   });
+
+  it('every stored run and an A/B job read whole from 1,000 to 1,600 px: nothing wider than the window, no chart text cut, no NaN, no console error', async () => {
+    const runs = storedRuns();
+    expect(runs.length).toBeGreaterThan(20);
+    const job = path.join(tmpDir(), 'ab-5');
+    cpSync(path.join(packageRoot, 'docs', 'runs', 'h100-nightly-ab', 'ab-5'), job, { recursive: true });
+    expect(await reportCommand([job], {}, quiet)).toBe(0); // gatherbench report <A/B job folder>
+    const files = [...runs.map((r) => { const dir = gpuRunCopy(r); return writeRunReport(dir, loadRun(dir).run); }), path.join(job, 'report.html')];
+    for (const file of files)
+      await withReportPage(file, async (page, check) => {
+        const c = await check();
+        expect(c.consoleErrors, file).toEqual([]);
+        for (const width of [1000, 1600]) {
+          const l = await layoutProblems(page, width);
+          expect(l, `${file} at ${width} px`).toEqual({ overflowPx: 0, ellipsized: [], badText: [] });
+        }
+      });
+  }, 300000);
 });
+
+/** Every run docs/runs keeps (a folder's results.json, or the first run of a folder of runs). */
+function storedRuns(): string[] {
+  const root = path.join(packageRoot, 'docs', 'runs');
+  const out: string[] = [];
+  for (const d of readdirSync(root).filter((f) => !f.endsWith('.md'))) {
+    if (existsSync(path.join(root, d, 'results.json'))) out.push(d);
+    else {
+      const first = readdirSync(path.join(root, d)).find((e) => existsSync(path.join(root, d, e, 'results.json')));
+      if (first) out.push(path.join(d, first));
+    }
+  }
+  return out;
+}
+
