@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { drawnSummary, drawSpread } from '../harness/stats/draws.js';
 import { tQuantile } from '../harness/stats/student-t.js';
-import { visitShare } from '../harness/runner/measure.js';
+import { drawsFor, visitShare } from '../harness/runner/measure.js';
 import { drawBatches, isDrawn } from '../harness/runner/draws.js';
 import { runCommand } from '../harness/cli/run.js';
 import { PlainProgress } from '../harness/runner/progress.js';
@@ -39,6 +39,10 @@ describe('a point measured in draws', () => {
     expect(visitShare(s, 12)).toEqual({ budgetSeconds: expect.closeTo(0.1, 12), maxSamples: 16, minSamples: 3 });
     expect(visitShare({ ...s, maxSamples: 20 }, 12).maxSamples).toBe(3);
     expect(visitShare({ ...s, minSamples: 60 }, 12).minSamples).toBe(5);
+    // a visit under 50 ms is mostly its new threads waking: a short budget gets fewer draws
+    expect(drawsFor(s)).toBe(12);
+    expect(drawsFor({ ...s, budget: 0.1 })).toBe(2);
+    expect(drawsFor({ ...s, budget: 0 })).toBe(1);
     expect(() => scenario({ sampling: { draws: 0 } })).toThrow(/draws/);
     expect(() => scenario({ sampling: { draws: 65 } })).toThrow(/draws/);
   });

@@ -12,6 +12,14 @@ import type { MeasureOptions } from './point-options.js';
 
 export { windowSeconds, MIN_WINDOW_S, basePoint, prepareOptions, type MeasureOptions } from './point-options.js';
 
+/** The shortest visit worth a draw: a shorter one is mostly the wake-up of its new threads. */
+export const MIN_VISIT_SECONDS = 0.05;
+
+/** The draws a CPU-path point gets: sampling.draws, fewer where the budget would cut visits shorter than MIN_VISIT_SECONDS. */
+export function drawsFor(s: Sampling): number {
+  return Math.max(1, Math.min(s.draws, Math.floor(s.budget / MIN_VISIT_SECONDS + 1e-9)));
+}
+
 /** A drawn point's visit: its share of the point's budget and samples, at least MIN_VISIT_SAMPLES. */
 export function visitShare(s: Sampling, draws: number): VisitShare {
   return { budgetSeconds: s.budget / draws, maxSamples: Math.max(MIN_VISIT_SAMPLES, Math.floor(s.maxSamples / draws)), minSamples: Math.max(MIN_VISIT_SAMPLES, Math.ceil(s.minSamples / draws)) };
@@ -29,7 +37,7 @@ export async function measureCase(addon: Addon, table: NativeTable, c: Case, o: 
   try {
     const s = await PointSession.open(addon, table, c, o);
     if (!(s instanceof PointSession)) return s;
-    const draws = s.readsTableOnCpu() ? o.sampling.draws : 1;
+    const draws = s.readsTableOnCpu() ? drawsFor(o.sampling) : 1;
     if (draws === 1) await s.visit();
     else for (let d = 0; d < draws; d++) {
       if (d > 0) s.redraw();

@@ -14,7 +14,7 @@ import { impossibleReason } from '../scenario/feasibility.js';
 import type { PointResult, RunResults } from '../results/model.js';
 import { journalPoint } from '../results/store.js';
 import { addTiming, type Timing } from '../results/timing.js';
-import { basePoint, measureCase } from './measure.js';
+import { basePoint, drawsFor, measureCase } from './measure.js';
 import type { MeasureOptions } from './point-options.js';
 import { drawBatches, isDrawn, measureDrawn } from './draws.js';
 import type { Progress } from './progress.js';
@@ -115,7 +115,7 @@ export async function runCases(cases: Case[], ctx: RunnerContext): Promise<void>
         record(c, p);
       };
       const facts = addon.facts();
-      const draws = run.scenario.sampling.draws;
+      const draws = drawsFor(run.scenario.sampling);
       const drawn = storage ? runnable.filter((c) => isDrawn(c, draws, facts)) : [];
       try {
         let lastMethod = '';
