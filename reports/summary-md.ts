@@ -4,11 +4,13 @@ import { ciLabel } from '../harness/stats/ci-label.js';
 import { findings } from './findings.js';
 import { ok, variantOf } from './charts/data.js';
 import { warnings } from './html.js';
+import { answerOf } from './answer.js';
 
 export function summaryMarkdown(run: RunResults): string {
   const lines = [
     `## gatherbench: ${run.scenario.name}`,
     '',
+    ...(answerOf(run) ? [`**${answerOf(run)}**`, ''] : []),
     `${run.backend} · ${run.points.filter((p) => p.status === 'ok').length} points ok, ${run.points.filter((p) => p.status === 'failed').length} failed, ${run.points.filter((p) => p.status === 'skipped').length} skipped · ${run.status} · ${run.startedAt}`,
     '',
   ];

@@ -108,3 +108,15 @@ describe('findings as a reader takes them in', () => {
     expect(seen).toBeGreaterThan(30);
   }, 180000); // the model's fit of 47 runs: tens of seconds on a busy 2-core machine
 });
+
+describe('the answer first', () => {
+  it("names the fastest gather from host memory with its figure, its margin and where, leaving out the ceilings and the bound", async () => {
+    const { answerOf } = await import('../reports/answer.js');
+    const { fakeRun, point, samples } = await import('./fixtures.js');
+    const pt = (method: string, width: number, ms: number) => point(`${method} width=${width}`, samples(20, ms * 1e-3, 0.001, width), { method, axes: { width: String(width), batch: '65536' } });
+    const run = fakeRun([pt('zerocopy-aligned', 32, 1), pt('cpu-gather-memcpy', 32, 2), pt('device-resident', 32, 0.1), pt('pinned-memcpy', 32, 0.5), pt('zerocopy-aligned', 1024, 4), pt('cpu-gather-memcpy', 1024, 3)], { gpu: 'H100' });
+    const a = answerOf(run)!;
+    expect(a).toMatch(/^The fastest gather from host memory: zerocopy-aligned, at 1 of 2 workloads, 2\.00x at \d+ B rows: [\d.]+ GB\/s against [\d.]+ GB\/s for cpu-gather-memcpy; elsewhere cpu-gather-memcpy at 1\.$/);
+    expect(a).not.toMatch(/device-resident|pinned-memcpy/);
+  });
+});
