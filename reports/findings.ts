@@ -158,13 +158,15 @@ function modelFinding(run: RunResults): Finding | undefined {
   const fitted = m.points.filter((p) => p.predicted !== undefined);
   const flagged = fitted.filter((p) => p.flagged);
   const err = (x: number) => `${(x * 100).toFixed(1)}%`;
+  const unfit = m.fits.flatMap((f) => Object.keys(f.unfit ?? {}).map((k) => `${f.family}: ${k} ${+f.constants[k].toPrecision(3)}`));
+  const value = (f: (typeof m.fits)[number], k: string, v: number) => `${k} ${Number.isFinite(v) ? +v.toPrecision(3) : 'n/a'}${f.unfit?.[k] ? ` (unfit: ${f.unfit[k]})` : ''}`;
   return {
     title: 'Model fit',
-    headline: `The model predicts the measured times within ${m.fits.map((f) => `${err(f.medianAbsError)} (${f.family})`).join(', ')} median error; ${flagged.length} of ${fitted.length} points are off by more than ${FLAG_ERROR * 100}%.`,
+    headline: `The model predicts the measured times within ${m.fits.map((f) => `${err(f.medianAbsError)} (${f.family})`).join(', ')} median error; ${flagged.length} of ${fitted.length} points are off by more than ${FLAG_ERROR * 100}%${unfit.length ? `; ${unfit.length} fitted constant(s) break physics, shown as unfit in the detail` : ''}.`,
     detail: {
       columns: ['family or point', 'error', 'fitted constants'],
       rows: [
-        ...m.fits.map((f) => [f.family, `${err(f.medianAbsError)} median`, Object.entries(f.constants).map(([k, v]) => `${k} ${Number.isFinite(v) ? +v.toPrecision(3) : 'n/a'}`).join(', ')]),
+        ...m.fits.map((f) => [f.family, `${err(f.medianAbsError)} median`, Object.entries(f.constants).map(([k, v]) => value(f, k, v)).join(', ')]),
         ...flagged.slice(0, 10).map((p) => [p.id, `${(p.error! * 100).toFixed(0)}%`, '']),
       ],
     },

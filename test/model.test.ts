@@ -149,3 +149,15 @@ describe('cache plans the model draws again', () => {
     }
   }, 60000);
 });
+
+describe('the model held to physics', () => {
+  it('shows a link faster than the measured copy, or an on-chip cache slower than the link, as unfit', async () => {
+    const { unfitConstants } = await import('../harness/model/physics.js');
+    const c = { 'fixed cost (µs)': 5, 'link bandwidth seen by zero-copy (GB/s)': 88.2, 'bandwidth of rows read again, from on-chip caches (GB/s)': 0.984 };
+    const u = unfitConstants(c, 55);
+    expect(u['link bandwidth seen by zero-copy (GB/s)']).toBe('faster than the 55.0 GB/s copy this run measured over the same link');
+    expect(u['bandwidth of rows read again, from on-chip caches (GB/s)']).toMatch(/an on-chip cache slower than the 88\.2 GB\/s link/);
+    expect(unfitConstants({ ...c, 'link bandwidth seen by zero-copy (GB/s)': 50, 'bandwidth of rows read again, from on-chip caches (GB/s)': 900 }, 55)).toEqual({});
+    expect(unfitConstants({ 'link bandwidth (GB/s)': 88 }, undefined)).toEqual({}); // no copy measured: nothing to hold it to
+  });
+});

@@ -7,6 +7,7 @@
  * error. Points the fitted model misses by more than 20% are flagged: there,
  * something the model does not know about is going on.
  */
+import { copyCeilingGBps, unfitConstants } from './physics.js';
 import type { PointResult, RunResults } from '../results/model.js';
 import { isContiguous } from '../native/facts.js';
 import { distinctPages, meanRowAccess } from './access.js';
@@ -216,6 +217,8 @@ export interface FamilyFit {
   constants: Record<string, number>;
   /** median |predicted - measured| / measured over the family's points */
   medianAbsError: number;
+  /** constants that break physics (physics.ts), each with why: shown as unfit, not as findings */
+  unfit?: Record<string, string>;
 }
 
 export interface PointModel {
@@ -274,6 +277,7 @@ export function modelRun(run: RunResults): RunModel {
   const workloads = new Map(run.points.map((p) => [p.id, workloadOf(p, run)]));
   const points = new Map<string, PointModel>(run.points.map((p) => [p.id, { id: p.id, method: p.method, counts: predictCounts(workloads.get(p.id)!), measured: p.stats?.median, flagged: false }]));
   const fits: FamilyFit[] = [];
+  const ceiling = copyCeilingGBps(run);
   for (const f of FAMILIES) {
     const ps = measured.filter((p) => f.methods.includes(p.method));
     if (ps.length < f.names.length + 1) continue;
@@ -297,7 +301,9 @@ export function modelRun(run: RunResults): RunModel {
       pm.flagged = Math.abs(pm.error) > FLAG_ERROR;
       errors.push(Math.abs(pm.error));
     });
-    fits.push({ family: f.name, methods: f.methods, points: ps.length, constants: f.describe(best!.beta, best!.reach), medianAbsError: median(errors) });
+    const constants = f.describe(best!.beta, best!.reach);
+    const unfit = unfitConstants(constants, ceiling);
+    fits.push({ family: f.name, methods: f.methods, points: ps.length, constants, medianAbsError: median(errors), ...(Object.keys(unfit).length ? { unfit } : {}) });
   }
   return { fits, points: [...points.values()] };
 }
