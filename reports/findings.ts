@@ -7,6 +7,7 @@
 import type { PointResult, RunResults } from '../harness/results/model.js';
 import { alignmentGains, baselineMethod, ceilingMethod, ok, variantOf, workloadKey } from './charts/data.js';
 import { cpuDrawsBasis } from './cpu-draws.js';
+import { methodSpec } from '../harness/methods.js';
 import { FLAG_ERROR, modelRun } from '../harness/model/model.js';
 import { cacheFinding, copyEngineFinding, peerFinding, sortedFinding } from './findings-beyond.js';
 import { STEP_FINDINGS } from './findings-step.js';
@@ -175,5 +176,8 @@ function modelFinding(run: RunResults): Finding | undefined {
 }
 
 export function findings(run: RunResults): Finding[] {
-  return [ceilingFinding, crossoverFinding, alignmentFinding, cliffFinding, knobsFinding, copyEngineFinding, cacheFinding, sortedFinding, peerFinding, savingsFinding, modelFinding, ...STEP_FINDINGS].map((f) => f(run)).filter((x): x is Finding => x !== undefined);
+  // Where the run measured the peers, theirs is the papers' question (what users run today): it goes first.
+  const peersFirst = run.points.some((p) => p.status === 'ok' && methodSpec(p.method)?.backend === 'peer');
+  const order = [ceilingFinding, crossoverFinding, alignmentFinding, cliffFinding, knobsFinding, copyEngineFinding, cacheFinding, sortedFinding, peerFinding, savingsFinding, modelFinding, ...STEP_FINDINGS];
+  return (peersFirst ? [peerFinding, ...order.filter((f) => f !== peerFinding)] : order).map((f) => f(run)).filter((x): x is Finding => x !== undefined);
 }

@@ -96,10 +96,24 @@ function pointRow(p: PointResult): string {
     p.verification ? `${p.verification.mode} (${p.verification.rowsVerified} rows)` : '',
     p.telemetry ? p.telemetry.cpuSecondsPerGB.toFixed(4) : '',
     p.telemetry?.gpu?.energyPerGBJ !== undefined ? p.telemetry.gpu.energyPerGBJ.toFixed(2) : '',
-    p.reason ?? Object.entries(p.details).map(([k, v]) => `${k}: ${v}`).join('; '),
   ];
   const sortKeys = [undefined, undefined, undefined, p.bandwidth?.median, undefined, s?.median, s?.relCi, s?.p5, s?.p95, s?.n, p.phases?.gather?.median, p.phases?.copy?.median, undefined, p.telemetry?.cpuSecondsPerGB, p.telemetry?.gpu?.energyPerGBJ];
-  return `<tr class="${p.status}">${cells.map((c, i) => `<td${sortKeys[i] !== undefined ? ` data-sort="${sortKeys[i]}"` : ''}>${escapeHtml(c)}</td>`).join('')}</tr>`;
+  return `<tr class="${p.status}">${cells.map((c, i) => `<td${sortKeys[i] !== undefined ? ` data-sort="${sortKeys[i]}"` : ''}>${escapeHtml(c)}</td>`).join('')}<td>${notesCell(p)}</td></tr>`;
+}
+
+/** A number the addon wrote with six decimals ("68719476736.000000"), as a reader takes it in. */
+export function tidyNumber(v: string): string {
+  if (!/^-?\d+\.\d+$/.test(v)) return v;
+  const x = Number(v);
+  return Number.isInteger(x) ? x.toLocaleString('en-US') : String(+x.toPrecision(4));
+}
+
+/** A point's reason, or its notes folded away (they made the table of a 108-point run 40,000 px tall). */
+function notesCell(p: PointResult): string {
+  if (p.reason) return escapeHtml(p.reason);
+  const notes = Object.entries(p.details).map(([k, v]) => `${k}: ${tidyNumber(v)}`);
+  if (!notes.length) return '';
+  return `<details><summary>${notes.length} note${notes.length === 1 ? '' : 's'}</summary>${escapeHtml(notes.join('; '))}</details>`;
 }
 
 const HEAD = ['method', 'axes', 'status', 'GB/s', '95% CI (GB/s)', 'median time', '± CI', 'p5', 'p95', 'samples', 'gather', 'copy', 'verified', 'CPU s/GB', 'GPU J/GB', 'notes'];

@@ -120,3 +120,17 @@ describe('the answer first', () => {
     expect(a).not.toMatch(/device-resident|pinned-memcpy/);
   });
 });
+
+describe('the table of every point', () => {
+  it("folds each point's notes away and writes the addon's six-decimal numbers as numbers", async () => {
+    const { tidyNumber } = await import('../reports/html.js');
+    expect(tidyNumber('68719476736.000000')).toBe('68,719,476,736');
+    expect(tidyNumber('0.123456789')).toBe('0.1235');
+    expect(tidyNumber('warp per row')).toBe('warp per row');
+  });
+
+  it("puts the peers first where the run measured them (the papers' question)", async () => {
+    const fs = findings(loadRun('docs/runs/h100-peers').run);
+    expect(fs[0].title).toBe('Against what users run today');
+  });
+});

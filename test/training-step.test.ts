@@ -192,3 +192,13 @@ describe('a training-step run report', () => {
     expect(() => validateRun(bad, 'r.json')).toThrow(/computeAlone/);
   });
 });
+
+describe('the overlap of the shorter part', () => {
+  it('is a share from 0 to 100%, and not given where the shorter part is noise of the longer', async () => {
+    const { overlapText } = await import('../reports/findings-step.js');
+    expect(overlapText({ overlap: 0.4, gatherAloneS: 1e-3, layerAloneS: 2e-3 })).toBe('40%');
+    expect(overlapText({ overlap: -3.02, gatherAloneS: 100e-3, layerAloneS: 2e-3 })).toBe('n/a (the shorter part is under 5% of the longer)');
+    expect(overlapText({ overlap: 23.35, gatherAloneS: 1e-3, layerAloneS: 0.01e-3 })).toMatch(/^n\/a/);
+    expect(overlapText({ overlap: -0.1, gatherAloneS: 1e-3, layerAloneS: 1e-3 })).toBe('none (the parts slowed each other)');
+  });
+});
