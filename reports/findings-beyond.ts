@@ -124,6 +124,12 @@ export function peerFinding(run: RunResults): Finding | undefined {
 }
 
 /** Per row size: the batch sorted first (zerocopy-sorted, as DGL and GraphBolt do) against the aligned gather in batch order. */
+/** Whether the two paths compared read with loads of another width (a finding must name every setting in which they differ). */
+function loadsDiffer(rows: { s: PointResult; z: PointResult }[]): boolean {
+  const w = (p: PointResult) => (p.details.loads ?? '').match(/(\d+) B/)?.[1];
+  return rows.some(({ s, z }) => w(s) !== undefined && w(z) !== undefined && w(s) !== w(z));
+}
+
 export function sortedFinding(run: RunResults): Finding | undefined {
   const sorted = byWorkload(run, 'zerocopy-sorted'), zc = byWorkload(run, 'zerocopy-aligned');
   const rows = [...sorted].filter(([k]) => zc.has(k)).map(([k, s]) => ({ s, z: zc.get(k)! }));
@@ -135,7 +141,7 @@ export function sortedFinding(run: RunResults): Finding | undefined {
   const at = (x: (typeof rows)[number]) => `${size(x.s.derived.rowBytes)} rows, batch ${x.s.axes.batch}${x.s.axes.table ? `, ${x.s.axes.table}` : ''}`;
   return {
     title: 'Sorting the batch first',
-    headline: `Sorting each batch's indices on the GPU first (zerocopy-sorted, sort timed) gives ${hi === lo ? `${f2(r(hi))}x the aligned gather in batch order (${at(hi)})` : `${f2(r(lo))}-${f2(r(hi))}x the aligned gather in batch order: ${f2(r(hi))}x at ${at(hi)}, ${f2(r(lo))}x at ${at(lo)}`}.`,
+    headline: `Sorting each batch's indices on the GPU first (zerocopy-sorted, sort timed) gives ${hi === lo ? `${f2(r(hi))}x the aligned gather in batch order (${at(hi)})` : `${f2(r(lo))}-${f2(r(hi))}x the aligned gather in batch order: ${f2(r(hi))}x at ${at(hi)}, ${f2(r(lo))}x at ${at(lo)}`}${loadsDiffer(rows) ? `; they differ in their loads too (${loads(hi.s)} sorted, ${loads(hi.z)} in batch order)` : ''}.`,
     detail: { columns: ['rows', 'batch', 'table', 'sorted GB/s', 'batch order GB/s', 'sorted over it', 'loads (sorted vs batch order)'], rows: rows.map(({ s, z }) => [size(s.derived.rowBytes), String(s.axes.batch), s.axes.table ?? '', f2(bw(s)), f2(bw(z)), `${f2(bw(s) / bw(z))}x`, loads(s) && loads(z) ? `${loads(s)} vs ${loads(z)}` : '']) },
     chart: 'bandwidth-by-width',
   };

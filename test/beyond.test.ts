@@ -126,3 +126,11 @@ describe('findings and charts from made-up runs', () => {
     expect(rows.filter((r) => r.distribution === 'zipf(1.1)').map((r) => r.share)).toEqual([0, 1, 5, 20]);
   });
 });
+
+describe('a finding names every setting its two paths differ in', () => {
+  it('sorting the batch first says the sorted gather used wider loads', async () => {
+    const { sortedFinding } = await import('../reports/findings-beyond.js');
+    const { loadRun } = await import('../harness/results/store.js');
+    expect(sortedFinding(loadRun('docs/runs/h100-peers').run)!.headline).toMatch(/they differ in their loads too \(16 B sorted, 4 B in batch order\)\.$/);
+  });
+});
