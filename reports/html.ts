@@ -124,7 +124,7 @@ table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:3px 6px;text-
 table.points th{cursor:pointer;background:#f4f4f4;position:sticky;top:0}tr.failed{background:#fde2e2}tr.skipped{color:#888}
 .caption{color:#444;max-width:900px;margin:4px 0 16px}input#filter{margin:8px 0;padding:4px;width:320px}
 ul.findings li{margin:6px 0}details{margin:2px 0 6px}summary{cursor:pointer;color:#555}table.detail{font-size:13px;margin-top:4px}
-.answer{font-size:17px;font-weight:600;background:#eef5ff;border-left:4px solid #1f77b4;padding:8px 12px}.scroll{overflow-x:auto;max-width:100%}.chart svg{max-width:100%;height:auto}.basis{color:#555}`;
+.answer{font-size:17px;font-weight:600;background:#eef5ff;border-left:4px solid #1f77b4;padding:8px 12px}.banner.fail{background:#fde2e2;border-color:#d62728;font-weight:600}.scroll{overflow-x:auto;max-width:100%}.chart svg{max-width:100%;height:auto}.basis{color:#555}`;
 
 const TABLE_SCRIPT = `(()=>{const t=document.querySelector('table.points');if(!t)return;const body=t.tBodies[0];
 t.querySelectorAll('th').forEach((th,i)=>th.addEventListener('click',()=>{const asc=th.dataset.dir!=='asc';th.dataset.dir=asc?'asc':'desc';
@@ -182,7 +182,7 @@ export function renderRunReport(run: RunResults): string {
   const body = `<h1>gatherbench: ${escapeHtml(run.scenario.name)}</h1>
 ${answer ? `<p class="answer">${escapeHtml(answer)}</p>` : ''}
 <p>${escapeHtml(run.scenario.description)}</p>
-${warnings(run).map((w) => `<div class="banner">${escapeHtml(w)}</div>`).join('\n')}
+${warnings(run).map((w) => `<div class="banner${/^\d+ point\(s\) failed:/.test(w) ? ' fail' : ''}">${escapeHtml(w)}</div>`).join('\n')}
 ${findingsSection(run, charts)}
 <h2>Environment</h2>
 ${environmentPanel(run)}

@@ -199,3 +199,20 @@ describe('bandwidth, ceiling share and speedup charts', () => {
     }
   });
 });
+
+describe('a failed point is drawn as failed', () => {
+  it('cache-share draws a failed cached-zerocopy point as a red cross at the foot of its panel, with why', async () => {
+    const { cacheShareChart } = await import('../reports/charts/cache-share.js');
+    const { loadRun } = await import('../harness/results/store.js');
+    const { run } = loadRun('docs/runs/h100-feature-cache');
+    const victim = run.points.find((p) => p.method === 'cached-zerocopy' && p.axes.cache === '0.2' && p.axes.width === '1024' && p.axes.distribution === 'uniform')!;
+    const broken = { ...run, points: run.points.map((p) => (p === victim ? { ...p, status: 'failed' as const, reason: 'verification failed: output row 150 (table row 723350) differs from the table' } : p)) };
+    const chart = cacheShareChart(broken)!;
+    const values = (chart.spec as { data: { values: { failed?: boolean; reason?: string; rowBytes: number; bandwidth: number }[] } }).data.values;
+    const cross = values.filter((v) => v.failed);
+    expect(cross).toHaveLength(1);
+    expect(cross[0].reason).toMatch(/output row 150/);
+    expect(cross[0].bandwidth).toBe(Math.min(...values.filter((v) => !v.failed && v.rowBytes === 4096).map((v) => v.bandwidth)));
+    expect(chart.caption).toMatch(/Red crosses: 1 point\(s\) that failed/);
+  });
+});
