@@ -216,3 +216,12 @@ describe('a failed point is drawn as failed', () => {
     expect(chart.caption).toMatch(/Red crosses: 1 point\(s\) that failed/);
   });
 });
+
+describe('a share of the copy ceiling above 100%', () => {
+  it('is never left unexplained: the caption says where the copy itself was slow', async () => {
+    const { ceilingShare } = await import('../reports/charts/bandwidth-by-width.js');
+    const { loadRun } = await import('../harness/results/store.js');
+    const c = ceilingShare(loadRun('docs/runs/h100-kv-cache').run)!;
+    expect(c.caption).toMatch(/\d+ point\(s\) read above 100% \(up to \d+%\): there the copy itself read [\d.]+-[\d.]+ GB\/s against the run's best [\d.]+/);
+  });
+});

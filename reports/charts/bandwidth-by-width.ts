@@ -132,12 +132,20 @@ export function ceilingShare(run: RunResults): Chart | undefined {
   const distributions = gathered(shares).size > 1;
   // Small copies are latency-bound, so a gather can beat them: show up to 3x before clipping.
   const top = Math.min(300, Math.max(110, Math.ceil(Math.max(...shares.map((r) => r.pct)) / 10) * 10));
+  // A share above 100% is never left unexplained (kv-cache read 140%): say where, and why it can be.
+  const over = shares.filter((r) => r.pct > 100);
+  const bestCopy = Math.max(...ceil.values());
+  const copiesThere = over.map((r) => ceil.get(key(r))!);
+  const overText = over.length
+    ? ` ${over.length} point(s) read above 100% (up to ${Math.max(...over.map((r) => r.pct)).toFixed(0)}%): there the copy itself read ${Math.min(...copiesThere).toFixed(1)}-${Math.max(...copiesThere).toFixed(1)} GB/s against the run's best ${bestCopy.toFixed(1)}, so these are shares of a slow copy (small or short copies pay their set-up), not of a faster link.`
+    : '';
   return {
     id: 'ceiling-share',
     title: 'Share of the PCIe copy ceiling',
     caption:
       `Each path's bandwidth as a percentage of ${ceiling} measured at the same width, batch and table (100% = the link as a plain copy uses it). ` +
-      'Zero-copy near 90% has reached what GPU-thread reads can take from the link; the CPU path sits where its gather lets it. Device-resident and UVM (whose samples read GPU memory once pages migrated) are left out.',
+      'Zero-copy near 90% has reached what GPU-thread reads can take from the link; the CPU path sits where its gather lets it. Device-resident and UVM (whose samples read GPU memory once pages migrated) are left out.' +
+      overText,
     spec: {
       data: { values: shares },
       facet: { column: { field: 'batch', type: 'ordinal', title: 'batch (indices per gather)' }, ...tableFacet(shares) },
