@@ -24,7 +24,7 @@ interface Race {
   margin: number;
 }
 
-/** Per workload, the best point and the best of another path, by `better` (a time: lower; a bandwidth: higher). */
+/** Per workload, the best point and the best of another path: the lowest `value` for times, the highest for bandwidths. */
 function races(points: PointResult[], value: (p: PointResult) => number, lowerIsBetter: boolean, keyOf: (p: PointResult) => string): Race[] {
   const by = new Map<string, PointResult[]>();
   for (const p of points) by.set(keyOf(p), [...(by.get(keyOf(p)) ?? []), p]);

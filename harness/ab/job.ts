@@ -131,7 +131,7 @@ function samePoints(sides: { a: Side; b: Side }, a: SideRun, b: SideRun, k: numb
     const run = s === 'a' ? a : b;
     const why = run.run.points.find((p) => p.id === lacking[0]);
     const role: Role = s === 'a' ? 'baseline' : 'candidate';
-    throw sideFailed(sides[s], role, k, `it measured ${have.size} of the ${expected.length} points${want ? ' of round 1' : ' the other side measured'}; '${lacking[0]}' ${why ? `${why.status}: ${why.reason ?? ''}` : 'is absent'}`, run.dir);
+    throw sideFailed(sides[s], role, k, `it measured ${have.size} of the ${expected.length} points${want ? ' of round 1' : ' the other side measured'}; '${lacking[0]}' ${why ? `${why.status}: ${why.reason ?? ''}` : 'is absent'}`, `${path.dirname(run.dir)}.log`); // the side's log beside its round folder
   }
 }
 

@@ -1,5 +1,6 @@
 /** How far apart draws of the CPU path lie: the statistics the anatomy sets side by side. */
 import { median } from '../stats/quantile.js';
+import { drawSpread } from '../stats/draws.js';
 
 export interface Spread {
   draws: number;
@@ -13,11 +14,8 @@ export interface Spread {
   withinSdLn: number;
 }
 
-const sd = (x: number[]) => {
-  if (x.length < 2) return 0;
-  const m = x.reduce((a, b) => a + b, 0) / x.length;
-  return Math.sqrt(x.reduce((a, b) => a + (b - m) ** 2, 0) / (x.length - 1));
-};
+/** SD of ln(x), 0 for a single value (one draw spreads nothing). */
+const sdLn = (x: number[]) => (x.length < 2 ? 0 : drawSpread(x));
 
 export function spreadOf(draws: number[][]): Spread {
   const medians = draws.map((d) => median(d));
@@ -25,7 +23,7 @@ export function spreadOf(draws: number[][]): Spread {
     draws: draws.length,
     medianS: median(medians),
     range: Math.max(...medians) / Math.min(...medians) - 1,
-    sdLn: sd(medians.map(Math.log)),
-    withinSdLn: median(draws.map((d) => sd(d.map(Math.log)))),
+    sdLn: sdLn(medians),
+    withinSdLn: median(draws.map(sdLn)),
   };
 }

@@ -12,6 +12,11 @@ export function nativeFacts(): NativeFacts {
   return addon.facts();
 }
 
+/** Whether the CPU reads the table in a method's timed samples (the registry's source 'host'; a peer's worker is no method of the addon). */
+export function readsTableOnCpu(method: string, facts: NativeFacts = nativeFacts()): boolean {
+  return facts.methods.find((m) => m.name === method)?.source === 'host';
+}
+
 export function isContiguous(method: string, facts: NativeFacts = nativeFacts()): boolean {
   return facts.methods.find((m) => m.name === method)?.contiguous ?? false;
 }

@@ -9,7 +9,7 @@
 import type { Addon, NativeFacts, NativeTable } from '../native/addon.js';
 import type { Case } from '../scenario/expand.js';
 import type { PointResult } from '../results/model.js';
-import { methodSpec } from '../methods.js';
+import { readsTableOnCpu } from '../native/facts.js';
 import { PointSession } from './point-session.js';
 import { visitShare } from './measure.js';
 import type { MeasureOptions } from './point-options.js';
@@ -20,8 +20,7 @@ const MAX_OPEN_BYTES = 6 * 2 ** 30;
 
 /** Whether a case is measured in interleaved draws: the CPU reads the table, draws > 1, no contention of its own. */
 export function isDrawn(c: Case, draws: number, facts: NativeFacts): boolean {
-  if (draws <= 1 || c.values.contention > 0 || methodSpec(c.method)?.backend === 'peer') return false;
-  return facts.methods.find((m) => m.name === c.method)?.source === 'host';
+  return draws > 1 && c.values.contention === 0 && readsTableOnCpu(c.method, facts);
 }
 
 /** Cases cut into batches whose sessions may be open together. */

@@ -9,6 +9,7 @@ import type { Sampling } from '../scenario/schema.js';
 import type { PointResult } from '../results/model.js';
 import { MIN_VISIT_SAMPLES, PointSession, type VisitShare } from './point-session.js';
 import type { MeasureOptions } from './point-options.js';
+import { readsTableOnCpu } from '../native/facts.js';
 
 export { windowSeconds, MIN_WINDOW_S, basePoint, prepareOptions, type MeasureOptions } from './point-options.js';
 
@@ -37,7 +38,7 @@ export async function measureCase(addon: Addon, table: NativeTable, c: Case, o: 
   try {
     const s = await PointSession.open(addon, table, c, o);
     if (!(s instanceof PointSession)) return s;
-    const draws = s.readsTableOnCpu() ? drawsFor(o.sampling) : 1;
+    const draws = readsTableOnCpu(c.method, addon.facts()) ? drawsFor(o.sampling) : 1;
     if (draws === 1) await s.visit();
     else for (let d = 0; d < draws; d++) {
       if (d > 0) s.redraw();

@@ -71,11 +71,6 @@ export class PointSession {
     return s;
   }
 
-  /** Whether the CPU reads the table in this point's timed samples: its luck is drawn many times. */
-  readsTableOnCpu(): boolean {
-    return this.bench.details().readsTableOnCpu === true;
-  }
-
   /** A new draw before a visit: the bench's CPU threads made anew. */
   redraw(): void {
     const t0 = performance.now();
@@ -149,7 +144,7 @@ export class PointSession {
       const phases: PointResult['phases'] = {};
       const kept = PHASES.filter((k) => this.series[k].some(Number.isFinite));
       for (const k of kept) phases[k] = summarize(this.series[k]);
-      const details = Object.fromEntries(Object.entries(this.bench.details()).filter(([k]) => k !== 'contiguous' && k !== 'readsTableOnCpu').map(([k, v]) => [k, String(v)]));
+      const details = Object.fromEntries(Object.entries(this.bench.details()).filter(([k]) => k !== 'contiguous').map(([k, v]) => [k, String(v)]));
       let telemetry;
       const window = o.telemetry ? windowSeconds(this.timing.timedSeconds, o.telemetry.config.windowSeconds, o.telemetry.config.energy) : 0;
       if (o.telemetry && window > 0 && !o.signal.aborted) {

@@ -365,7 +365,6 @@ class Bench : public Holder<Bench, BenchState> {
     Napi::Object o = Napi::Object::New(info.Env());
     for (auto& kv : s->method->details()) o.Set(kv.first, kv.second);
     o.Set("contiguous", s->method->contiguous());
-    o.Set("readsTableOnCpu", s->method->reads_table_on_cpu());
     return o;
   }
   // A new draw of the CPU path's luck before the next visit: the pool's threads made anew.

@@ -14,11 +14,12 @@
 #include <mutex>
 #include <random>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include "errors.h"
 #include "hash.h"
+#include "host_table.h"
+#include "method.h"
 #include "thread_pool.h"
 
 #if defined(__x86_64__)
@@ -88,20 +89,6 @@ std::unique_ptr<Mapping> huge_table(uint64_t bytes, uint64_t seed, ThreadPool& p
   madvise(m->p, bytes + kPad, MADV_HUGEPAGE);
   fill(m->p, bytes, seed, pool);
   return m;
-}
-
-// AnonHugePages of the mapping that holds p, from /proc/self/smaps.
-std::string huge_pages_of(const void* p) {
-  std::ifstream f("/proc/self/smaps");
-  std::string line;
-  bool in = false;
-  const uintptr_t a = reinterpret_cast<uintptr_t>(p);
-  while (std::getline(f, line)) {
-    uintptr_t lo = 0, hi = 0;
-    if (std::sscanf(line.c_str(), "%lx-%lx ", &lo, &hi) == 2 && line.find(':') > line.find(' ')) in = a >= lo && a < hi;
-    else if (in && line.rfind("AnonHugePages:", 0) == 0) return line.substr(14).erase(0, line.substr(14).find_first_not_of(' '));
-  }
-  return "";
 }
 
 // A pool of workers that wake by sleeping on a condition variable (as gatherbench's own pool) or by spinning,
@@ -198,14 +185,6 @@ std::vector<int> allowed_cpus() {
   return out;
 }
 
-void flush_line(const void* p) {
-#if defined(__x86_64__)
-  _mm_clflush(p);
-#elif defined(__aarch64__)
-  asm volatile("dc civac, %0" ::"r"(p) : "memory");
-#endif
-}
-
 std::string read_first_line(const char* file) {
   std::ifstream f(file);
   std::string s;
@@ -271,13 +250,12 @@ AnatomyResult cpu_anatomy(const AnatomyConfig& c) {
       else if (f == "time" && c.wait_seconds > 0) std::this_thread::sleep_for(std::chrono::duration<double>(c.wait_seconds));
     }
     AnatomyDraw draw;
-    draw.pages = huge_pages_of(table->p);
+    draw.pages = std::to_string(huge_kib_of_mapping(table->p)) + " kB";
     const uint8_t* tp = table->p;
     for (int s = -1; s < c.samples; ++s) {  // sample -1: untimed, its output checked
       const std::vector<int64_t>& idx = sets[size_t(s + 1) % sets.size()];
       pool->run([&](unsigned i, unsigned parts) {  // every line of the set's rows out of every cache level
-        for (uint64_t k = c.batch * i / parts; k < c.batch * (i + 1) / parts; ++k)
-          for (uint64_t a = 0; a < rb; a += 64) flush_line(tp + uint64_t(idx[k]) * rb + a);
+        flush_rows(tp, rb, idx.data(), int64_t(c.batch * i / parts), int64_t(c.batch * (i + 1) / parts));
       });
       const auto t0 = Clock::now();
       pool->run([&](unsigned i, unsigned parts) {

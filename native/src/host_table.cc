@@ -30,7 +30,7 @@ static constexpr uint64_t kHuge = 2ull << 20;
 static uint64_t round_up(uint64_t x, uint64_t to) { return (x + to - 1) / to * to; }
 
 // AnonHugePages / file-backed huge pages of the mapping that starts at addr, in KiB.
-static uint64_t huge_kib_of_mapping(const void* addr) {
+uint64_t huge_kib_of_mapping(const void* addr) {
   std::ifstream smaps("/proc/self/smaps");
   std::string line;
   char start[32];

@@ -14,6 +14,8 @@
 namespace gb {
 
 enum class HostAlloc { Malloc, HostAlloc, Register, HugePage };
+// Huge pages (transparent or hugetlb) of the mapping that starts at addr, in KiB, from /proc/self/smaps.
+uint64_t huge_kib_of_mapping(const void* addr);
 HostAlloc parse_host_alloc(const std::string& s);
 
 // Host memory filled with the pattern of hash.h, allocated the way a

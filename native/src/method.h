@@ -80,6 +80,9 @@ class OutputView {
 
 // Flushes the table rows idx names from every CPU cache level, line by line (sampler.cc).
 void evict_rows(const HostTable& t, const std::vector<int64_t>& idx, ThreadPool& pool);
+// The lines of rows idx[b..e) of a table at `base` out of every cache level, on the calling thread (evict_rows
+// spreads it over a pool; the anatomy probe over its own).
+void flush_rows(const uint8_t* base, uint64_t row_bytes, const int64_t* idx, int64_t b, int64_t e);
 
 class Method : public OutputView {
  public:

@@ -73,32 +73,32 @@ __attribute__((target("clflushopt"))) static void flush_line_opt(const void* p) 
 static void flush_line(const void* p) { _mm_clflush(p); }
 #endif
 
-void evict_rows(const HostTable& t, const std::vector<int64_t>& idx, ThreadPool& pool) {
-  const uint64_t rb = t.row_bytes();
-  const uint8_t* base = t.data();
+void flush_rows(const uint8_t* base, uint64_t row_bytes, const int64_t* idx, int64_t b, int64_t e) {
 #if defined(__x86_64__)
   static const auto line_flush = __builtin_cpu_supports("clflushopt") ? flush_line_opt : flush_line;
 #endif
-  pool.parallel_for(int64_t(idx.size()), [&](int64_t b, int64_t e, unsigned) {
-    for (int64_t k = b; k < e; ++k) {
-      const uintptr_t lo = reinterpret_cast<uintptr_t>(base + uint64_t(idx[size_t(k)]) * rb) & ~uintptr_t(63);
-      const uintptr_t hi = reinterpret_cast<uintptr_t>(base + uint64_t(idx[size_t(k)]) * rb + rb);
-      for (uintptr_t a = lo; a < hi; a += 64) {
+  for (int64_t k = b; k < e; ++k) {
+    const uintptr_t lo = reinterpret_cast<uintptr_t>(base + uint64_t(idx[k]) * row_bytes) & ~uintptr_t(63);
+    const uintptr_t hi = reinterpret_cast<uintptr_t>(base + uint64_t(idx[k]) * row_bytes + row_bytes);
+    for (uintptr_t a = lo; a < hi; a += 64) {
 #if defined(__x86_64__)
-        line_flush(reinterpret_cast<const void*>(a));
+      line_flush(reinterpret_cast<const void*>(a));
 #elif defined(__aarch64__)
-        asm volatile("dc civac, %0" ::"r"(a) : "memory");
+      asm volatile("dc civac, %0" ::"r"(a) : "memory");
 #else
-#error "evict_rows: no cache-line flush for this architecture"
+#error "flush_rows: no cache-line flush for this architecture"
 #endif
-      }
     }
+  }
 #if defined(__x86_64__)
-    _mm_sfence();
+  _mm_sfence();
 #elif defined(__aarch64__)
-    asm volatile("dsb ish" ::: "memory");
+  asm volatile("dsb ish" ::: "memory");
 #endif
-  });
+}
+
+void evict_rows(const HostTable& t, const std::vector<int64_t>& idx, ThreadPool& pool) {
+  pool.parallel_for(int64_t(idx.size()), [&](int64_t b, int64_t e, unsigned) { flush_rows(t.data(), t.row_bytes(), idx.data(), b, e); });
 }
 
 // A poison byte that changes per sample: an unwritten output byte keeps it
